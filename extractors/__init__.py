@@ -1,0 +1,1 @@
+"""Bytes in, typed records out: sources, decoding, site profiles, boilerplate rules."""

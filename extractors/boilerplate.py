@@ -1,0 +1,63 @@
+"""Boilerplate rules: the lines every page of a site repeats, by kind.
+
+A line is boilerplate when, once every known piece is cut out of it, nothing
+but spaces and punctuation is left. That catches footer lines that a save ran
+together ("... All rights Reserved Presented by China Daily. 京ICP备...") and
+records each piece under its own kind, while a body sentence that merely
+mentions copyright is left alone.
+"""
+
+from __future__ import annotations
+
+import re
+
+from extractors.records import RemovedLine
+
+_I = re.IGNORECASE
+RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("copyright", re.compile(r"Copyright\s*(?:©|\(c\)|&copy;)?.{0,80}?All\s+rights\s+reserved\.?", _I)),
+    ("copyright", re.compile(r"Presented\s+by\s+China\s+Daily\.?", _I)),
+    ("copyright", re.compile(
+        r"The\s+content\s+\(.{0,120}?\)\s+published\s+in\s+this\s+site\s+belongs\s+to\s+"
+        r"China\s+Daily\s+Information\s+Co\s*\(CDIC\)\.?", _I)),
+    ("copyright", re.compile(
+        r"Without\s+written\s+authori[sz]ation\s+from\s+CDIC,\s+such\s+content\s+shall\s+not\s+"
+        r"be\s+republished\s+or\s+used\s+in\s+any\s+form\.?", _I)),
+    ("copyright", re.compile(r"(?:Copyright\s*)?©\s*[^|。]{0,60}?版权所有[。.]?", _I)),
+    ("copyright", re.compile(r"(?:中国日报网|世界互联网大会)?版权所有(?:，?\s*未经书面授权[^。]{0,60}。?)?")),
+    ("icp", re.compile(r"[\u4e00-\u9fff]{1,3}ICP[备证]\s*[:：]?\s*\d+\s*号?(?:\s*-\s*\d+)?")),
+    ("icp", re.compile(r"ICP\s*(?:licen[cs]e|备案号)\s*[:：]?\s*[\w-]+", _I)),
+    ("licence", re.compile(r"Registration\s+Number\s*[:：]?\s*\d+", _I)),
+    ("licence", re.compile(r"Licen[cs]e\s+for\s+publishing\s+multimedia\s+online\s*[:：]?\s*\d+", _I)),
+    ("licence", re.compile(r"互联网新闻信息服务许可证(?:编号)?\s*[:：]?\s*\d+")),
+    ("licence", re.compile(r"[\u4e00-\u9fff]公网安备\s*\d+\s*号?")),
+    ("notice", re.compile(
+        r"Note\s*:\s*Browsers\s+with\s+1024\s*\*\s*768\s+or\s+higher\s+resolution\s+are\s+"
+        r"suggested\s+for\s+this\s+site\.?", _I)),
+    ("contact", re.compile(
+        r"(?:Tel|Telephone|Fax|E-?mail|QQ|电话|传真|邮箱|电子邮箱)\s*[:：].*?"
+        r"(?=\s+(?:Tel|Telephone|Fax|E-?mail|QQ|电话|传真|邮箱)\s*[:：]|$)", _I)),
+)  # fmt: skip
+
+_LEFTOVER = re.compile(r"[\s|.,;:·•\-–—/\\()\[\]【】（）。，；：、]*")
+
+
+def split_boilerplate(line: str) -> tuple[RemovedLine, ...] | None:
+    """The pieces of ``line`` by kind if the whole line is boilerplate, else None."""
+    taken: list[tuple[int, int, str]] = []
+    for kind, pattern in RULES:
+        for match in pattern.finditer(line):
+            start, end = match.span()
+            if end > start and all(end <= s or start >= e for s, e, _ in taken):
+                taken.append((start, end, kind))
+    if not taken:
+        return None
+    taken.sort()
+    leftover, cursor = [], 0
+    for start, end, _ in taken:
+        leftover.append(line[cursor:start])
+        cursor = end
+    leftover.append(line[cursor:])
+    if not all(_LEFTOVER.fullmatch(part) for part in leftover):
+        return None
+    return tuple(RemovedLine(kind, line[s:e].strip()) for s, e, kind in taken)

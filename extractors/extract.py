@@ -1,0 +1,38 @@
+"""One page in, one outcome out: an Extracted article or a Failed input, never an exception."""
+
+from __future__ import annotations
+
+from extractors.documents import to_document
+from extractors.html_page import parts_from_html
+from extractors.layout import assemble
+from extractors.profiles import pick_profile
+from extractors.records import Article, Document, Extracted, Failed, Outcome, RawPage
+from extractors.text_page import parts_from_text
+from wic_etl.errors import ExtractError, WicEtlError
+
+
+def extract_document(document: Document) -> Article:
+    profile = pick_profile(document)
+    if document.format == "html":
+        parts = parts_from_html(document, profile)
+    else:
+        parts = parts_from_text(document, profile)
+    return assemble(parts, profile, document)
+
+
+def extract_page(page: RawPage) -> Outcome:
+    document = None
+    try:
+        document = to_document(page)
+        return Extracted(page, document, extract_document(document))
+    except WicEtlError as exc:
+        error: Exception = exc
+    except RecursionError:
+        error = ExtractError("the page nests its markup too deeply to parse")
+    except Exception as exc:  # a bug of ours must not stop the run or lose the page
+        error = ExtractError(
+            f"unexpected {type(exc).__name__}: {exc}. This is a wic-etl bug: "
+            "report it with the page attached"
+        )
+    stage = getattr(error, "stage", "extract")
+    return Failed(page.source, stage, type(error).__name__, str(error), page, document)

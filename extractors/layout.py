@@ -1,0 +1,210 @@
+"""From the located parts of a page to an Article: the rules both save formats share.
+
+A format engine (``text_page``, ``html_page``) finds where the title, byline,
+body and footer are; this module decides what each line is: paragraph, image
+caption, organizer, or boilerplate of some kind.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit, urlunsplit
+
+from extractors.boilerplate import split_boilerplate
+from extractors.metaline import Meta
+from extractors.profiles.base import SiteProfile
+from extractors.records import Article, Document, Image, RemovedLine, sha256_hex
+from wic_etl.errors import ExtractError
+
+
+@dataclass(frozen=True)
+class Figure:
+    """An image in the body: its caption text as printed (credit included) and its address."""
+
+    caption: str
+    src: str | None = None
+
+
+Block = str | Figure
+
+
+@dataclass(frozen=True)
+class Parts:
+    title: str
+    meta: Meta
+    body: list[Block]
+    head: list[str] = field(default_factory=list)  # site furniture above the title
+    breadcrumb: str | None = None
+    footer: list[str] = field(default_factory=list)
+    organizers: list[str] | None = None  # None: find them among the footer lines
+
+
+_WS = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
+_CAPTION = re.compile(
+    r"^(?P<caption>.*?)\s*[\[【](?P<credit>(?:Photo|Photos|Image|Video|图|图片|摄影)[^\]】]{0,80})[\]】]$",
+    re.I,
+)
+_CREDIT_PREFIX = re.compile(r"^(?:Photos?|Image|Video|图片?|摄影)\s*(?:/|by\b|:|：)?\s*", re.I)
+_BREADCRUMB = re.compile(r"^(?:Home|首页)\s*(?:>|›|»|/|＞|→)", re.I)
+_CRUMB_SPLIT = re.compile(r"\s*(?:>|›|»|/|＞|→)\s*")
+_EDITOR = re.compile(r"^[\[【(（]?\s*(?:Editor|责任编辑|编辑)\s*[:：]\s*(?P<v>[^\]】)）]+?)\s*[\]】)）]?$", re.I)
+_SENTENCE_END = tuple('.!?;,:"”’。！？；，：…')
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def clean_line(text: str) -> str:
+    return _WS.sub(" ", text).strip()
+
+
+def is_breadcrumb(line: str) -> bool:
+    return bool(_BREADCRUMB.match(line))
+
+
+def is_name_like(line: str) -> bool:
+    """A short label (organization, menu entry), not a sentence."""
+    return (
+        len(line) <= 100
+        and len(line.split()) <= 14
+        and not line.endswith(_SENTENCE_END)
+        and ":" not in line  # labels (Editor:, 责任编辑：) are metadata, never names
+        and "：" not in line
+        and not _CAPTION.match(line)
+    )
+
+
+def parse_caption(text: str) -> tuple[str, str | None] | None:
+    match = _CAPTION.match(text)
+    if not match:
+        return None
+    credit = _CREDIT_PREFIX.sub("", match["credit"]).strip() or None
+    return match["caption"].strip(), credit
+
+
+def find_tail_start(lines: list[str], profile: SiteProfile) -> int:
+    """Index where the page's footer begins: boilerplate, and the short lines among it."""
+    start = len(lines)
+    saw_boilerplate = False
+    for index in range(len(lines) - 1, -1, -1):
+        line = lines[index]
+        if split_boilerplate(line):
+            saw_boilerplate = True
+        elif not (is_name_like(line) or _matches(profile.navigation, line)):
+            break
+        start = index
+    # No boilerplate at the end: the save stops at the article, and its last short
+    # lines are the article's own.
+    return start if saw_boilerplate else len(lines)
+
+
+def _matches(patterns: tuple[re.Pattern[str], ...], line: str) -> bool:
+    return any(p.search(line) for p in patterns)
+
+
+def canonical_url(url: str | None) -> str | None:
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    host = parts.hostname.lower()
+    if parts.port and parts.port not in (80, 443):
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path or "/", parts.query, ""))
+
+
+def article_id(url: str | None, site: str, title: str, published: str | None) -> str:
+    if url:
+        # http and https copies of one address are one article.
+        key = "url:" + url.split("://", 1)[1]
+    else:
+        key = f"page:{site}|{title}|{(published or '')[:10]}"
+    return sha256_hex(key)[:16]
+
+
+def language_of(text: str) -> str:
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return "und"
+    cjk = sum(1 for c in letters if _CJK.match(c))
+    return "zh" if cjk / len(letters) > 0.3 else "en"
+
+
+def _removed(line: str, kind: str) -> tuple[RemovedLine, ...]:
+    return split_boilerplate(line) or (RemovedLine(kind, line),)
+
+
+def assemble(parts: Parts, profile: SiteProfile, document: Document) -> Article:
+    title = clean_line(parts.title)
+    if not title:
+        raise ExtractError("the page has no title; is it an article page?")
+    removed: list[RemovedLine] = []
+    for line in parts.head:
+        removed.extend(_removed(line, "navigation"))
+    section = None
+    if parts.breadcrumb:
+        crumbs = [c for c in _CRUMB_SPLIT.split(clean_line(parts.breadcrumb)) if c]
+        section = crumbs[-1] if len(crumbs) > 1 else None
+        removed.append(RemovedLine("navigation", clean_line(parts.breadcrumb)))
+
+    paragraphs: list[str] = []
+    images: list[Image] = []
+    editor = None
+    for block in parts.body:
+        if isinstance(block, Figure):
+            caption = clean_line(block.caption)
+            caption_credit = parse_caption(caption) or (caption, None)
+            images.append(Image(len(images) + 1, caption_credit[0], caption_credit[1], block.src))
+            continue
+        line = clean_line(block)
+        if not line:
+            continue
+        if caption_credit := parse_caption(line):
+            images.append(Image(len(images) + 1, caption_credit[0], caption_credit[1], None))
+        elif match := _EDITOR.match(line):
+            editor = match["v"].strip()
+            removed.append(RemovedLine("editor", line))
+        elif pieces := split_boilerplate(line):
+            removed.extend(pieces)
+        elif _matches(profile.navigation, line):
+            removed.append(RemovedLine("navigation", line))
+        else:
+            paragraphs.append(line)
+    if not paragraphs:
+        raise ExtractError(
+            f"no article text between the byline and the footer of {title!r}; "
+            "the page may be a listing, a video page, or saved before it finished loading"
+        )
+
+    organizers = [clean_line(o) for o in parts.organizers or [] if clean_line(o)]
+    footer = [clean_line(line) for line in parts.footer if clean_line(line)]
+    if parts.organizers is None and profile.footer_block == "organizers":
+        first_boilerplate = next(
+            (i for i, line in enumerate(footer) if split_boilerplate(line)), len(footer)
+        )
+        start = first_boilerplate
+        while start > 0 and is_name_like(footer[start - 1]):
+            start -= 1
+        organizers = footer[start:first_boilerplate]
+        footer = footer[:start] + footer[first_boilerplate:]
+    for line in footer:
+        removed.extend(_removed(line, "navigation"))
+
+    url = canonical_url(document.url)
+    return Article(
+        id=article_id(url, profile.site, title, parts.meta.published),
+        url=url,
+        site=profile.site,
+        language=language_of(title + " " + " ".join(paragraphs)),
+        section=section,
+        title=title,
+        author=parts.meta.author,
+        editor=editor,
+        source=parts.meta.source,
+        published=parts.meta.published,
+        paragraphs=tuple(paragraphs),
+        extractor=profile.extractor,
+        images=tuple(images),
+        organizers=tuple(dict.fromkeys(organizers)),
+        removed=tuple(removed),
+    )

@@ -1,0 +1,69 @@
+"""The byline/date line under a title: who wrote it, for whom, and when.
+
+Forms seen on the sites::
+
+    chinadaily.com.cn Updated: 2015-12-15
+    By Zhang Wei | chinadaily.com.cn | Updated: 2025-12-08 10:04
+    Source: Xinhua | Updated: 2016-11-16 09:30
+    2015-12-15 10:41 来源：中国日报网 作者：张三
+    来源：新华网 | 2015年12月15日
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from extractors.dates import find_date
+
+_AUTHOR_EN = re.compile(r"(?:^|\|)\s*By\s+(?P<v>[^|]+?)\s*(?=\||$)", re.I)
+_AUTHOR_ZH = re.compile(r"作者\s*[:：]\s*(?P<v>[^\s|]+(?:\s+[^\s|:：]+)*?)\s*(?=\||来源|编辑|$)")
+_SOURCE_ZH = re.compile(r"来源\s*[:：]\s*(?P<v>[^\s|]+)")
+_SOURCE_EN = re.compile(r"Source\s*:\s*(?P<v>[^|]+?)\s*(?=\||Updated|$)", re.I)
+_LABELS = re.compile(r"(?:Updated|Published|发布时间|时间)\s*[:：]?", re.I)
+_HINT = re.compile(r"Updated|Published|来源|作者|发布时间|\|", re.I)
+_MAX_LEN = 160
+
+
+@dataclass(frozen=True)
+class Meta:
+    published: str
+    source: str | None
+    author: str | None
+
+
+def _clean(value: str | None) -> str | None:
+    value = (value or "").strip(" |\u3000")
+    return value or None
+
+
+def parse_meta(line: str) -> Meta | None:
+    """A Meta if ``line`` is a byline/date line, else None."""
+    if len(line) > _MAX_LEN:
+        return None
+    found = find_date(line)
+    if found is None:
+        return None
+    rest = (line[: found.start] + " | " + line[found.end :]).strip()
+    if not _HINT.search(line) and _clean(_LEFTOVER_WORDS.sub("", rest)):
+        return None  # a date inside ordinary text, not a byline
+    author = _AUTHOR_ZH.search(line) or _AUTHOR_EN.search(line)
+    source = _SOURCE_ZH.search(line) or _SOURCE_EN.search(line)
+    source_value = source["v"] if source else _bare_source(rest, author)
+    return Meta(
+        published=found.iso,
+        source=_clean(source_value),
+        author=_clean(author["v"]) if author else None,
+    )
+
+
+_LEFTOVER_WORDS = re.compile(r"[\s|]+")
+
+
+def _bare_source(rest: str, author: re.Match[str] | None) -> str | None:
+    """``chinadaily.com.cn Updated:`` and ``By X | China Daily | Updated:``: the unlabelled part."""
+    if author:
+        rest = rest.replace(author.group(0), "|")
+    parts = [_clean(_LABELS.sub("", p)) for p in rest.split("|")]
+    parts = [p for p in parts if p]
+    return parts[0] if parts else None

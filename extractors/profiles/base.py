@@ -1,0 +1,35 @@
+"""What a site profile declares: how to recognise the site and where its parts are."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class SiteProfile:
+    name: str
+    version: int
+    site: str  # host family recorded in articles.site
+    hosts: tuple[str, ...]  # host suffixes that belong to the site
+    markers: tuple[str, ...]  # text that gives the site away when no URL is known
+    # HTML saves: CSS selectors, first match wins.
+    title: tuple[str, ...] = ("h1",)
+    info: tuple[str, ...] = ()
+    body: tuple[str, ...] = ()
+    breadcrumb: tuple[str, ...] = ()
+    footer: tuple[str, ...] = ()
+    organizer_items: tuple[str, ...] = ()
+    # Both formats: the run of short lines just above the footer's boilerplate is
+    # the site's organizer list ("organizers") or its footer menu ("navigation").
+    footer_block: str = "navigation"
+    # Lines inside the article area that are site furniture, not text.
+    navigation: tuple[re.Pattern[str], ...] = field(default=())
+
+    @property
+    def extractor(self) -> str:
+        return f"{self.name}/{self.version}"
+
+    def owns_host(self, host: str) -> bool:
+        host = host.lower().rstrip(".")
+        return any(host == h or host.endswith("." + h) for h in self.hosts)

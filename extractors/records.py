@@ -1,0 +1,113 @@
+"""The typed records that extraction produces and loaders store."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+_WORD = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|[^\W_]+(?:['’.-][^\W_]+)*", re.UNICODE)
+
+
+def count_words(text: str) -> int:
+    """Words as a reader counts them: each Han character is one word, like one Latin word."""
+    return len(_WORD.findall(text))
+
+
+def sha256_hex(data: bytes | str) -> str:
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class RawPage:
+    """A document exactly as it was read or fetched; never altered, always kept."""
+
+    source: str
+    data: bytes
+    url: str | None = None
+    content_type: str | None = None
+
+    @property
+    def sha256(self) -> str:
+        return sha256_hex(self.data)
+
+
+@dataclass(frozen=True)
+class Document:
+    """A decoded page: its text, how it was decoded and what kind of save it is."""
+
+    text: str
+    encoding: str
+    format: str  # "text" or "html"
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Image:
+    position: int
+    caption: str
+    credit: str | None = None
+    src: str | None = None
+
+
+@dataclass(frozen=True)
+class RemovedLine:
+    kind: str  # copyright, icp, contact, navigation, licence, editor, notice
+    text: str
+
+
+@dataclass(frozen=True)
+class Article:
+    id: str
+    url: str | None
+    site: str
+    language: str
+    section: str | None
+    title: str
+    author: str | None
+    editor: str | None
+    source: str | None
+    published: str | None
+    paragraphs: tuple[str, ...]
+    extractor: str
+    images: tuple[Image, ...] = field(default=())
+    organizers: tuple[str, ...] = field(default=())
+    removed: tuple[RemovedLine, ...] = field(default=())
+
+    @property
+    def body(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+    @property
+    def word_count(self) -> int:
+        return count_words(self.body)
+
+    @property
+    def content_sha256(self) -> str:
+        return sha256_hex(self.body)
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """One page that became one article."""
+
+    page: RawPage
+    document: Document
+    article: Article
+
+
+@dataclass(frozen=True)
+class Failed:
+    """One input that could not become an article, and why."""
+
+    source: str
+    stage: str
+    error_class: str
+    message: str
+    page: RawPage | None = None
+    document: Document | None = None
+
+
+Outcome = Extracted | Failed

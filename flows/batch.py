@@ -1,0 +1,73 @@
+"""One batch of saved pages: read, skip what is already done, extract, load.
+
+Plain functions, callable without Prefect; the flow runs one task per batch,
+because Prefect's cost per task would dominate at one task per page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from extractors.extract import extract_page
+from extractors.profiles import RULESET
+from extractors.records import Failed, Outcome, RawPage
+from extractors.sources import read_page
+from loaders.schema import open_database
+from loaders.store import LoadCounts, load_outcomes, unchanged_pages
+from wic_etl.errors import SourceError
+
+
+def chunks(items: Sequence[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    pages: list[RawPage]
+    failures: list[Failed]
+
+
+def read_pages(paths: Sequence[str]) -> ReadResult:
+    pages, failures = [], []
+    for path in paths:
+        try:
+            pages.append(read_page(path))
+        except SourceError as exc:
+            failures.append(Failed(path, exc.stage, type(exc).__name__, str(exc)))
+    return ReadResult(pages, failures)
+
+
+def missing_source_failures(missing: Sequence[str]) -> list[Failed]:
+    return [
+        Failed(
+            source,
+            SourceError.stage,
+            SourceError.__name__,
+            f"{source} does not exist; check the path (sources are files, folders or @list.txt)",
+        )
+        for source in missing
+    ]
+
+
+def ingest_batch(db_path: str, paths: Sequence[str], run_id: str) -> LoadCounts:
+    db = open_database(db_path)
+    try:
+        read = read_pages(paths)
+        done = unchanged_pages(db, (page.sha256 for page in read.pages), RULESET)
+        outcomes: list[Outcome] = list(read.failures)
+        outcomes.extend(extract_page(page) for page in read.pages if page.sha256 not in done)
+        counts = load_outcomes(db, outcomes, run_id, RULESET)
+        counts.unchanged += sum(1 for page in read.pages if page.sha256 in done)
+        return counts
+    finally:
+        db.close()
+
+
+def record_failures(db_path: str, failures: Sequence[Failed], run_id: str) -> LoadCounts:
+    db = open_database(db_path)
+    try:
+        return load_outcomes(db, failures, run_id, RULESET)
+    finally:
+        db.close()

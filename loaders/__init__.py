@@ -1,0 +1,1 @@
+"""Records to SQLite: schema, upserts, full-text search."""

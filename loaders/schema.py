@@ -1,0 +1,130 @@
+"""The database schema, as migrations: table and column names are the public contract."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("wic-etl")
+
+
+@migrations()
+def create_core_tables(db: Database) -> None:
+    db["runs"].create(
+        {
+            "id": str,  # the Prefect flow run id
+            "flow": str,
+            "started": str,
+            "finished": str,
+            "status": str,
+            "sources": str,
+            "pages": int,
+            "new": int,
+            "updated": int,
+            "unchanged": int,
+            "failed": int,
+            "skipped": int,
+        },
+        pk="id",
+    )
+    db["pages"].create(
+        {
+            "sha256": str,  # of the raw bytes: one row per distinct document
+            "source": str,  # path or URL it was first read from
+            "url": str,
+            "format": str,  # text, html
+            "encoding": str,
+            "size": int,
+            "content_type": str,
+            "article_id": str,
+            "status": str,  # ok, failed
+            "ruleset": str,  # extractor versions that produced the status
+            "first_run": str,
+            "read_at": str,
+            "raw": bytes,
+        },
+        pk="sha256",
+        foreign_keys=[("first_run", "runs", "id")],
+    )
+    db["articles"].create(
+        {
+            "id": str,
+            "url": str,
+            "site": str,
+            "language": str,
+            "section": str,
+            "title": str,
+            "author": str,
+            "editor": str,
+            "source": str,
+            "published": str,
+            "body": str,
+            "word_count": int,
+            "content_sha256": str,
+            "record_sha256": str,
+            "extractor": str,
+            "page_sha256": str,
+            "first_run": str,
+            "last_changed_run": str,
+        },
+        pk="id",
+        not_null={"site", "title", "body"},
+        foreign_keys=[
+            ("page_sha256", "pages", "sha256"),
+            ("first_run", "runs", "id"),
+            ("last_changed_run", "runs", "id"),
+        ],
+    )
+    # pages and articles point at each other; the second key can only follow the second table.
+    db["pages"].add_foreign_key("article_id", "articles", "id")
+    db["articles"].create_index(["site", "published"])
+    db["articles"].create_index(["url"])
+    db["articles"].enable_fts(["title", "body"], create_triggers=True)
+    db["images"].create(
+        {"article_id": str, "position": int, "src": str, "caption": str, "credit": str},
+        pk=("article_id", "position"),
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["organizers"].create({"id": int, "name": str}, pk="id", not_null={"name"})
+    db["organizers"].create_index(["name"], unique=True)
+    db["article_organizers"].create(
+        {"article_id": str, "position": int, "organizer_id": int},
+        pk=("article_id", "position"),
+        foreign_keys=[("article_id", "articles", "id"), ("organizer_id", "organizers", "id")],
+    )
+    db["article_organizers"].create_index(["organizer_id"])
+    db["removed_lines"].create(
+        {"article_id": str, "position": int, "kind": str, "text": str},
+        pk=("article_id", "position"),
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["removed_lines"].create_index(["kind"])
+    db["failures"].create(
+        {
+            "id": int,
+            "run_id": str,
+            "source": str,
+            "stage": str,  # read, decode, extract, load
+            "error_class": str,
+            "message": str,
+            "page_sha256": str,
+            "failed_at": str,
+        },
+        pk="id",
+        foreign_keys=[("run_id", "runs", "id"), ("page_sha256", "pages", "sha256")],
+    )
+    db["failures"].create_index(["run_id"])
+
+
+def open_database(path: str | Path) -> Database:
+    """Open (creating if need be) a wic-etl database, schema up to date, WAL on."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = Database(path)
+    db.execute("PRAGMA busy_timeout = 30000")
+    db.execute("PRAGMA foreign_keys = ON")
+    db.enable_wal()
+    migrations.apply(db)
+    return db

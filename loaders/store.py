@@ -1,0 +1,232 @@
+"""Write outcomes to the database: one transaction per batch, nothing written twice.
+
+A page is stored once per distinct content (keyed by sha256, raw bytes kept),
+an article once per id; an article is rewritten, children and all, only when
+its record differs from the stored one, so loading the same input again
+changes nothing. ``runs`` and ``failures`` are logs: each run adds its own row
+and its own failures.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+
+from sqlite_utils import Database
+
+from extractors.records import Article, Extracted, Failed, Outcome, RawPage, sha256_hex
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass
+class LoadCounts:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    failures: list[dict[str, str]] = field(default_factory=list)
+
+    def add(self, other: LoadCounts) -> None:
+        self.new += other.new
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.failed += other.failed
+        self.failures.extend(other.failures)
+
+
+def article_row(article: Article) -> dict[str, object]:
+    return {
+        "id": article.id,
+        "url": article.url,
+        "site": article.site,
+        "language": article.language,
+        "section": article.section,
+        "title": article.title,
+        "author": article.author,
+        "editor": article.editor,
+        "source": article.source,
+        "published": article.published,
+        "body": article.body,
+        "word_count": article.word_count,
+        "content_sha256": article.content_sha256,
+        "record_sha256": record_sha256(article),
+        "extractor": article.extractor,
+    }
+
+
+def record_sha256(article: Article) -> str:
+    """A fingerprint of everything extraction produced, children included."""
+    return sha256_hex(json.dumps(asdict(article), ensure_ascii=False, sort_keys=True))
+
+
+def unchanged_pages(db: Database, shas: Iterable[str], ruleset: str) -> set[str]:
+    """Pages already turned into articles by these same extractor versions: no need to redo."""
+    shas = list(shas)
+    if not shas:
+        return set()
+    marks = ",".join("?" * len(shas))
+    rows = db.execute(
+        f"select sha256 from pages where sha256 in ({marks}) and status = 'ok' "
+        "and ruleset = ? and article_id is not null",
+        [*shas, ruleset],
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
+def start_run(db: Database, run_id: str, flow: str, sources: Sequence[str]) -> None:
+    with db.atomic():
+        db["runs"].upsert(
+            {
+                "id": run_id,
+                "flow": flow,
+                "started": now(),
+                "status": "running",
+                "sources": json.dumps(list(sources), ensure_ascii=False),
+            },
+            pk="id",
+        )
+
+
+def finish_run(
+    db: Database, run_id: str, counts: LoadCounts, pages: int, skipped: int, status: str
+) -> None:
+    with db.atomic():
+        db["runs"].update(
+            run_id,
+            {
+                "finished": now(),
+                "status": status,
+                "pages": pages,
+                "new": counts.new,
+                "updated": counts.updated,
+                "unchanged": counts.unchanged,
+                "failed": counts.failed,
+                "skipped": skipped,
+            },
+        )
+
+
+def _store_page(db: Database, page: RawPage, run_id: str, **fields: object) -> None:
+    row = {
+        "sha256": page.sha256,
+        "source": page.source,
+        "url": page.url,
+        "size": len(page.data),
+        "content_type": page.content_type,
+        "first_run": run_id,
+        "read_at": now(),
+        "raw": page.data,
+    }
+    pages = db["pages"]
+    if pages.count_where("sha256 = ?", [page.sha256]):
+        pages.update(page.sha256, fields)
+    else:
+        pages.insert({**row, **fields})
+
+
+def record_failure(db: Database, failure: Failed, run_id: str, ruleset: str) -> dict[str, str]:
+    if failure.page is not None:
+        document = failure.document
+        _store_page(
+            db,
+            failure.page,
+            run_id,
+            status="failed",
+            ruleset=ruleset,
+            format=document.format if document else None,
+            encoding=document.encoding if document else None,
+        )
+    row = {
+        "run_id": run_id,
+        "source": failure.source,
+        "stage": failure.stage,
+        "error_class": failure.error_class,
+        "message": failure.message,
+        "page_sha256": failure.page.sha256 if failure.page else None,
+        "failed_at": now(),
+    }
+    db["failures"].insert(row)
+    return {"source": failure.source, "stage": failure.stage, "message": failure.message}
+
+
+def _store_article(db: Database, item: Extracted, run_id: str, ruleset: str) -> str:
+    """Write one article and its children; return new, updated or unchanged."""
+    article, page = item.article, item.page
+    row = article_row(article)
+    _store_page(
+        db,
+        page,
+        run_id,
+        status="ok",
+        ruleset=ruleset,
+        format=item.document.format,
+        encoding=item.document.encoding,
+        url=page.url or article.url,
+    )
+    stored = db.execute(
+        "select record_sha256 from articles where id = ?", [article.id]
+    ).fetchone()
+    if stored is not None and stored[0] == row["record_sha256"]:
+        outcome = "unchanged"
+    elif stored is None:
+        db["articles"].insert(
+            {**row, "page_sha256": page.sha256, "first_run": run_id, "last_changed_run": run_id}
+        )
+        outcome = "new"
+    else:
+        db["articles"].update(
+            article.id, {**row, "page_sha256": page.sha256, "last_changed_run": run_id}
+        )
+        outcome = "updated"
+    if outcome != "unchanged":
+        _replace_children(db, article)
+    db["pages"].update(page.sha256, {"article_id": article.id})
+    return outcome
+
+
+def _replace_children(db: Database, article: Article) -> None:
+    for table in ("images", "article_organizers", "removed_lines"):
+        db.execute(f"delete from {table} where article_id = ?", [article.id])
+    db["images"].insert_all(
+        {
+            "article_id": article.id,
+            "position": image.position,
+            "src": image.src,
+            "caption": image.caption,
+            "credit": image.credit,
+        }
+        for image in article.images
+    )
+    db["article_organizers"].insert_all(
+        {
+            "article_id": article.id,
+            "position": position,
+            "organizer_id": db["organizers"].lookup({"name": name}),
+        }
+        for position, name in enumerate(article.organizers, start=1)
+    )
+    db["removed_lines"].insert_all(
+        {"article_id": article.id, "position": position, "kind": line.kind, "text": line.text}
+        for position, line in enumerate(article.removed, start=1)
+    )
+
+
+def load_outcomes(
+    db: Database, outcomes: Sequence[Outcome], run_id: str, ruleset: str
+) -> LoadCounts:
+    """Store a batch in one transaction: a crash leaves the batch wholly in or wholly out."""
+    counts = LoadCounts()
+    with db.atomic():
+        for outcome in outcomes:
+            if isinstance(outcome, Failed):
+                counts.failures.append(record_failure(db, outcome, run_id, ruleset))
+                counts.failed += 1
+            else:
+                result = _store_article(db, outcome, run_id, ruleset)
+                setattr(counts, result, getattr(counts, result) + 1)
+    return counts

@@ -1,0 +1,124 @@
+"""The ``wic-etl`` command."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from wic_etl import __version__
+from wic_etl.errors import WicEtlError
+
+EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="wic-etl",
+        description="Turn China Daily and World Internet Conference pages into SQLite records.",
+    )
+    parser.add_argument("--version", action="version", version=f"wic-etl {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    ingest = commands.add_parser(
+        "ingest",
+        help="read saved pages (text or HTML) into the database",
+        description="Read saved pages into the database, as one Prefect flow run.",
+    )
+    ingest.add_argument(
+        "sources",
+        nargs="+",
+        metavar="SOURCE",
+        help="a saved page, a folder (walked recursively) or @list.txt (one source per line)",
+    )
+    ingest.add_argument("--db", default="data/wic.db", help="SQLite database (default: %(default)s)")
+    ingest.add_argument(
+        "--batch-size", type=int, default=250, help="pages per Prefect task (default: %(default)s)"
+    )
+    ingest.add_argument("-v", "--verbose", action="store_true", help="show Prefect's run logs")
+    return parser
+
+
+def _check_database(path: str) -> None:
+    """Fail before Prefect starts (seconds of work) if the database cannot be used."""
+    from loaders.schema import open_database
+
+    try:
+        open_database(path).close()
+    except (sqlite3.Error, OSError) as exc:
+        raise WicEtlError(
+            f"cannot use {path} as the wic-etl database ({exc}); "
+            "give --db a new file name or a wic-etl database"
+        ) from exc
+
+
+def _browse_hint(db: str) -> str:
+    datasette = shutil.which("datasette") or str(Path(sys.prefix, "bin", "datasette"))
+    relative = os.path.relpath(datasette)
+    return f"{datasette if relative.startswith('..') else relative} {db}"
+
+
+def print_summary(console: Console, summary, seconds: float) -> None:  # noqa: ANN001
+    table = Table(title=f"wic-etl ingest -> {summary.db}", title_justify="left")
+    for column in ("pages", "new", "updated", "unchanged", "failed", "skipped"):
+        table.add_column(column, justify="right")
+    table.add_row(
+        *(str(getattr(summary, c)) for c in ("pages", "new", "updated", "unchanged")),
+        f"[red]{summary.failed}[/red]" if summary.failed else "0",
+        str(summary.skipped),
+    )
+    console.print(table)
+    if summary.failures:
+        failures = Table(title="failed inputs", title_justify="left", show_lines=False)
+        failures.add_column("source", overflow="fold")
+        failures.add_column("stage")
+        failures.add_column("reason", overflow="fold")
+        for failure in summary.failures:
+            failures.add_row(failure["source"], failure["stage"], failure["message"])
+        console.print(failures)
+        console.print(
+            "Their raw bytes are kept in the [bold]pages[/bold] table; the reasons are in "
+            "[bold]failures[/bold]."
+        )
+    console.print(f"Done in {seconds:.1f} s. Browse the result: [bold]{_browse_hint(summary.db)}[/bold]")
+
+
+def run_ingest(args: argparse.Namespace, console: Console) -> int:
+    from wic_etl import prefect_env
+
+    if args.batch_size < 1:
+        raise WicEtlError("--batch-size must be at least 1")
+    _check_database(args.db)
+    prefect_env.configure(verbose=args.verbose)
+    started = time.perf_counter()
+    from flows.ingest import ingest
+
+    summary = ingest(sources=list(args.sources), db=args.db, batch_size=args.batch_size)
+    print_summary(console, summary, time.perf_counter() - started)
+    return EXIT_OK if summary.ok else EXIT_FAILURES
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    console = Console()
+    errors = Console(stderr=True)
+    try:
+        if args.command == "ingest":
+            return run_ingest(args, console)
+    except WicEtlError as exc:
+        errors.print(f"[red]wic-etl: {exc}[/red]")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        errors.print("wic-etl: interrupted; batches already loaded are kept, run again to finish")
+        return EXIT_INTERRUPTED
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,44 @@
+"""The project's exception hierarchy.
+
+Every error that can reach a user is one of these; its message says what went
+wrong with which input and what to do about it. ``stage`` is the pipeline step
+that failed and ends up in the ``failures`` table.
+"""
+
+from __future__ import annotations
+
+
+class WicEtlError(Exception):
+    """Base class: an input or setting the pipeline cannot use."""
+
+    stage = "pipeline"
+
+
+class SourceError(WicEtlError):
+    """A source could not be read (missing file, no permission, ...)."""
+
+    stage = "read"
+
+
+class FetchError(WicEtlError):
+    """A page could not be fetched over HTTP."""
+
+    stage = "fetch"
+
+
+class DecodeError(WicEtlError):
+    """The bytes are not text in any encoding we can tell (binary, empty, ...)."""
+
+    stage = "decode"
+
+
+class ExtractError(WicEtlError):
+    """The text was read but no article could be taken out of it."""
+
+    stage = "extract"
+
+
+class LoadError(WicEtlError):
+    """The database refused the records."""
+
+    stage = "load"

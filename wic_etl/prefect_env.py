@@ -1,0 +1,33 @@
+"""Prefect settings that keep a command-line run quiet and reliable offline.
+
+Set before ``prefect`` is imported, and only where the user has not set them:
+anything in the environment or the Prefect profile wins. Measured on 2 cores:
+without a server Prefect starts a temporary one (14-30 s) whose default
+20 s start-up timeout can expire, and its telemetry and event flushing print
+tracebacks at exit even when the run succeeded.
+"""
+
+from __future__ import annotations
+
+import os
+
+QUIET_DEFAULTS = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
+    "PREFECT_SERVER_UI_ENABLED": "false",
+    # Run logs still reach the Prefect server (the API handler); only the
+    # console copy is held back, since the command prints its own summary.
+    "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "ERROR",
+    "PREFECT_LOGGING_HANDLERS_CONSOLE_FLOW_RUNS_LEVEL": "ERROR",
+    "PREFECT_LOGGING_HANDLERS_CONSOLE_TASK_RUNS_LEVEL": "ERROR",
+}
+
+
+def configure(verbose: bool = False) -> None:
+    for name, value in QUIET_DEFAULTS.items():
+        os.environ.setdefault(name, value)
+    if verbose:
+        for name in QUIET_DEFAULTS:
+            if name.startswith("PREFECT_LOGGING_HANDLERS_CONSOLE"):
+                os.environ[name] = "INFO"
