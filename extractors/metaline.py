@@ -20,8 +20,11 @@ _AUTHOR_EN = re.compile(r"(?:^|\|)\s*By\s+(?P<v>[^|]+?)\s*(?=\||$)", re.I)
 _AUTHOR_ZH = re.compile(r"作者\s*[:：]\s*(?P<v>[^\s|]+(?:\s+[^\s|:：]+)*?)\s*(?=\||来源|编辑|$)")
 _SOURCE_ZH = re.compile(r"来源\s*[:：]\s*(?P<v>[^\s|]+)")
 _SOURCE_EN = re.compile(r"Source\s*:\s*(?P<v>[^|]+?)\s*(?=\||Updated|$)", re.I)
+# "By Zhang Zhihao in Hefei": the dateline place is not part of the name.
+_DATELINE = re.compile(r"\s+in\s+[A-Z][\w'. -]*$")
 _LABELS = re.compile(r"(?:Updated|Published|发布时间|时间)\s*[:：]?", re.I)
 _HINT = re.compile(r"Updated|Published|来源|作者|发布时间|\|", re.I)
+_LEFTOVER_WORDS = re.compile(r"[\s|]+")
 _MAX_LEN = 160
 
 
@@ -53,11 +56,8 @@ def parse_meta(line: str) -> Meta | None:
     return Meta(
         published=found.iso,
         source=_clean(source_value),
-        author=_clean(author["v"]) if author else None,
+        author=_clean(_DATELINE.sub("", author["v"])) if author else None,
     )
-
-
-_LEFTOVER_WORDS = re.compile(r"[\s|]+")
 
 
 def _bare_source(rest: str, author: re.Match[str] | None) -> str | None:
