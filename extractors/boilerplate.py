@@ -13,31 +13,29 @@ import re
 
 from extractors.records import RemovedLine
 
-_I = re.IGNORECASE
-RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("copyright", re.compile(r"Copyright\s*(?:©|\(c\)|&copy;)?.{0,80}?All\s+rights\s+reserved\.?", _I)),
-    ("copyright", re.compile(r"Presented\s+by\s+China\s+Daily\.?", _I)),
-    ("copyright", re.compile(
-        r"The\s+content\s+\(.{0,120}?\)\s+published\s+in\s+this\s+site\s+belongs\s+to\s+"
-        r"China\s+Daily\s+Information\s+Co\s*\(CDIC\)\.?", _I)),
-    ("copyright", re.compile(
-        r"Without\s+written\s+authori[sz]ation\s+from\s+CDIC,\s+such\s+content\s+shall\s+not\s+"
-        r"be\s+republished\s+or\s+used\s+in\s+any\s+form\.?", _I)),
-    ("copyright", re.compile(r"(?:Copyright\s*)?©\s*[^|。]{0,60}?版权所有[。.]?", _I)),
-    ("copyright", re.compile(r"(?:中国日报网|世界互联网大会)?版权所有(?:，?\s*未经书面授权[^。]{0,60}。?)?")),
-    ("icp", re.compile(r"[\u4e00-\u9fff]{1,3}ICP[备证]\s*[:：]?\s*\d+\s*号?(?:\s*-\s*\d+)?")),
-    ("icp", re.compile(r"ICP\s*(?:licen[cs]e|备案号)\s*[:：]?\s*[\w-]+", _I)),
-    ("licence", re.compile(r"Registration\s+Number\s*[:：]?\s*\d+", _I)),
-    ("licence", re.compile(r"Licen[cs]e\s+for\s+publishing\s+multimedia\s+online\s*[:：]?\s*\d+", _I)),
-    ("licence", re.compile(r"互联网新闻信息服务许可证(?:编号)?\s*[:：]?\s*\d+")),
-    ("licence", re.compile(r"[\u4e00-\u9fff]公网安备\s*\d+\s*号?")),
-    ("notice", re.compile(
-        r"Note\s*:\s*Browsers\s+with\s+1024\s*\*\s*768\s+or\s+higher\s+resolution\s+are\s+"
-        r"suggested\s+for\s+this\s+site\.?", _I)),
-    ("contact", re.compile(
-        r"(?:Tel|Telephone|Fax|E-?mail|QQ|电话|传真|邮箱|电子邮箱)\s*[:：].*?"
-        r"(?=\s+(?:Tel|Telephone|Fax|E-?mail|QQ|电话|传真|邮箱)\s*[:：]|$)", _I)),
+_PATTERNS: tuple[tuple[str, str], ...] = (
+    ("copyright", r"Copyright\s*(?:©|\(c\)|&copy;)?.{0,80}?All\s+rights\s+reserved\.?"),
+    ("copyright", r"Presented\s+by\s+China\s+Daily\.?"),
+    ("copyright", r"The\s+content\s+\(.{0,120}?\)\s+published\s+in\s+this\s+site\s+belongs\s+"
+                  r"to\s+China\s+Daily\s+Information\s+Co\s*\(CDIC\)\.?"),
+    ("copyright", r"Without\s+written\s+authori[sz]ation\s+from\s+CDIC,\s+such\s+content\s+"
+                  r"shall\s+not\s+be\s+republished\s+or\s+used\s+in\s+any\s+form\.?"),
+    ("copyright", r"(?:Copyright\s*)?©\s*[^|。]{0,60}?版权所有[。.]?"),
+    ("copyright", r"(?:中国日报网|世界互联网大会)?版权所有(?:，?\s*未经书面授权[^。]{0,60}。?)?"),
+    ("icp", r"[\u4e00-\u9fff]{1,3}ICP[备证]\s*[:：]?\s*\d+\s*号?(?:\s*-\s*\d+)?"),
+    ("icp", r"ICP\s*(?:licen[cs]e|备案号)\s*[:：]?\s*[\w-]+"),
+    ("licence", r"Registration\s+Number\s*[:：]?\s*\d+"),
+    ("licence", r"Licen[cs]e\s+for\s+publishing\s+multimedia\s+online\s*[:：]?\s*\d+"),
+    ("licence", r"互联网新闻信息服务许可证(?:编号)?\s*[:：]?\s*\d+"),
+    ("licence", r"[\u4e00-\u9fff]公网安备\s*\d+\s*号?"),
+    ("notice", r"Note\s*:\s*Browsers\s+with\s+1024\s*\*\s*768\s+or\s+higher\s+resolution\s+"
+               r"are\s+suggested\s+for\s+this\s+site\.?"),
+    ("contact", r"(?:Tel|Telephone|Fax|E-?mail|QQ|电话|传真|邮箱|电子邮箱)\s*[:：].*?"
+                r"(?=\s+(?:Tel|Telephone|Fax|E-?mail|QQ|电话|传真|邮箱)\s*[:：]|$)"),
 )  # fmt: skip
+RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in _PATTERNS
+)
 
 _LEFTOVER = re.compile(r"[\s|.,;:·•\-–—/\\()\[\]【】（）。，；：、]*")
 

@@ -8,7 +8,9 @@ from email.message import Message
 from extractors.decoding import decode
 from extractors.records import Document, RawPage
 
-_HTML_START = re.compile(r"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S)
+_HTML_START = re.compile(
+    r"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S
+)
 _SAVED_FROM = re.compile(r"<!--\s*saved from url=\(\d+\)\s*(https?://[^\s>]+?)\s*-->", re.I)
 _CANONICAL = re.compile(
     r"""<link\b[^>]*\brel=["']?canonical["']?[^>]*\bhref=["']?(https?://[^"'\s>]+)""", re.I

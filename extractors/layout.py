@@ -48,7 +48,9 @@ _CAPTION = re.compile(
 _CREDIT_PREFIX = re.compile(r"^(?:Photos?|Image|Video|图片?|摄影)\s*(?:/|by\b|:|：)?\s*", re.I)
 _BREADCRUMB = re.compile(r"^(?:Home|首页)\s*(?:>|›|»|/|＞|→)", re.I)
 _CRUMB_SPLIT = re.compile(r"\s*(?:>|›|»|/|＞|→)\s*")
-_EDITOR = re.compile(r"^[\[【(（]?\s*(?:Editor|责任编辑|编辑)\s*[:：]\s*(?P<v>[^\]】)）]+?)\s*[\]】)）]?$", re.I)
+_EDITOR = re.compile(
+    r"^[\[【(（]?\s*(?:Editor|责任编辑|编辑)\s*[:：]\s*(?P<v>[^\]】)）]+?)\s*[\]】)）]?$", re.I
+)
 _SENTENCE_END = tuple('.!?;,:"”’。！？；，：…')
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 

@@ -58,7 +58,9 @@ def ingest(sources: list[str], db: str = "data/wic.db", batch_size: int = 250) -
         counts.add(ingest_batch_task(db, batch, run_id))
         logger.info("batch %d: %d pages done", number, len(batch))
     for failure in counts.failures:
-        logger.warning("failed at %s: %s: %s", failure["stage"], failure["source"], failure["message"])
+        logger.warning(
+            "failed at %s: %s: %s", failure["stage"], failure["source"], failure["message"]
+        )
     status = "completed" if not counts.failed else "completed with failures"
     finish_run(database, run_id, counts, len(found.files), found.skipped, status)
     database.close()

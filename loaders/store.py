@@ -168,9 +168,7 @@ def _store_article(db: Database, item: Extracted, run_id: str, ruleset: str) -> 
         encoding=item.document.encoding,
         url=page.url or article.url,
     )
-    stored = db.execute(
-        "select record_sha256 from articles where id = ?", [article.id]
-    ).fetchone()
+    stored = db.execute("select record_sha256 from articles where id = ?", [article.id]).fetchone()
     if stored is not None and stored[0] == row["record_sha256"]:
         outcome = "unchanged"
     elif stored is None:

@@ -9,12 +9,16 @@ import sqlite3
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
 
 from wic_etl import __version__
 from wic_etl.errors import WicEtlError
+
+if TYPE_CHECKING:  # importing flows means importing Prefect: seconds, so only for types
+    from flows.ingest import RunSummary
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -37,7 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SOURCE",
         help="a saved page, a folder (walked recursively) or @list.txt (one source per line)",
     )
-    ingest.add_argument("--db", default="data/wic.db", help="SQLite database (default: %(default)s)")
+    ingest.add_argument(
+        "--db", default="data/wic.db", help="SQLite database (default: %(default)s)"
+    )
     ingest.add_argument(
         "--batch-size", type=int, default=250, help="pages per Prefect task (default: %(default)s)"
     )
@@ -64,7 +70,7 @@ def _browse_hint(db: str) -> str:
     return f"{datasette if relative.startswith('..') else relative} {db}"
 
 
-def print_summary(console: Console, summary, seconds: float) -> None:  # noqa: ANN001
+def print_summary(console: Console, summary: RunSummary, seconds: float) -> None:
     table = Table(title=f"wic-etl ingest -> {summary.db}", title_justify="left")
     for column in ("pages", "new", "updated", "unchanged", "failed", "skipped"):
         table.add_column(column, justify="right")
@@ -86,7 +92,9 @@ def print_summary(console: Console, summary, seconds: float) -> None:  # noqa: A
             "Their raw bytes are kept in the [bold]pages[/bold] table; the reasons are in "
             "[bold]failures[/bold]."
         )
-    console.print(f"Done in {seconds:.1f} s. Browse the result: [bold]{_browse_hint(summary.db)}[/bold]")
+    console.print(
+        f"Done in {seconds:.1f} s. Browse the result: [bold]{_browse_hint(summary.db)}[/bold]"
+    )
 
 
 def run_ingest(args: argparse.Namespace, console: Console) -> int:

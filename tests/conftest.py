@@ -1,0 +1,128 @@
+"""Shared test parts: a real Prefect server on 127.0.0.1, the CLI as a subprocess, paths.
+
+The server starts once, in ``pytest_configure``, before any test module imports
+Prefect, so every flow run (in this process and in CLI subprocesses) is
+recorded in it; it is stopped by PID at the end of the session.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "fixtures"
+SAVED = FIXTURES / "saved"
+BAD = FIXTURES / "bad"
+SHARED = ROOT.parent / "shared"
+SEED = SHARED / "seeds" / "000_47748cef2e072f9f.txt"
+BIN = Path(sys.executable).parent
+
+QUIET = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_UI_ENABLED": "false",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
+}
+_server: dict[str, object] = {}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise pytest.UsageError(f"prefect server exited early:\n{log.read_text()[-3000:]}")
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise pytest.UsageError(f"prefect server not healthy after {seconds} s:\n{log.read_text()[-3000:]}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    home = Path(tempfile.mkdtemp(prefix="wic-etl-prefect-"))
+    port = free_port()
+    env = {**os.environ, **QUIET, "PREFECT_HOME": str(home)}
+    env.pop("PREFECT_API_URL", None)
+    log = home / "server.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}/api"
+    _server.update(proc=proc, home=home)
+    _wait_healthy(url, proc, log, seconds=120)
+    os.environ.update(QUIET)
+    os.environ["PREFECT_HOME"] = str(home)
+    os.environ["PREFECT_API_URL"] = url
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    proc = _server.get("proc")
+    if isinstance(proc, subprocess.Popen):
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=20)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    home = _server.get("home")
+    if isinstance(home, Path):
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def prefect_api() -> str:
+    return os.environ["PREFECT_API_URL"]
+
+
+@pytest.fixture(scope="session")
+def seed() -> Path:
+    if not SEED.is_file():
+        pytest.fail(
+            f"the seed page {SEED} is missing: these tests need ../shared beside the checkout"
+        )
+    return SEED
+
+
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """Run the installed ``wic-etl`` as a user would, wide enough that rich does not fold."""
+    full_env = {**os.environ, "COLUMNS": "250", "NO_COLOR": "1", **(env or {})}
+    return subprocess.run(
+        [str(BIN / "wic-etl"), *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd or ROOT,
+        timeout=timeout,
+    )
+
+
+def saved_pages() -> list[Path]:
+    return sorted(p for p in SAVED.rglob("*") if p.suffix in (".txt", ".html"))

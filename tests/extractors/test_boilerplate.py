@@ -1,0 +1,45 @@
+from extractors.boilerplate import split_boilerplate
+
+
+def kinds(line):
+    pieces = split_boilerplate(line)
+    return None if pieces is None else [(p.kind, p.text) for p in pieces]
+
+
+def test_run_together_footer_line_splits_into_its_pieces():
+    line = (
+        "Copyright © World Internet Conference. All rights Reserved "
+        "Presented by China Daily. 京ICP备13028878号-23"
+    )
+    assert kinds(line) == [
+        ("copyright", "Copyright © World Internet Conference. All rights Reserved"),
+        ("copyright", "Presented by China Daily."),
+        ("icp", "京ICP备13028878号-23"),
+    ]
+
+
+def test_contact_lines():
+    assert kinds("Fax: 0086-571-85195207") == [("contact", "Fax: 0086-571-85195207")]
+    assert kinds("电话：0086-571-85311391 传真：0086-571-85195207") == [
+        ("contact", "电话：0086-571-85311391"),
+        ("contact", "传真：0086-571-85195207"),
+    ]
+
+
+def test_china_daily_footer_with_its_script_year_removed():
+    line = (
+        "Copyright 1995 - . All rights reserved. The content (including but not limited to "
+        "text, photo, multimedia information, etc) published in this site belongs to China "
+        "Daily Information Co (CDIC). Without written authorization from CDIC, such content "
+        "shall not be republished or used in any form."
+    )
+    assert [k for k, _ in kinds(line)] == ["copyright", "copyright", "copyright"]
+    assert kinds("Registration Number: 130349") == [("licence", "Registration Number: 130349")]
+
+
+def test_sentences_that_mention_boilerplate_words_stay_in_the_body():
+    assert split_boilerplate("The firm said all rights reserved by the author stay with her.") is None
+    assert (
+        split_boilerplate("Copyright © law was the panel's topic, and the ICP licence too.") is None
+    )
+    assert split_boilerplate("Call the hotline, Tel: 12345, before noon, the notice said.") is None
