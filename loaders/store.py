@@ -10,6 +10,7 @@ and its own failures.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from datetime import UTC, datetime
 from sqlite_utils import Database
 
 from extractors.records import Article, Extracted, Failed, Outcome, RawPage, sha256_hex
+from wic_etl.errors import LoadError
 
 
 def now() -> str:
@@ -221,10 +223,26 @@ def load_outcomes(
     counts = LoadCounts()
     with db.atomic():
         for outcome in outcomes:
-            if isinstance(outcome, Failed):
-                counts.failures.append(record_failure(db, outcome, run_id, ruleset))
-                counts.failed += 1
-            else:
-                result = _store_article(db, outcome, run_id, ruleset)
-                setattr(counts, result, getattr(counts, result) + 1)
+            if isinstance(outcome, Extracted):
+                try:
+                    # A savepoint per article: one the database refuses is rolled back
+                    # alone and recorded, and the rest of the batch still commits.
+                    with db.atomic():
+                        result = _store_article(db, outcome, run_id, ruleset)
+                except (sqlite3.IntegrityError, sqlite3.InterfaceError, ValueError) as exc:
+                    outcome = _refused(outcome, exc)
+                else:
+                    setattr(counts, result, getattr(counts, result) + 1)
+                    continue
+            counts.failures.append(record_failure(db, outcome, run_id, ruleset))
+            counts.failed += 1
     return counts
+
+
+def _refused(item: Extracted, exc: Exception) -> Failed:
+    error = LoadError(
+        f"the database refused article {item.article.id} ({exc}); this is a wic-etl bug: "
+        "report it with the page attached"
+    )
+    return Failed(item.page.source, error.stage, type(error).__name__, str(error), item.page,
+                  item.document)  # fmt: skip

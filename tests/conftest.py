@@ -54,7 +54,9 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path, seconds: f
         except httpx.HTTPError:
             pass
         time.sleep(0.5)
-    raise pytest.UsageError(f"prefect server not healthy after {seconds} s:\n{log.read_text()[-3000:]}")
+    raise pytest.UsageError(
+        f"prefect server not healthy after {seconds} s:\n{log.read_text()[-3000:]}"
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -79,7 +81,19 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["PREFECT_API_URL"] = url
 
 
+def _drain_prefect_workers() -> None:
+    """Ship the logs and events this process still holds before their server goes away."""
+    if "prefect" not in sys.modules:
+        return
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (APILogWorker, EventsWorker):
+        worker.drain_all(timeout=15)
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
+    _drain_prefect_workers()
     proc = _server.get("proc")
     if isinstance(proc, subprocess.Popen):
         try:

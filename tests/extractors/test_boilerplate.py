@@ -38,7 +38,9 @@ def test_china_daily_footer_with_its_script_year_removed():
 
 
 def test_sentences_that_mention_boilerplate_words_stay_in_the_body():
-    assert split_boilerplate("The firm said all rights reserved by the author stay with her.") is None
+    assert (
+        split_boilerplate("The firm said all rights reserved by the author stay with her.") is None
+    )
     assert (
         split_boilerplate("Copyright © law was the panel's topic, and the ICP licence too.") is None
     )

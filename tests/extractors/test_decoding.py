@@ -39,7 +39,7 @@ def test_missing_declaration_is_detected():
 
 
 def test_byte_order_mark_wins():
-    text, encoding = decode(codecs.BOM_UTF8 + "Wuzhen".encode())
+    text, encoding = decode(codecs.BOM_UTF8 + b"Wuzhen")
     assert (text, encoding) == ("Wuzhen", "utf-8-sig")
 
 

@@ -1,4 +1,4 @@
-"""extract_page on the seed and on bad input: an article or a Failed with a reason, never a raise."""
+"""extract_page on the seed and on bad input: an article or a Failed, never a raise."""
 
 import os
 

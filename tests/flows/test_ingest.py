@@ -1,0 +1,74 @@
+"""The ingest flow against the real Prefect server of this test session."""
+
+import time
+
+import httpx
+import pytest
+from sqlite_utils import Database
+
+from flows.ingest import RunSummary, ingest
+from tests.conftest import BAD, SAVED, saved_pages
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory) -> tuple[RunSummary, Database]:
+    db_path = tmp_path_factory.mktemp("flow") / "wic.db"
+    summary = ingest(sources=[str(SAVED), str(BAD / "truncated.html")], db=str(db_path),
+                     batch_size=2)  # fmt: skip
+    return summary, Database(db_path)
+
+
+def api(prefect_api: str, method: str, path: str, body: dict | None = None):
+    response = httpx.request(method, f"{prefect_api}{path}", json=body, timeout=30)
+    response.raise_for_status()
+    return response.json()
+
+
+def test_summary_counts(run):
+    summary, _ = run
+    pages = len(saved_pages())
+    assert (summary.pages, summary.new, summary.failed) == (pages + 1, pages, 1)
+    assert summary.failures[0]["source"].endswith("truncated.html")
+
+
+def test_run_is_recorded_in_the_database_under_the_prefect_flow_run_id(run, prefect_api):
+    summary, db = run
+    row = db["runs"].get(summary.run_id)
+    assert row["status"] == "completed with failures"
+    assert (row["new"], row["failed"], row["pages"]) == (summary.new, 1, summary.pages)
+    flow_run = api(prefect_api, "GET", f"/flow_runs/{summary.run_id}")
+    assert flow_run["state"]["type"] == "COMPLETED"
+    assert db["failures"].get(1)["run_id"] == summary.run_id
+
+
+def test_work_is_batched_one_task_per_batch(run, prefect_api):
+    summary, _ = run
+    tasks = api(prefect_api, "POST", "/task_runs/filter",
+                {"flow_runs": {"id": {"any_": [summary.run_id]}}})  # fmt: skip
+    batches = -(-summary.pages // 2)
+    assert len(tasks) == batches
+    assert {t["state"]["type"] for t in tasks} == {"COMPLETED"}
+
+
+def test_run_ends_with_a_summary_artifact(run, prefect_api):
+    summary, _ = run
+    artifacts = api(prefect_api, "POST", "/artifacts/filter",
+                    {"artifacts": {"flow_run_id": {"any_": [summary.run_id]}}})  # fmt: skip
+    assert [a["key"] for a in artifacts] == ["ingest-summary"]
+    markdown = artifacts[0]["data"]
+    assert f"| {summary.pages} | {summary.new} | 0 | 0 | 1 |" in markdown
+    assert "truncated.html" in markdown and "incompletely" in markdown
+
+
+def test_logs_go_through_the_run_logger_to_the_server(run, prefect_api):
+    summary, _ = run
+    deadline = time.monotonic() + 30  # the log worker ships logs every few seconds
+    while True:
+        logs = api(prefect_api, "POST", "/logs/filter",
+                   {"logs": {"flow_run_id": {"any_": [summary.run_id]}}})  # fmt: skip
+        messages = [log["message"] for log in logs]
+        if any("truncated.html" in m for m in messages) or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert any("pages to read" in m for m in messages)
+    assert any("truncated.html" in m for m in messages)

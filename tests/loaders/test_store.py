@@ -1,0 +1,140 @@
+"""Loading outcomes into a real SQLite file: idempotent, transactional, searchable."""
+
+import dataclasses
+import sqlite3
+
+import pytest
+
+from extractors.extract import extract_page
+from extractors.profiles import RULESET
+from extractors.records import Extracted, Failed, RawPage
+from loaders.schema import open_database
+from loaders.store import load_outcomes, start_run, unchanged_pages
+from tests.conftest import BAD, saved_pages
+
+DATA_TABLES = (
+    "articles", "images", "organizers", "article_organizers", "removed_lines", "pages",
+    "articles_fts",
+)  # fmt: skip
+
+
+@pytest.fixture
+def db(tmp_path):
+    database = open_database(tmp_path / "wic.db")
+    for run in ("run-1", "run-2"):
+        start_run(database, run, "ingest", ["test"])
+    yield database
+    database.close()
+
+
+def outcome(path):
+    return extract_page(RawPage(str(path), path.read_bytes()))
+
+
+def counts_of(db):
+    return {table: db[table].count for table in DATA_TABLES}
+
+
+def test_loading_twice_changes_nothing(db, seed):
+    first = load_outcomes(db, [outcome(seed)], "run-1", RULESET)
+    assert (first.new, first.unchanged) == (1, 0)
+    before = counts_of(db)
+    rows_before = list(db.query("select * from articles"))
+    second = load_outcomes(db, [outcome(seed)], "run-2", RULESET)
+    assert (second.new, second.updated, second.unchanged) == (0, 0, 1)
+    assert counts_of(db) == before
+    assert list(db.query("select * from articles")) == rows_before
+    assert before["organizers"] == 10 and before["article_organizers"] == 10
+
+
+def test_seed_rows_link_organizers_in_page_order(db, seed):
+    load_outcomes(db, [outcome(seed)], "run-1", RULESET)
+    names = [
+        row["name"]
+        for row in db.query(
+            "select o.name from article_organizers ao join organizers o on o.id = ao.organizer_id "
+            "order by ao.position"
+        )
+    ]
+    assert names[0] == "Cyberspace Administration of China"
+    assert names[5] == "Secretariat of World Internet Conference (Preparatory Office)"
+    assert names[-1] == "National Internet Emergency Center"
+
+
+def test_a_changed_article_is_updated_and_its_children_replaced(db, seed):
+    load_outcomes(db, [outcome(seed)], "run-1", RULESET)
+    changed = seed.read_text(encoding="utf-8").replace("National Internet Emergency Center\n", "")
+    result = load_outcomes(db, [extract_page(RawPage("edited.txt", changed.encode()))], "run-2",
+                           RULESET)  # fmt: skip
+    assert (result.new, result.updated) == (0, 1)
+    assert db["article_organizers"].count == 9
+    assert db["organizers"].count == 10  # the organisation itself is not forgotten
+    article = next(db.query("select first_run, last_changed_run from articles"))
+    assert article == {"first_run": "run-1", "last_changed_run": "run-2"}
+    assert db["pages"].count == 2  # both versions' raw bytes are kept
+
+
+def test_failures_keep_their_raw_bytes_and_a_reason(db):
+    bad = BAD / "truncated.html"
+    result = load_outcomes(db, [outcome(bad)], "run-1", RULESET)
+    assert result.failed == 1
+    failure = next(db.query("select * from failures"))
+    assert failure["stage"] == "extract" and "incompletely" in failure["message"]
+    page = db["pages"].get(failure["page_sha256"])
+    assert page["raw"] == bad.read_bytes()
+    assert page["status"] == "failed"
+    assert db["articles"].count == 0
+
+
+def test_an_article_the_database_refuses_is_a_failure_and_the_batch_still_commits(db, seed):
+    good = outcome(saved_pages()[0])
+    broken = outcome(seed)
+    broken = dataclasses.replace(broken, article=dataclasses.replace(broken.article, title=None))
+    result = load_outcomes(db, [good, broken], "run-1", RULESET)
+    assert (result.new, result.failed) == (1, 1)
+    assert "NOT NULL constraint failed: articles.title" in result.failures[0]["message"]
+    assert db["articles"].count == 1
+    assert db["images"].count_where("article_id = ?", [broken.article.id]) == 0
+
+
+def test_a_batch_is_one_transaction(db, seed, monkeypatch):
+    items = [outcome(p) for p in saved_pages()[:3]]
+
+    def locked(*args, **kwargs):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr("loaders.store.record_failure", locked)
+    with pytest.raises(sqlite3.OperationalError):
+        load_outcomes(db, [*items, Failed("x", "read", "SourceError", "gone")], "run-1", RULESET)
+    assert db["articles"].count == 0  # the three articles before it were rolled back
+    assert db["pages"].count == 0
+
+
+def test_schema_declares_foreign_keys_fts_and_wal(db, seed):
+    load_outcomes(db, [outcome(seed)], "run-1", RULESET)
+    assert db.journal_mode == "wal"
+    references = {
+        (table, fk.column, fk.other_table)
+        for table in ("images", "article_organizers", "removed_lines", "articles", "failures")
+        for fk in db[table].foreign_keys
+    }
+    assert ("article_organizers", "organizer_id", "organizers") in references
+    assert ("images", "article_id", "articles") in references
+    assert ("failures", "run_id", "runs") in references
+    assert list(db.execute("pragma foreign_key_check").fetchall()) == []
+    hits = list(db["articles"].search("Wuzhen residents"))
+    assert [hit["title"] for hit in hits] == ["Exploit Internet to empower the country"]
+
+
+def test_unchanged_pages_are_recognised_by_content_and_ruleset(db, seed):
+    item = outcome(seed)
+    load_outcomes(db, [item], "run-1", RULESET)
+    assert unchanged_pages(db, [item.page.sha256, "f" * 64], RULESET) == {item.page.sha256}
+    assert unchanged_pages(db, [item.page.sha256], "wicwuzhen/0") == set()
+
+
+def test_extracted_outcomes_are_records(seed):
+    item = outcome(seed)
+    assert isinstance(item, Extracted)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        item.article.title = "changed"  # type: ignore[misc]

@@ -1,0 +1,164 @@
+"""The wic-etl command as a user runs it: exit codes, what it prints, what the database holds."""
+
+import os
+import shutil
+import sqlite3
+import subprocess
+
+import pytest
+from sqlite_utils import Database
+
+from tests.conftest import BAD, BIN, ROOT, SAVED, run_cli, saved_pages
+
+NOISE = ("Traceback", "Error", "error", "CancelledError", "database is locked")
+
+
+def table_counts(db_path) -> dict[str, int]:
+    db = Database(db_path)
+    return {name: db[name].count for name in db.table_names()}
+
+
+def assert_quiet(result: subprocess.CompletedProcess[str]) -> None:
+    for word in NOISE:
+        assert word not in result.stderr, result.stderr
+        assert word not in result.stdout, result.stdout
+
+
+def test_seed_acceptance_and_a_second_run_changes_nothing(tmp_path, seed):
+    db_path = tmp_path / "wic.db"
+    first = run_cli("ingest", str(seed), "--db", str(db_path))
+    assert first.returncode == 0, first.stderr
+    assert_quiet(first)
+    assert "datasette" in first.stdout
+
+    db = Database(db_path)
+    (article,) = db["articles"].rows
+    assert article["title"] == "Exploit Internet to empower the country"
+    assert article["site"] == "wicwuzhen.cn"
+    assert article["source"] == "chinadaily.com.cn"
+    assert article["published"].startswith("2015-12-15")
+    assert article["section"] == "News"
+    paragraphs = article["body"].split("\n\n")
+    assert len(paragraphs) == 11
+    assert paragraphs[0].startswith("The city of Wuzhen")
+    assert paragraphs[-1].endswith("can China become an Internet power.")
+    for text in ("Copyright", "ICP", "Tel:", "Fax:", "Email:", "QQ:", "Home > News",
+                 "[Photo/IC]", "Cyberspace Administration"):  # fmt: skip
+        assert text not in article["body"]
+    (image,) = db["images"].rows
+    assert image["caption"].startswith("A big electronic screen")
+    assert image["credit"] == "IC"
+    organizers = [
+        row["name"]
+        for row in db.query(
+            "select name from article_organizers join organizers on organizers.id = organizer_id "
+            "where article_id = ? order by position",
+            [article["id"]],
+        )
+    ]
+    assert len(organizers) == 10 and db["organizers"].count == 10
+    assert organizers[0] == "Cyberspace Administration of China"
+    assert organizers[5] == "Secretariat of World Internet Conference (Preparatory Office)"
+    assert organizers[-1] == "National Internet Emergency Center"
+    removed = list(db["removed_lines"].rows)
+    assert {"copyright", "icp", "contact"} <= {row["kind"] for row in removed}
+    for row in removed:
+        assert row["text"] not in article["body"]
+        assert not any(row["text"] in p or p in row["text"] for p in paragraphs)
+    page = next(db["pages"].rows)
+    assert page["raw"] == seed.read_bytes()
+
+    before = table_counts(db_path)
+    second = run_cli("ingest", str(seed), "--db", str(db_path))
+    assert second.returncode == 0, second.stderr
+    assert_quiet(second)
+    after = table_counts(db_path)
+    assert after.pop("runs") == before.pop("runs") + 1  # the run log records every run
+    assert after == before
+    unchanged = (
+        Database(db_path)
+        .execute("select new, updated, unchanged, failed from runs order by started desc limit 1")
+        .fetchone()
+    )
+    assert unchanged == (0, 0, 1, 0)
+
+
+def test_bad_inputs_are_failures_the_rest_loads_and_the_exit_code_says_so(tmp_path):
+    db_path = tmp_path / "wic.db"
+    result = run_cli("ingest", str(SAVED), str(BAD), "--db", str(db_path))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    db = Database(db_path)
+    good = len(saved_pages())
+    assert db["articles"].count == good
+    failures = {row["source"].rsplit("/", 1)[-1]: row for row in db["failures"].rows}
+    bad_files = sorted(p.name for p in BAD.iterdir())
+    assert sorted(failures) == bad_files
+    for name, row in failures.items():
+        assert name in result.stdout  # the summary names every failed input
+        assert row["message"] and row["stage"] in ("decode", "extract")
+        if row["page_sha256"]:
+            assert db["pages"].get(row["page_sha256"])["raw"] == (BAD / name).read_bytes()
+    assert "the file is empty" in failures["empty.txt"]["message"]
+    assert "PNG image" in failures["photo_saved_as.html"]["message"]
+    assert "unknown layout" in failures["unknown_layout.html"]["message"]
+    assert "incompletely" in failures["truncated.html"]["message"]
+
+
+def test_source_lists_and_missing_sources(tmp_path):
+    db_path = tmp_path / "wic.db"
+    pages = saved_pages()[:2]
+    listing = tmp_path / "list.txt"
+    listing.write_text("\n".join(str(p) for p in pages) + "\n" + str(tmp_path / "gone.html") + "\n")
+    result = run_cli("ingest", f"@{listing}", "--db", str(db_path))
+    assert result.returncode == 1
+    assert "gone.html does not exist" in result.stdout
+    db = Database(db_path)
+    assert db["articles"].count == 2
+    (failure,) = db["failures"].rows
+    assert failure["stage"] == "read" and failure["page_sha256"] is None
+
+
+@pytest.mark.parametrize("kind", ["directory", "not-sqlite"])
+def test_an_unusable_database_is_a_clear_error(tmp_path, kind):
+    target = tmp_path / "wic.db"
+    if kind == "directory":
+        target.mkdir()
+    else:
+        target.write_text("these are notes, not a database\n" * 100)
+    result = run_cli("ingest", str(SAVED), "--db", str(target))
+    assert result.returncode == 2
+    assert "cannot use" in result.stderr and "--db" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_usage_errors_exit_2():
+    result = run_cli("ingest")
+    assert result.returncode == 2
+    assert "SOURCE" in result.stderr
+
+
+def test_without_a_prefect_server_the_run_is_still_quiet(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
+    result = subprocess.run(
+        [str(BIN / "wic-etl"), "ingest", str(SAVED), "--db", str(tmp_path / "wic.db")],
+        capture_output=True, text=True, env={**env, "COLUMNS": "250"}, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert_quiet(result)
+    with sqlite3.connect(tmp_path / "wic.db") as conn:
+        assert conn.execute("select count(*) from articles").fetchone() == (len(saved_pages()),)
+
+
+def test_readme_run_command_ingests_the_fixtures(tmp_path):
+    if shutil.which("make") is None:
+        pytest.fail("make is needed for the README's commands")
+    db_path = tmp_path / "wic.db"
+    result = subprocess.run(
+        ["make", "--no-print-directory", "run", f"DB={db_path}"],
+        capture_output=True, text=True, cwd=ROOT, timeout=600,
+        env={**os.environ, "COLUMNS": "250"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert Database(db_path)["articles"].count == len(saved_pages())
