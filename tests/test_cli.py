@@ -1,5 +1,6 @@
 """The wic-etl command as a user runs it: exit codes, what it prints, what the database holds."""
 
+import json
 import os
 import shutil
 import sqlite3
@@ -162,3 +163,25 @@ def test_readme_run_command_ingests_the_fixtures(tmp_path):
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     assert Database(db_path)["articles"].count == len(saved_pages())
+    # The summary's browse hint works, with full-text search.
+    browse = subprocess.run(
+        [str(BIN / "datasette"), str(db_path), "--get",
+         "/wic/articles.json?_search=quantum&_shape=array"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert browse.returncode == 0, browse.stderr
+    hits = json.loads(browse.stdout)
+    assert [hit["title"] for hit in hits] == [
+        "Hefei lab opens its quantum testbed to outside researchers"
+    ]
+
+
+def test_an_unreachable_prefect_server_is_a_clear_error(tmp_path):
+    from tests.conftest import free_port
+
+    url = f"http://127.0.0.1:{free_port()}/api"
+    result = run_cli("ingest", str(SAVED), "--db", str(tmp_path / "wic.db"),
+                     env={"PREFECT_API_URL": url})  # fmt: skip
+    assert result.returncode == 2
+    assert f"the Prefect server at {url} does not answer" in result.stderr
+    assert "Traceback" not in result.stderr

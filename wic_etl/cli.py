@@ -20,7 +20,7 @@ from wic_etl.errors import WicEtlError
 if TYPE_CHECKING:  # importing flows means importing Prefect: seconds, so only for types
     from flows.ingest import RunSummary
 
-EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_CRASH, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--batch-size", type=int, default=250, help="pages per Prefect task (default: %(default)s)"
     )
     ingest.add_argument("-v", "--verbose", action="store_true", help="show Prefect's run logs")
+    ingest.add_argument(
+        "--debug", action="store_true", help="show the traceback of an unexpected error"
+    )
     return parser
 
 
@@ -103,8 +106,9 @@ def run_ingest(args: argparse.Namespace, console: Console) -> int:
     if args.batch_size < 1:
         raise WicEtlError("--batch-size must be at least 1")
     _check_database(args.db)
-    prefect_env.configure(verbose=args.verbose)
     started = time.perf_counter()
+    prefect_env.configure(verbose=args.verbose)
+    prefect_env.check_api()
     from flows.ingest import ingest
 
     summary = ingest(sources=list(args.sources), db=args.db, batch_size=args.batch_size)
@@ -125,6 +129,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         errors.print("wic-etl: interrupted; batches already loaded are kept, run again to finish")
         return EXIT_INTERRUPTED
+    except Exception as exc:
+        if getattr(args, "debug", False):
+            raise
+        errors.print(
+            f"[red]wic-etl: unexpected {type(exc).__name__}: {exc}[/red]\n"
+            "Batches already loaded are kept. Run again with --debug to see the traceback."
+        )
+        return EXIT_CRASH
     return EXIT_USAGE
 
 

@@ -31,3 +31,27 @@ def configure(verbose: bool = False) -> None:
         for name in QUIET_DEFAULTS:
             if name.startswith("PREFECT_LOGGING_HANDLERS_CONSOLE"):
                 os.environ[name] = "INFO"
+
+
+def check_api() -> str | None:
+    """The configured Prefect API URL after checking that it answers; None for a temporary server.
+
+    Prefect itself answers an unreachable server with a page of tracebacks;
+    this says which address failed and what to do.
+    """
+    import httpx
+    from prefect.settings import get_current_settings
+
+    from wic_etl.errors import WicEtlError
+
+    url = get_current_settings().api.url
+    if not url:
+        return None
+    try:
+        httpx.get(f"{url.rstrip('/')}/health", timeout=5).raise_for_status()
+    except httpx.HTTPError as exc:
+        raise WicEtlError(
+            f"the Prefect server at {url} does not answer ({exc.__class__.__name__}); start it "
+            "(`make server`) or unset PREFECT_API_URL to run with a temporary server"
+        ) from exc
+    return url
