@@ -14,6 +14,9 @@ from flows.batch import chunks, ingest_batch, missing_source_failures, record_fa
 from loaders.schema import open_database
 from loaders.store import LoadCounts, finish_run, start_run
 
+# Beyond this many the artifact lists no more failures (the table has them all).
+ARTIFACT_FAILURES = 500
+
 
 @dataclass(frozen=True)
 class RunSummary:
@@ -93,6 +96,8 @@ def summary_markdown(summary: RunSummary) -> str:
         lines += ["", "## Failures", "", "| source | stage | reason |", "|---|---|---|"]
         lines += [
             f"| `{f['source']}` | {f['stage']} | {f['message'].replace('|', '/')} |"
-            for f in summary.failures
+            for f in summary.failures[:ARTIFACT_FAILURES]
         ]
+        if (more := len(summary.failures) - ARTIFACT_FAILURES) > 0:
+            lines += ["", f"... and {more} more: see the `failures` table, run `{summary.run_id}`."]
     return "\n".join(lines) + "\n"

@@ -20,6 +20,7 @@ from wic_etl.errors import WicEtlError
 if TYPE_CHECKING:  # importing flows means importing Prefect: seconds, so only for types
     from flows.ingest import RunSummary
 
+CONSOLE_FAILURES = 50  # the rest are in the failures table
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_CRASH, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
@@ -88,9 +89,11 @@ def print_summary(console: Console, summary: RunSummary, seconds: float) -> None
         failures.add_column("source", overflow="fold")
         failures.add_column("stage")
         failures.add_column("reason", overflow="fold")
-        for failure in summary.failures:
+        for failure in summary.failures[:CONSOLE_FAILURES]:
             failures.add_row(failure["source"], failure["stage"], failure["message"])
         console.print(failures)
+        if (more := len(summary.failures) - CONSOLE_FAILURES) > 0:
+            console.print(f"... and {more} more failed inputs.")
         console.print(
             "Their raw bytes are kept in the [bold]pages[/bold] table; the reasons are in "
             "[bold]failures[/bold]."
