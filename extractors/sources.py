@@ -11,13 +11,16 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from extractors.archives import MHTML_SUFFIXES, WARC_SUFFIXES
 from extractors.records import RawPage
 from wic_etl.errors import SourceError
 
-# Saved-page formats a directory walk picks up. A file named on the command line
-# is always read, whatever its name; a walk skips the rest (gold records, images,
-# a browser's "_files" folders of scripts and styles).
-SAVED_PAGE_SUFFIXES = (".txt", ".text", ".html", ".htm", ".shtml", ".xhtml")
+# Saved-page formats a directory walk picks up (text, HTML, MHTML, WARC). A file
+# named on the command line is always read, whatever its name; a walk skips the
+# rest (gold records, images, a browser's "_files" folders of scripts and styles).
+SAVED_PAGE_SUFFIXES = (".txt", ".text", ".html", ".htm", ".shtml", ".xhtml") + (
+    MHTML_SUFFIXES + WARC_SUFFIXES
+)
 
 
 @dataclass(frozen=True)

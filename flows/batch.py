@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from extractors.archives import is_archive, read_archive
 from extractors.extract import extract_page
 from extractors.profiles import RULESET
 from extractors.records import Failed, Outcome, RawPage
@@ -30,12 +31,22 @@ class ReadResult:
 
 
 def read_pages(paths: Sequence[str]) -> ReadResult:
-    pages, failures = [], []
+    """Read each file; an MHTML or WARC file gives the HTML documents inside it."""
+    pages: list[RawPage] = []
+    failures: list[Failed] = []
     for path in paths:
         try:
-            pages.append(read_page(path))
+            page = read_page(path)
         except SourceError as exc:
             failures.append(Failed(path, exc.stage, type(exc).__name__, str(exc)))
+            continue
+        if not is_archive(path):
+            pages.append(page)
+            continue
+        archive = read_archive(path, page.data)
+        pages.extend(archive.pages)
+        if (exc := archive.error) is not None:  # keep the archive's bytes with the failure
+            failures.append(Failed(path, exc.stage, type(exc).__name__, str(exc), page))
     return ReadResult(pages, failures)
 
 
@@ -60,6 +71,7 @@ def ingest_batch(db_path: str, paths: Sequence[str], run_id: str) -> LoadCounts:
         outcomes.extend(extract_page(page) for page in read.pages if page.sha256 not in done)
         counts = load_outcomes(db, outcomes, run_id, RULESET)
         counts.unchanged += sum(1 for page in read.pages if page.sha256 in done)
+        counts.pages = len(read.pages) + len(read.failures)
         return counts
     finally:
         db.close()
@@ -68,6 +80,8 @@ def ingest_batch(db_path: str, paths: Sequence[str], run_id: str) -> LoadCounts:
 def record_failures(db_path: str, failures: Sequence[Failed], run_id: str) -> LoadCounts:
     db = open_database(db_path)
     try:
-        return load_outcomes(db, failures, run_id, RULESET)
+        counts = load_outcomes(db, failures, run_id, RULESET)
+        counts.pages = len(failures)
+        return counts
     finally:
         db.close()

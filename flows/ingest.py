@@ -51,7 +51,7 @@ def ingest(sources: list[str], db: str = "data/wic.db", batch_size: int = 250) -
     database = open_database(db)
     start_run(database, run_id, "ingest", sources)
     logger.info(
-        "%d pages to read from %d sources (%d other files skipped)",
+        "%d files to read from %d sources (%d other files skipped)",
         len(found.files), len(sources), found.skipped,
     )  # fmt: skip
     counts = LoadCounts()
@@ -59,18 +59,18 @@ def ingest(sources: list[str], db: str = "data/wic.db", batch_size: int = 250) -
         counts.add(record_failures(db, missing_source_failures(found.missing), run_id))
     for number, batch in enumerate(chunks(found.files, batch_size), start=1):
         counts.add(ingest_batch_task(db, batch, run_id))
-        logger.info("batch %d: %d pages done", number, len(batch))
+        logger.info("batch %d: %d files done", number, len(batch))
     for failure in counts.failures:
         logger.warning(
             "failed at %s: %s: %s", failure["stage"], failure["source"], failure["message"]
         )
     status = "completed" if not counts.failed else "completed with failures"
-    finish_run(database, run_id, counts, len(found.files), found.skipped, status)
+    finish_run(database, run_id, counts, found.skipped, status)
     database.close()
     summary = RunSummary(
         run_id=run_id,
         db=db,
-        pages=len(found.files),
+        pages=counts.pages,
         new=counts.new,
         updated=counts.updated,
         unchanged=counts.unchanged,

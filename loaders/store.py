@@ -27,6 +27,7 @@ def now() -> str:
 
 @dataclass
 class LoadCounts:
+    pages: int = 0  # documents read: new + updated + unchanged + failed
     new: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -34,6 +35,7 @@ class LoadCounts:
     failures: list[dict[str, str]] = field(default_factory=list)
 
     def add(self, other: LoadCounts) -> None:
+        self.pages += other.pages
         self.new += other.new
         self.updated += other.updated
         self.unchanged += other.unchanged
@@ -94,16 +96,14 @@ def start_run(db: Database, run_id: str, flow: str, sources: Sequence[str]) -> N
         )
 
 
-def finish_run(
-    db: Database, run_id: str, counts: LoadCounts, pages: int, skipped: int, status: str
-) -> None:
+def finish_run(db: Database, run_id: str, counts: LoadCounts, skipped: int, status: str) -> None:
     with db.atomic():
         db["runs"].update(
             run_id,
             {
                 "finished": now(),
                 "status": status,
-                "pages": pages,
+                "pages": counts.pages,
                 "new": counts.new,
                 "updated": counts.updated,
                 "unchanged": counts.unchanged,

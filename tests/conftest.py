@@ -7,6 +7,7 @@ recorded in it; it is stopped by PID at the end of the session.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -138,5 +139,28 @@ def run_cli(
     )
 
 
+PAGE_SUFFIXES = (".txt", ".html", ".mhtml", ".warc.gz")
+
+
 def saved_pages() -> list[Path]:
-    return sorted(p for p in SAVED.rglob("*") if p.suffix in (".txt", ".html"))
+    """The gold fixtures: saved pages and archives under fixtures/saved."""
+    return sorted(p for p in SAVED.rglob("*") if p.name.endswith(PAGE_SUFFIXES))
+
+
+def expected_for(page: Path) -> Path:
+    stem = next(page.name[: -len(s)] for s in PAGE_SUFFIXES if page.name.endswith(s))
+    return page.with_name(stem + ".expected.json")
+
+
+def gold(page: Path) -> list[dict]:
+    """The expected records of a fixture, one per HTML document in it."""
+    data = json.loads(expected_for(page).read_text(encoding="utf-8"))
+    return data.get("pages", [data])
+
+
+def gold_article_ids() -> set[str]:
+    return {record["article"]["id"] for page in saved_pages() for record in gold(page)}
+
+
+def gold_documents() -> int:
+    return sum(len(gold(page)) for page in saved_pages())

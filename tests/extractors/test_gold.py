@@ -1,42 +1,36 @@
 """Every saved page in fixtures/saved against its expected-record file, field by field."""
 
-import json
 from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
 from extractors.extract import extract_page
-from extractors.records import Extracted, RawPage
-from tests.conftest import ROOT, saved_pages
+from extractors.records import Extracted
+from flows.batch import read_pages
+from tests.conftest import ROOT, expected_for, gold, saved_pages
 
 PAGES = saved_pages()
 
 
-def expected_for(page: Path) -> Path:
-    return page.with_name(page.name.rsplit(".", 1)[0] + ".expected.json")
-
-
-def test_there_are_at_least_three_gold_pages_per_format():
-    by_format = {".txt": 0, ".html": 0}
-    for page in PAGES:
-        by_format[page.suffix] += 1
-    assert by_format[".txt"] >= 3
-    assert by_format[".html"] >= 3
+def test_there_are_gold_pages_in_every_saved_format():
+    folders = [page.parent.name for page in PAGES]
+    assert folders.count("text") >= 3 and folders.count("html") >= 3
+    assert folders.count("mhtml") >= 1 and folders.count("warc") >= 1
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_gold_page(page: Path):
-    expected_file = expected_for(page)
-    assert expected_file.is_file(), f"{page.name} has no expected-record file {expected_file.name}"
-    expected = json.loads(expected_file.read_text(encoding="utf-8"))
-    outcome = extract_page(RawPage(str(page), page.read_bytes()))
-    assert isinstance(outcome, Extracted), getattr(outcome, "message", outcome)
-    article = outcome.article
-    actual = {
-        "format": outcome.document.format,
-        "encoding": outcome.document.encoding,
-        "article": {
+    assert expected_for(page).is_file(), f"{page.name} has no expected-record file"
+    expected_pages = gold(page)
+    read = read_pages([str(page)])
+    assert not read.failures, read.failures
+    assert len(read.pages) == len(expected_pages), "a different number of HTML documents"
+    for raw, expected in zip(read.pages, expected_pages, strict=True):
+        outcome = extract_page(raw)
+        assert isinstance(outcome, Extracted), getattr(outcome, "message", outcome)
+        article = outcome.article
+        actual = {
             **{
                 name: getattr(article, name)
                 for name in expected["article"]
@@ -46,13 +40,15 @@ def test_gold_page(page: Path):
             "images": [asdict(image) for image in article.images],
             "organizers": list(article.organizers),
             "removed": [asdict(line) for line in article.removed],
-        },
-    }
-    mismatches = {
-        field: (actual["article"][field], want)
-        for field, want in expected["article"].items()
-        if actual["article"][field] != want
-    }
-    assert not mismatches, f"fields differing (got, expected): {mismatches}"
-    assert (actual["format"], actual["encoding"]) == (expected["format"], expected["encoding"])
-    assert article.body == "\n\n".join(expected["article"]["paragraphs"])
+        }
+        mismatches = {
+            field: (actual[field], want)
+            for field, want in expected["article"].items()
+            if actual[field] != want
+        }
+        assert not mismatches, f"{raw.source}: fields differing (got, expected): {mismatches}"
+        document = outcome.document
+        assert (document.format, document.encoding) == (expected["format"], expected["encoding"])
+        if "url" in expected:
+            assert raw.url == expected["url"]
+        assert article.body == "\n\n".join(expected["article"]["paragraphs"])

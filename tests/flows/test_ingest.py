@@ -7,7 +7,7 @@ import pytest
 from sqlite_utils import Database
 
 from flows.ingest import RunSummary, ingest
-from tests.conftest import BAD, SAVED, saved_pages
+from tests.conftest import BAD, SAVED, gold_article_ids, gold_documents, saved_pages
 
 
 @pytest.fixture(scope="module")
@@ -26,8 +26,10 @@ def api(prefect_api: str, method: str, path: str, body: dict | None = None):
 
 def test_summary_counts(run):
     summary, _ = run
-    pages = len(saved_pages())
-    assert (summary.pages, summary.new, summary.failed) == (pages + 1, pages, 1)
+    documents, articles = gold_documents(), len(gold_article_ids())
+    assert (summary.pages, summary.new, summary.failed) == (documents + 1, articles, 1)
+    # The WARC holds a copy of an HTML fixture's page: one article, seen twice.
+    assert summary.unchanged == documents - articles
     assert summary.failures[0]["source"].endswith("truncated.html")
 
 
@@ -45,7 +47,7 @@ def test_work_is_batched_one_task_per_batch(run, prefect_api):
     summary, _ = run
     tasks = api(prefect_api, "POST", "/task_runs/filter",
                 {"flow_runs": {"id": {"any_": [summary.run_id]}}})  # fmt: skip
-    batches = -(-summary.pages // 2)
+    batches = -(-(len(saved_pages()) + 1) // 2)  # the saved pages and truncated.html
     assert len(tasks) == batches
     assert {t["state"]["type"] for t in tasks} == {"COMPLETED"}
 
@@ -56,7 +58,8 @@ def test_run_ends_with_a_summary_artifact(run, prefect_api):
                     {"artifacts": {"flow_run_id": {"any_": [summary.run_id]}}})  # fmt: skip
     assert [a["key"] for a in artifacts] == ["ingest-summary"]
     markdown = artifacts[0]["data"]
-    assert f"| {summary.pages} | {summary.new} | 0 | 0 | 1 |" in markdown
+    expected_row = f"| {summary.pages} | {summary.new} | 0 | {summary.unchanged} | 1 |"
+    assert expected_row in markdown
     assert "truncated.html" in markdown and "incompletely" in markdown
 
 
@@ -70,5 +73,5 @@ def test_logs_go_through_the_run_logger_to_the_server(run, prefect_api):
         if any("truncated.html" in m for m in messages) or time.monotonic() > deadline:
             break
         time.sleep(0.5)
-    assert any("pages to read" in m for m in messages)
+    assert any("files to read" in m for m in messages)
     assert any("truncated.html" in m for m in messages)

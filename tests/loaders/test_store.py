@@ -12,6 +12,7 @@ from loaders.schema import open_database
 from loaders.store import load_outcomes, start_run, unchanged_pages
 from tests.conftest import BAD, saved_pages
 
+SINGLE = [p for p in saved_pages() if p.suffix in (".txt", ".html")]
 DATA_TABLES = (
     "articles", "images", "organizers", "article_organizers", "removed_lines", "pages",
     "articles_fts",
@@ -87,7 +88,7 @@ def test_failures_keep_their_raw_bytes_and_a_reason(db):
 
 
 def test_an_article_the_database_refuses_is_a_failure_and_the_batch_still_commits(db, seed):
-    good = outcome(saved_pages()[0])
+    good = outcome(SINGLE[0])
     broken = outcome(seed)
     broken = dataclasses.replace(broken, article=dataclasses.replace(broken.article, title=None))
     result = load_outcomes(db, [good, broken], "run-1", RULESET)
@@ -98,7 +99,7 @@ def test_an_article_the_database_refuses_is_a_failure_and_the_batch_still_commit
 
 
 def test_a_batch_is_one_transaction(db, seed, monkeypatch):
-    items = [outcome(p) for p in saved_pages()[:3]]
+    items = [outcome(p) for p in SINGLE[:3]]
 
     def locked(*args, **kwargs):
         raise sqlite3.OperationalError("database is locked")
