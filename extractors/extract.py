@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 from extractors.documents import to_document
+from extractors.fallback import extract_generic, extractor_name
 from extractors.html_page import parts_from_html
 from extractors.layout import assemble
-from extractors.profiles import pick_profile
+from extractors.profiles import PROFILES, pick_profile
 from extractors.records import Article, Document, Extracted, Failed, Outcome, RawPage
 from extractors.text_page import parts_from_text
 from wic_etl.errors import ExtractError, WicEtlError
 
+# Every extractor version that can produce a record: a page already extracted under
+# this exact set is not extracted again.
+RULESET = "+".join([*(p.extractor for p in PROFILES), extractor_name()])
+
 
 def extract_document(document: Document) -> Article:
     profile = pick_profile(document)
+    if profile is None:
+        return extract_generic(document)
     if document.format == "html":
         parts = parts_from_html(document, profile)
     else:

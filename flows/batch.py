@@ -10,8 +10,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from extractors.archives import is_archive, read_archive
-from extractors.extract import extract_page
-from extractors.profiles import RULESET
+from extractors.extract import RULESET, extract_page
 from extractors.records import Failed, Outcome, RawPage
 from extractors.sources import read_page
 from loaders.schema import open_database

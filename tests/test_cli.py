@@ -101,7 +101,8 @@ def test_bad_inputs_are_failures_the_rest_loads_and_the_exit_code_says_so(tmp_pa
             assert db["pages"].get(row["page_sha256"])["raw"] == (BAD / name).read_bytes()
     assert "the file is empty" in failures["empty.txt"]["message"]
     assert "PNG image" in failures["photo_saved_as.html"]["message"]
-    assert "unknown layout" in failures["unknown_layout.html"]["message"]
+    assert "unknown layout" in failures["unknown_layout.txt"]["message"]
+    assert "unknown layout" in failures["navigation_only.html"]["message"]
     assert "incompletely" in failures["truncated.html"]["message"]
     assert "the WARC file is truncated" in failures["damaged.warc.gz"]["message"]
     assert "no HTML page inside this MHTML file" in failures["no_page.mhtml"]["message"]

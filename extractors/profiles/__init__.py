@@ -11,10 +11,10 @@ from wic_etl.errors import ExtractError
 
 # WIC first: its pages also name China Daily (which built the site), not the reverse.
 PROFILES: tuple[SiteProfile, ...] = (wicwuzhen.PROFILE, chinadaily.PROFILE)
-RULESET = "+".join(p.extractor for p in PROFILES)
 
 
-def pick_profile(document: Document) -> SiteProfile:
+def pick_profile(document: Document) -> SiteProfile | None:
+    """The page's site profile; None for an HTML page of another site (generic extraction)."""
     host = urlsplit(document.url).hostname if document.url else None
     if host:
         for profile in PROFILES:
@@ -23,9 +23,10 @@ def pick_profile(document: Document) -> SiteProfile:
     for profile in PROFILES:
         if any(marker in document.text for marker in profile.markers):
             return profile
+    if document.format == "html":
+        return None
     known = ", ".join(p.site for p in PROFILES)
-    where = f"its address ({host})" if host else "it has no saved-from address, and its text"
     raise ExtractError(
-        f"unknown layout: {where} matches none of the site profiles ({known}); "
-        "only pages from those sites can be extracted"
+        f"unknown layout: this text save matches none of the site profiles ({known}) "
+        "and text saves of other sites cannot be extracted; save the page as HTML instead"
     )

@@ -43,7 +43,8 @@ def test_seed_page_becomes_the_expected_article(seed):
     [
         ("empty.txt", "decode", "the file is empty"),
         ("photo_saved_as.html", "decode", "PNG image, not a saved web page"),
-        ("unknown_layout.html", "extract", "unknown layout: its address (blog.example.org)"),
+        ("unknown_layout.txt", "extract", "unknown layout: this text save matches none"),
+        ("navigation_only.html", "extract", "generic extractor (trafilatura) found no"),
         ("truncated.html", "extract", "stops without closing </html>"),
         ("no_byline.txt", "extract", "no byline with a date"),
     ],

@@ -5,8 +5,7 @@ import sqlite3
 
 import pytest
 
-from extractors.extract import extract_page
-from extractors.profiles import RULESET
+from extractors.extract import RULESET, extract_page
 from extractors.records import Extracted, Failed, RawPage
 from loaders.schema import open_database
 from loaders.store import load_outcomes, start_run, unchanged_pages
