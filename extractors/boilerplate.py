@@ -13,6 +13,7 @@ import re
 
 from extractors.records import RemovedLine
 
+_CONTACT_LABELS = "Tel|Telephone|Fax|E-?mail|QQ|电话|传真|邮箱|电子邮箱|给中国日报网提意见"
 _PATTERNS: tuple[tuple[str, str], ...] = (
     ("copyright", r"Copyright\s*(?:©|\(c\)|&copy;)?.{0,80}?All\s+rights\s+reserved\.?"),
     ("copyright", r"Presented\s+by\s+China\s+Daily\.?"),
@@ -22,6 +23,8 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
                   r"shall\s+not\s+be\s+republished\s+or\s+used\s+in\s+any\s+form\.?"),
     ("copyright", r"(?:Copyright\s*)?©\s*[^|。]{0,60}?版权所有[。.]?"),
     ("copyright", r"(?:中国日报网|世界互联网大会)?版权所有(?:，?\s*未经书面授权[^。]{0,60}。?)?"),
+    ("copyright", r"中国日报网版权说明[：:].{0,200}?违者必究。?"),
+    ("copyright", r"版权保护[：:].{0,200}?禁止转载使用。?"),
     ("icp", r"[\u4e00-\u9fff]{1,3}ICP[备证]\s*[:：]?\s*\d+\s*号?(?:\s*-\s*\d+)?"),
     ("icp", r"ICP\s*(?:licen[cs]e|备案号)\s*[:：]?\s*[\w-]+"),
     ("licence", r"Registration\s+Number\s*[:：]?\s*\d+"),
@@ -30,8 +33,7 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("licence", r"[\u4e00-\u9fff]公网安备\s*\d+\s*号?"),
     ("notice", r"Note\s*:\s*Browsers\s+with\s+1024\s*\*\s*768\s+or\s+higher\s+resolution\s+"
                r"are\s+suggested\s+for\s+this\s+site\.?"),
-    ("contact", r"(?:Tel|Telephone|Fax|E-?mail|QQ|电话|传真|邮箱|电子邮箱)\s*[:：].*?"
-                r"(?=\s+(?:Tel|Telephone|Fax|E-?mail|QQ|电话|传真|邮箱)\s*[:：]|$)"),
+    ("contact", rf"(?:{_CONTACT_LABELS})\s*[:：].*?(?=\s+(?:{_CONTACT_LABELS})\s*[:：]|$)"),
 )  # fmt: skip
 RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in _PATTERNS

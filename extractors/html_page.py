@@ -42,6 +42,10 @@ def parts_from_html(document: Document, profile: SiteProfile) -> Parts:
     body = _first(soup, profile.body)
     if body is None:
         raise ExtractError(f"no article body: none of {', '.join(profile.body)} is on the page")
+    blocks = list(_blocks(body, document.url))
+    editor = _first(soup, profile.editor)
+    if editor is not None and body not in editor.parents:
+        blocks.extend(_lines(editor))  # the editor rule in layout takes it as metadata
     breadcrumb = _first(soup, profile.breadcrumb)
     footer = _first(soup, profile.footer)
     organizers = None
@@ -54,7 +58,7 @@ def parts_from_html(document: Document, profile: SiteProfile) -> Parts:
     return Parts(
         title=title.get_text(" "),
         meta=meta,
-        body=_attach_captions(list(_blocks(body, document.url))),
+        body=_attach_captions(blocks),
         breadcrumb=clean_line(breadcrumb.get_text(" ")) if breadcrumb is not None else None,
         footer=_lines(footer) if footer is not None else [],
         organizers=organizers,

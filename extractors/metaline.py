@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from extractors.dates import find_date
 
+# Older China Daily bylines: "By Zhang Yan (China Daily)".
+_AUTHOR_PAREN = re.compile(r"\bBy\s+(?P<v>[^|()]+?)\s*\((?P<source>[^()]+)\)")
 _AUTHOR_EN = re.compile(r"(?:^|\|)\s*By\s+(?P<v>[^|]+?)\s*(?=\||$)", re.I)
 _AUTHOR_ZH = re.compile(r"作者\s*[:：]\s*(?P<v>[^\s|]+(?:\s+[^\s|:：]+)*?)\s*(?=\||来源|编辑|$)")
 _SOURCE_ZH = re.compile(r"来源\s*[:：]\s*(?P<v>[^\s|]+)")
@@ -50,6 +52,8 @@ def parse_meta(line: str) -> Meta | None:
     rest = (line[: found.start] + " | " + line[found.end :]).strip()
     if not _HINT.search(line) and _clean(_LEFTOVER_WORDS.sub("", rest)):
         return None  # a date inside ordinary text, not a byline
+    if paren := _AUTHOR_PAREN.search(line):
+        return Meta(found.iso, _clean(paren["source"]), _clean(_DATELINE.sub("", paren["v"])))
     author = _AUTHOR_ZH.search(line) or _AUTHOR_EN.search(line)
     source = _SOURCE_ZH.search(line) or _SOURCE_EN.search(line)
     source_value = source["v"] if source else _bare_source(rest, author)

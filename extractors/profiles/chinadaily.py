@@ -17,6 +17,7 @@ PROFILE = SiteProfile(
     site="chinadaily.com.cn",
     hosts=("chinadaily.com.cn",),
     markers=("China Daily Information Co", "Registration Number: 130349"),
+    signatures=('class="lft_art"',),
     title=(".lft_art h1", "h1"),
     info=(".info_l", ".info"),
     body=("#Content", ".article"),
