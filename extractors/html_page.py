@@ -12,6 +12,7 @@ from extractors.layout import Block, Figure, Parts, clean_line, parse_caption
 from extractors.metaline import parse_meta
 from extractors.profiles.base import SiteProfile
 from extractors.records import Document
+from extractors.stitch import pages_linked
 from wic_etl.errors import ExtractError
 
 _DROP = ("script", "style", "noscript", "template", "iframe", "object", "embed", "svg")
@@ -42,6 +43,13 @@ def parts_from_html(document: Document, profile: SiteProfile) -> Parts:
     body = _first(soup, profile.body)
     if body is None:
         raise ExtractError(f"no article body: none of {', '.join(profile.body)} is on the page")
+    pagination = _first(soup, profile.pagination)
+    pages_expected = 1
+    if pagination is not None and document.url:
+        hrefs = [urljoin(document.url, a.get("href", "")) for a in pagination.find_all("a")]
+        pages_expected = pages_linked(document.url, hrefs)
+    if pagination is not None:
+        pagination.decompose()  # "1 2 3 Next" is not article text
     blocks = list(_blocks(body, document.url))
     editor = _first(soup, profile.editor)
     if editor is not None and body not in editor.parents:
@@ -62,6 +70,7 @@ def parts_from_html(document: Document, profile: SiteProfile) -> Parts:
         breadcrumb=clean_line(breadcrumb.get_text(" ")) if breadcrumb is not None else None,
         footer=_lines(footer) if footer is not None else [],
         organizers=organizers,
+        pages_expected=pages_expected,
     )
 
 

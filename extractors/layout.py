@@ -15,6 +15,7 @@ from extractors.boilerplate import split_boilerplate
 from extractors.metaline import Meta
 from extractors.profiles.base import SiteProfile
 from extractors.records import Article, Document, Image, RemovedLine, sha256_hex
+from extractors.stitch import split_page_url
 from wic_etl.errors import ExtractError
 
 
@@ -38,6 +39,7 @@ class Parts:
     breadcrumb: str | None = None
     footer: list[str] = field(default_factory=list)
     organizers: list[str] | None = None  # None: find them among the footer lines
+    pages_expected: int = 1  # from the page's pagination links
 
 
 _WS = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
@@ -193,6 +195,9 @@ def assemble(parts: Parts, profile: SiteProfile, document: Document) -> Article:
         removed.extend(_removed(line, "navigation"))
 
     url = canonical_url(document.url)
+    page_number = 1
+    if url:
+        url, page_number = split_page_url(url)  # every page of an article has one id
     return Article(
         id=article_id(url, profile.site, title, parts.meta.published),
         url=url,
@@ -209,4 +214,6 @@ def assemble(parts: Parts, profile: SiteProfile, document: Document) -> Article:
         images=tuple(images),
         organizers=tuple(dict.fromkeys(organizers)),
         removed=tuple(removed),
+        page_number=page_number,
+        pages_expected=max(parts.pages_expected, page_number),
     )

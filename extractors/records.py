@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 _HAN = "\u3400-\u9fff\uf900-\ufaff"
 _WORD = re.compile(rf"[{_HAN}]|[^\W_{_HAN}]+(?:['’.,-][^\W_{_HAN}]+)*")
@@ -76,6 +77,15 @@ class Article:
     images: tuple[Image, ...] = field(default=())
     organizers: tuple[str, ...] = field(default=())
     removed: tuple[RemovedLine, ...] = field(default=())
+    # Multi-page articles: which page this record came from, how many pages the
+    # page's pagination announces, and how many pages were stitched into it.
+    page_number: int = 1
+    pages_expected: int = 1
+    page_count: int = 1
+
+    @property
+    def is_part(self) -> bool:
+        return self.pages_expected > 1 or self.page_number > 1
 
     @property
     def body(self) -> str:
@@ -112,3 +122,16 @@ class Failed:
 
 
 Outcome = Extracted | Failed
+
+
+def article_from_dict(data: dict[str, Any]) -> Article:
+    """The inverse of ``dataclasses.asdict`` for an Article."""
+    return Article(
+        **{
+            **data,
+            "paragraphs": tuple(data["paragraphs"]),
+            "images": tuple(Image(**image) for image in data["images"]),
+            "organizers": tuple(data["organizers"]),
+            "removed": tuple(RemovedLine(**line) for line in data["removed"]),
+        }
+    )

@@ -118,6 +118,23 @@ def create_core_tables(db: Database) -> None:
     db["failures"].create_index(["run_id"])
 
 
+@migrations()
+def add_multipage_articles(db: Database) -> None:
+    db["articles"].add_column("page_count", int)  # pages stitched into the article
+    db["articles"].add_column("pages_expected", int)  # pages its pagination announces
+    db["article_parts"].create(
+        {
+            "article_id": str,
+            "page_number": int,
+            "pages_expected": int,
+            "page_sha256": str,
+            "record": str,  # the page's own extracted record, as JSON
+        },
+        pk=("article_id", "page_number"),
+        foreign_keys=[("page_sha256", "pages", "sha256")],
+    )
+
+
 def open_database(path: str | Path) -> Database:
     """Open (creating if need be) a wic-etl database, schema up to date, WAL on."""
     path = Path(path)

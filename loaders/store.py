@@ -17,7 +17,16 @@ from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
-from extractors.records import Article, Extracted, Failed, Outcome, RawPage, sha256_hex
+from extractors.records import (
+    Article,
+    Extracted,
+    Failed,
+    Outcome,
+    RawPage,
+    article_from_dict,
+    sha256_hex,
+)
+from extractors.stitch import stitch
 from wic_etl.errors import LoadError
 
 
@@ -60,6 +69,8 @@ def article_row(article: Article) -> dict[str, object]:
         "content_sha256": article.content_sha256,
         "record_sha256": record_sha256(article),
         "extractor": article.extractor,
+        "page_count": article.page_count,
+        "pages_expected": article.pages_expected,
     }
 
 
@@ -156,10 +167,27 @@ def record_failure(db: Database, failure: Failed, run_id: str, ruleset: str) -> 
     return {"source": failure.source, "stage": failure.stage, "message": failure.message}
 
 
+def _with_other_parts(db: Database, part: Article, page_sha256: str) -> Article:
+    """Keep one page of a multi-page article and return the article stitched from all its pages."""
+    db["article_parts"].upsert(
+        {
+            "article_id": part.id,
+            "page_number": part.page_number,
+            "pages_expected": part.pages_expected,
+            "page_sha256": page_sha256,
+            "record": json.dumps(asdict(part), ensure_ascii=False),
+        },
+        pk=("article_id", "page_number"),
+    )
+    rows = db.execute(
+        "select record from article_parts where article_id = ? order by page_number", [part.id]
+    ).fetchall()
+    return stitch(article_from_dict(json.loads(row[0])) for row in rows)
+
+
 def _store_article(db: Database, item: Extracted, run_id: str, ruleset: str) -> str:
     """Write one article and its children; return new, updated or unchanged."""
     article, page = item.article, item.page
-    row = article_row(article)
     _store_page(
         db,
         page,
@@ -170,7 +198,12 @@ def _store_article(db: Database, item: Extracted, run_id: str, ruleset: str) -> 
         encoding=item.document.encoding,
         url=page.url or article.url,
     )
-    stored = db.execute("select record_sha256 from articles where id = ?", [article.id]).fetchone()
+    if article.is_part:
+        article = _with_other_parts(db, article, page.sha256)
+    row = article_row(article)
+    stored = db.execute(
+        "select record_sha256, first_run from articles where id = ?", [article.id]
+    ).fetchone()
     if stored is not None and stored[0] == row["record_sha256"]:
         outcome = "unchanged"
     elif stored is None:
@@ -182,7 +215,8 @@ def _store_article(db: Database, item: Extracted, run_id: str, ruleset: str) -> 
         db["articles"].update(
             article.id, {**row, "page_sha256": page.sha256, "last_changed_run": run_id}
         )
-        outcome = "updated"
+        # Another page of an article this run created is part of something new.
+        outcome = "new" if stored[1] == run_id else "updated"
     if outcome != "unchanged":
         _replace_children(db, article)
     db["pages"].update(page.sha256, {"article_id": article.id})

@@ -189,3 +189,26 @@ def test_an_unreachable_prefect_server_is_a_clear_error(tmp_path):
     assert result.returncode == 2
     assert f"the Prefect server at {url} does not answer" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_multi_page_articles_are_stitched_once_all_pages_are_in(tmp_path):
+    db_path = tmp_path / "wic.db"
+    pages = sorted((SAVED / "multipage").glob("canal_town_p*.html"))
+    first = run_cli("ingest", str(pages[0]), str(pages[2]), "--db", str(db_path))
+    assert first.returncode == 0, first.stderr
+    db = Database(db_path)
+    (article,) = db["articles"].rows
+    assert (article["page_count"], article["pages_expected"]) == (2, 3)
+    second = run_cli("ingest", *map(str, pages), "--db", str(db_path))
+    assert second.returncode == 0, second.stderr
+    (article,) = Database(db_path)["articles"].rows
+    assert (article["page_count"], article["pages_expected"]) == (3, 3)
+    expected = json.loads((SAVED / "multipage" / "canal_town.stitched.json").read_text("utf-8"))
+    assert article["body"] == "\n\n".join(expected["paragraphs"])
+    assert Database(db_path)["images"].count == len(expected["images"])
+    run = (
+        Database(db_path)
+        .execute("select new, updated, unchanged from runs order by started desc limit 1")
+        .fetchone()
+    )
+    assert run == (0, 1, 2)  # page 2 completed the article; pages 1 and 3 were known

@@ -23,6 +23,7 @@ class SiteProfile:
     footer: tuple[str, ...] = ()
     organizer_items: tuple[str, ...] = ()
     editor: tuple[str, ...] = ()  # an editor line outside the body container
+    pagination: tuple[str, ...] = ("#div_currpage",)  # links to _2.html, _3.html ...
     # Both formats: the run of short lines just above the footer's boilerplate is
     # the site's organizer list ("organizers") or its footer menu ("navigation").
     footer_block: str = "navigation"
