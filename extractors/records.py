@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 _HAN = "\u3400-\u9fff\uf900-\ufaff"
 _WORD = re.compile(rf"[{_HAN}]|[^\W_{_HAN}]+(?:['’.,-][^\W_{_HAN}]+)*")
+
+
+_FINGERPRINT_KEEP = re.compile(r"[^\W_]+")
 
 
 def count_words(text: str) -> int:
@@ -98,6 +102,12 @@ class Article:
     @property
     def content_sha256(self) -> str:
         return sha256_hex(self.body)
+
+    @property
+    def fingerprint(self) -> str:
+        """The body with case, punctuation and spacing gone: the same story on two sites."""
+        normal = unicodedata.normalize("NFKC", self.body).casefold()
+        return sha256_hex("".join(_FINGERPRINT_KEEP.findall(normal)))[:32]
 
 
 @dataclass(frozen=True)

@@ -135,6 +135,13 @@ def add_multipage_articles(db: Database) -> None:
     )
 
 
+@migrations()
+def add_syndication(db: Database) -> None:
+    db["articles"].add_column("fingerprint", str)  # of the normalised body
+    db["articles"].add_column("duplicate_of", str)  # the first copy with this fingerprint
+    db["articles"].create_index(["fingerprint"])
+
+
 def open_database(path: str | Path) -> Database:
     """Open (creating if need be) a wic-etl database, schema up to date, WAL on."""
     path = Path(path)

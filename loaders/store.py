@@ -67,6 +67,7 @@ def article_row(article: Article) -> dict[str, object]:
         "body": article.body,
         "word_count": article.word_count,
         "content_sha256": article.content_sha256,
+        "fingerprint": article.fingerprint,
         "record_sha256": record_sha256(article),
         "extractor": article.extractor,
         "page_count": article.page_count,
@@ -219,8 +220,24 @@ def _store_article(db: Database, item: Extracted, run_id: str, ruleset: str) -> 
         outcome = "new" if stored[1] == run_id else "updated"
     if outcome != "unchanged":
         _replace_children(db, article)
+        _mark_copies(db, article.fingerprint)
     db["pages"].update(page.sha256, {"article_id": article.id})
     return outcome
+
+
+def _mark_copies(db: Database, fingerprint: str) -> None:
+    """Point every later copy of a story at its first copy (earliest published, then loaded)."""
+    first = db.execute(
+        "select id from articles where fingerprint = ? "
+        "order by published is null, substr(published, 1, 19), rowid limit 1",
+        [fingerprint],
+    ).fetchone()[0]
+    db.execute(
+        "update articles set duplicate_of = case when id = :first then null else :first end "
+        "where fingerprint = :fingerprint "
+        "and duplicate_of is not (case when id = :first then null else :first end)",
+        {"first": first, "fingerprint": fingerprint},
+    )
 
 
 def _replace_children(db: Database, article: Article) -> None:

@@ -9,7 +9,7 @@ from extractors.extract import RULESET, extract_page
 from extractors.records import Extracted, Failed, RawPage
 from loaders.schema import open_database
 from loaders.store import load_outcomes, start_run, unchanged_pages
-from tests.conftest import BAD, saved_pages
+from tests.conftest import BAD, SAVED, saved_pages
 
 SINGLE = [p for p in saved_pages() if p.suffix in (".txt", ".html")]
 DATA_TABLES = (
@@ -138,3 +138,16 @@ def test_extracted_outcomes_are_records(seed):
     assert isinstance(item, Extracted)
     with pytest.raises(dataclasses.FrozenInstanceError):
         item.article.title = "changed"  # type: ignore[misc]
+
+
+def test_a_republished_story_is_linked_to_its_first_copy_without_losing_either(db):
+    copy = outcome(SAVED / "html" / "wic_en_ai_rules_republished.html")
+    original = outcome(SAVED / "html" / "chinadaily_en_ai_rules.html")
+    load_outcomes(db, [copy], "run-1", RULESET)  # the later copy arrives first
+    assert next(db.query("select duplicate_of from articles"))["duplicate_of"] is None
+    load_outcomes(db, [original], "run-2", RULESET)
+    rows = {row["site"]: row for row in db.query("select id, site, duplicate_of from articles")}
+    assert rows["chinadaily.com.cn"]["duplicate_of"] is None
+    assert rows["wicwuzhen.cn"]["duplicate_of"] == rows["chinadaily.com.cn"]["id"]
+    assert copy.article.fingerprint == original.article.fingerprint
+    assert copy.article.id != original.article.id
