@@ -6,8 +6,9 @@ from extractors.documents import to_document
 from extractors.fallback import extract_generic, extractor_name
 from extractors.html_page import parts_from_html
 from extractors.layout import assemble
+from extractors.listing import looks_like_listing, parse_listing
 from extractors.profiles import PROFILES, pick_profile
-from extractors.records import Article, Document, Extracted, Failed, Outcome, RawPage
+from extractors.records import Article, Document, Extracted, Failed, Listed, Outcome, RawPage
 from extractors.text_page import parts_from_text
 from wic_etl.errors import ExtractError, WicEtlError
 
@@ -31,6 +32,8 @@ def extract_page(page: RawPage) -> Outcome:
     document = None
     try:
         document = to_document(page)
+        if looks_like_listing(document) and (listing := parse_listing(document)) is not None:
+            return Listed(page, document, listing)
         return Extracted(page, document, extract_document(document))
     except WicEtlError as exc:
         error: Exception = exc

@@ -131,7 +131,16 @@ class Failed:
     document: Document | None = None
 
 
-Outcome = Extracted | Failed
+@dataclass(frozen=True)
+class Listed:
+    """A section (listing) page: links to articles, for discovery; not an article."""
+
+    page: RawPage
+    document: Document
+    listing: Any  # extractors.listing.Listing (kept out of here to keep records import-light)
+
+
+Outcome = Extracted | Failed | Listed
 
 
 def article_from_dict(data: dict[str, Any]) -> Article:

@@ -28,6 +28,7 @@ class RunSummary:
     unchanged: int
     failed: int
     skipped: int
+    listings: int = 0
     failures: list[dict[str, str]] = field(default_factory=list)
 
     @property
@@ -76,6 +77,7 @@ def ingest(sources: list[str], db: str = "data/wic.db", batch_size: int = 250) -
         unchanged=counts.unchanged,
         failed=counts.failed,
         skipped=found.skipped,
+        listings=counts.listings,
         failures=counts.failures,
     )
     create_markdown_artifact(key="ingest-summary", markdown=summary_markdown(summary),
@@ -87,10 +89,10 @@ def summary_markdown(summary: RunSummary) -> str:
     lines = [
         f"# wic-etl ingest into `{summary.db}`",
         "",
-        "| pages | new | updated | unchanged | failed | skipped |",
-        "|---:|---:|---:|---:|---:|---:|",
+        "| pages | new | updated | unchanged | failed | listings | skipped |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
         f"| {summary.pages} | {summary.new} | {summary.updated} | {summary.unchanged} "
-        f"| {summary.failed} | {summary.skipped} |",
+        f"| {summary.failed} | {summary.listings} | {summary.skipped} |",
     ]
     if summary.failures:
         lines += ["", "## Failures", "", "| source | stage | reason |", "|---|---|---|"]

@@ -142,6 +142,17 @@ def add_syndication(db: Database) -> None:
     db["articles"].create_index(["fingerprint"])
 
 
+@migrations()
+def add_listings(db: Database) -> None:
+    db["runs"].add_column("listings", int)
+    db["listing_links"].create(
+        {"page_sha256": str, "position": int, "url": str, "title": str, "listed": str},
+        pk=("page_sha256", "position"),
+        foreign_keys=[("page_sha256", "pages", "sha256")],
+    )
+    db["listing_links"].create_index(["url"])
+
+
 def open_database(path: str | Path) -> Database:
     """Open (creating if need be) a wic-etl database, schema up to date, WAL on."""
     path = Path(path)

@@ -21,6 +21,7 @@ from extractors.records import (
     Article,
     Extracted,
     Failed,
+    Listed,
     Outcome,
     RawPage,
     article_from_dict,
@@ -41,6 +42,7 @@ class LoadCounts:
     updated: int = 0
     unchanged: int = 0
     failed: int = 0
+    listings: int = 0  # section pages read for their links, not articles
     failures: list[dict[str, str]] = field(default_factory=list)
 
     def add(self, other: LoadCounts) -> None:
@@ -49,6 +51,7 @@ class LoadCounts:
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.failed += other.failed
+        self.listings += other.listings
         self.failures.extend(other.failures)
 
 
@@ -120,6 +123,7 @@ def finish_run(db: Database, run_id: str, counts: LoadCounts, skipped: int, stat
                 "updated": counts.updated,
                 "unchanged": counts.unchanged,
                 "failed": counts.failed,
+                "listings": counts.listings,
                 "skipped": skipped,
             },
         )
@@ -285,9 +289,31 @@ def load_outcomes(
                 else:
                     setattr(counts, result, getattr(counts, result) + 1)
                     continue
+            if isinstance(outcome, Listed):
+                _store_listing(db, outcome, run_id, ruleset)
+                counts.listings += 1
+                continue
             counts.failures.append(record_failure(db, outcome, run_id, ruleset))
             counts.failed += 1
     return counts
+
+
+def _store_listing(db: Database, item: Listed, run_id: str, ruleset: str) -> None:
+    document = item.document
+    _store_page(db, item.page, run_id, status="listing", ruleset=ruleset,
+                format=document.format, encoding=document.encoding,
+                url=item.page.url or document.url)  # fmt: skip
+    db.execute("delete from listing_links where page_sha256 = ?", [item.page.sha256])
+    db["listing_links"].insert_all(
+        {
+            "page_sha256": item.page.sha256,
+            "position": position,
+            "url": link.url,
+            "title": link.title,
+            "listed": link.listed,
+        }
+        for position, link in enumerate(item.listing.links, start=1)
+    )
 
 
 def _refused(item: Extracted, exc: Exception) -> Failed:

@@ -144,7 +144,13 @@ PAGE_SUFFIXES = (".txt", ".html", ".mhtml", ".warc.gz")
 
 def saved_pages() -> list[Path]:
     """The gold fixtures: saved pages and archives under fixtures/saved."""
-    return sorted(p for p in SAVED.rglob("*") if p.name.endswith(PAGE_SUFFIXES))
+    return sorted(
+        p for p in SAVED.rglob("*") if p.name.endswith(PAGE_SUFFIXES) and p.parent.name != "listing"
+    )
+
+
+def listing_pages() -> list[Path]:
+    return sorted((SAVED / "listing").glob("*.html"))
 
 
 def expected_for(page: Path) -> Path:

@@ -76,11 +76,12 @@ def _browse_hint(db: str) -> str:
 
 def print_summary(console: Console, summary: RunSummary, seconds: float) -> None:
     table = Table(title=f"wic-etl ingest -> {summary.db}", title_justify="left")
-    for column in ("pages", "new", "updated", "unchanged", "failed", "skipped"):
+    for column in ("pages", "new", "updated", "unchanged", "failed", "listings", "skipped"):
         table.add_column(column, justify="right")
     table.add_row(
         *(str(getattr(summary, c)) for c in ("pages", "new", "updated", "unchanged")),
         f"[red]{summary.failed}[/red]" if summary.failed else "0",
+        str(summary.listings),
         str(summary.skipped),
     )
     console.print(table)

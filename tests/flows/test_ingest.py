@@ -7,7 +7,7 @@ import pytest
 from sqlite_utils import Database
 
 from flows.ingest import RunSummary, ingest
-from tests.conftest import BAD, SAVED, gold_article_ids, gold_documents, saved_pages
+from tests.conftest import BAD, SAVED, gold_article_ids, gold_documents, listing_pages, saved_pages
 
 
 @pytest.fixture(scope="module")
@@ -24,10 +24,25 @@ def api(prefect_api: str, method: str, path: str, body: dict | None = None):
     return response.json()
 
 
+def poll(fetch, done, seconds: float = 30):
+    """What ``fetch`` returns once ``done`` holds for it, or at the deadline."""
+    deadline = time.monotonic() + seconds
+    while True:
+        found = fetch()
+        if done(found) or time.monotonic() > deadline:
+            return found
+        time.sleep(0.5)
+
+
 def test_summary_counts(run):
     summary, _ = run
     documents, articles = gold_documents(), len(gold_article_ids())
-    assert (summary.pages, summary.failed) == (documents + 1, 1)
+    listings = len(listing_pages())
+    assert (summary.pages, summary.failed, summary.listings) == (
+        documents + listings + 1,
+        1,
+        listings,
+    )
     assert articles < documents
     # The WARC holds a copy of an HTML fixture's page: one article, seen twice; the
     # other pages each made or extended (multi-page) an article new in this run.
@@ -48,9 +63,13 @@ def test_run_is_recorded_in_the_database_under_the_prefect_flow_run_id(run, pref
 
 def test_work_is_batched_one_task_per_batch(run, prefect_api):
     summary, _ = run
-    tasks = api(prefect_api, "POST", "/task_runs/filter",
-                {"flow_runs": {"id": {"any_": [summary.run_id]}}})  # fmt: skip
-    batches = -(-(len(saved_pages()) + 1) // 2)  # the saved pages and truncated.html
+    files = len(saved_pages()) + len(listing_pages()) + 1  # and truncated.html
+    batches = -(-files // 2)
+    # Task runs reach the server as events, shortly after the flow returns.
+    tasks = poll(lambda: api(prefect_api, "POST", "/task_runs/filter",
+                             {"flow_runs": {"id": {"any_": [summary.run_id]}}}),
+                 lambda found: len(found) >= batches
+                 and all(t["state"]["type"] == "COMPLETED" for t in found))  # fmt: skip
     assert len(tasks) == batches
     assert {t["state"]["type"] for t in tasks} == {"COMPLETED"}
 
@@ -61,20 +80,19 @@ def test_run_ends_with_a_summary_artifact(run, prefect_api):
                     {"artifacts": {"flow_run_id": {"any_": [summary.run_id]}}})  # fmt: skip
     assert [a["key"] for a in artifacts] == ["ingest-summary"]
     markdown = artifacts[0]["data"]
-    expected_row = f"| {summary.pages} | {summary.new} | 0 | {summary.unchanged} | 1 |"
+    expected_row = (
+        f"| {summary.pages} | {summary.new} | 0 | {summary.unchanged} | 1 | {summary.listings} |"
+    )
     assert expected_row in markdown
     assert "truncated.html" in markdown and "incompletely" in markdown
 
 
 def test_logs_go_through_the_run_logger_to_the_server(run, prefect_api):
     summary, _ = run
-    deadline = time.monotonic() + 30  # the log worker ships logs every few seconds
-    while True:
-        logs = api(prefect_api, "POST", "/logs/filter",
-                   {"logs": {"flow_run_id": {"any_": [summary.run_id]}}})  # fmt: skip
-        messages = [log["message"] for log in logs]
-        if any("truncated.html" in m for m in messages) or time.monotonic() > deadline:
-            break
-        time.sleep(0.5)
+    # The log worker ships logs every few seconds.
+    logs = poll(lambda: api(prefect_api, "POST", "/logs/filter",
+                            {"logs": {"flow_run_id": {"any_": [summary.run_id]}}}),
+                lambda found: any("truncated.html" in log["message"] for log in found))  # fmt: skip
+    messages = [log["message"] for log in logs]
     assert any("files to read" in m for m in messages)
     assert any("truncated.html" in m for m in messages)

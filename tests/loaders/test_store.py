@@ -151,3 +151,15 @@ def test_a_republished_story_is_linked_to_its_first_copy_without_losing_either(d
     assert rows["wicwuzhen.cn"]["duplicate_of"] == rows["chinadaily.com.cn"]["id"]
     assert copy.article.fingerprint == original.article.fingerprint
     assert copy.article.id != original.article.id
+
+
+def test_a_listing_is_kept_as_a_page_with_its_links_not_as_an_article(db):
+    from tests.conftest import listing_pages
+
+    (path,) = listing_pages()
+    for run in ("run-1", "run-2"):
+        counts = load_outcomes(db, [outcome(path)], run, RULESET)
+        assert (counts.listings, counts.new) == (1, 0)
+    assert db["articles"].count == 0
+    assert db["listing_links"].count == 3
+    assert next(db.query("select status from pages"))["status"] == "listing"

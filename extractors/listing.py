@@ -1,0 +1,77 @@
+"""Section (listing) pages: the articles they link to and the pages that follow.
+
+A listing is not an article: it is returned for discovery (issue: live
+crawling follows these links) and kept as a page, never stored in ``articles``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+from bs4 import BeautifulSoup
+
+from extractors.dates import find_date
+from extractors.layout import clean_line
+from extractors.records import Document
+
+# chinadaily.com.cn section pages; items as ``span.tw3_01_2_t h4 a`` with the time in a ``b``.
+ITEM_LINKS = "span.tw3_01_2_t h4 a"
+PAGINATION = "#div_currpage a"
+_LISTING_PAGE = re.compile(r"/page_(\d+)\.html?$")
+_SIGNATURE = "tw3_01_2_t"
+
+
+@dataclass(frozen=True)
+class ListedLink:
+    url: str
+    title: str
+    listed: str | None  # the time printed beside the link, ISO 8601
+
+
+@dataclass(frozen=True)
+class Listing:
+    url: str | None
+    links: tuple[ListedLink, ...]
+    pages: tuple[str, ...]  # other pages of the listing linked from this one, in page order
+    last_page: int | None  # from the ">>|" link
+
+
+def looks_like_listing(document: Document) -> bool:
+    return document.format == "html" and _SIGNATURE in document.text
+
+
+def parse_listing(document: Document) -> Listing | None:
+    soup = BeautifulSoup(document.text, "lxml")
+    base = document.url or ""
+    links = []
+    for anchor in soup.select(ITEM_LINKS):
+        href = anchor.get("href")
+        if not href:
+            continue
+        stamp = anchor.find_parent("span").find("b") if anchor.find_parent("span") else None
+        found = find_date(stamp.get_text()) if stamp is not None else None
+        links.append(
+            ListedLink(
+                urljoin(base, href), clean_line(anchor.get_text()), found.iso if found else None
+            )
+        )
+    if not links:
+        return None
+    numbered: dict[int, str] = {}
+    for anchor in soup.select(PAGINATION):
+        url = urljoin(base, anchor.get("href", ""))
+        if match := _LISTING_PAGE.search(url):
+            numbered[int(match[1])] = url
+    last = None
+    for anchor in soup.select(PAGINATION):
+        if clean_line(anchor.get_text()) == ">>|":
+            match = _LISTING_PAGE.search(anchor.get("href", ""))
+            last = int(match[1]) if match else None
+    return Listing(
+        url=document.url,
+        links=tuple(links),
+        pages=tuple(numbered[n] for n in sorted(numbered)),
+        last_page=last,
+    )
