@@ -52,10 +52,11 @@ def parse_meta(line: str) -> Meta | None:
     rest = (line[: found.start] + " | " + line[found.end :]).strip()
     if not _HINT.search(line) and _clean(_LEFTOVER_WORDS.sub("", rest)):
         return None  # a date inside ordinary text, not a byline
-    if paren := _AUTHOR_PAREN.search(line):
+    # Labels are read with the date cut out, so a date never runs into a name.
+    if paren := _AUTHOR_PAREN.search(rest):
         return Meta(found.iso, _clean(paren["source"]), _clean(_DATELINE.sub("", paren["v"])))
-    author = _AUTHOR_ZH.search(line) or _AUTHOR_EN.search(line)
-    source = _SOURCE_ZH.search(line) or _SOURCE_EN.search(line)
+    author = _AUTHOR_ZH.search(rest) or _AUTHOR_EN.search(rest)
+    source = _SOURCE_ZH.search(rest) or _SOURCE_EN.search(rest)
     source_value = source["v"] if source else _bare_source(rest, author)
     return Meta(
         published=found.iso,
