@@ -15,9 +15,13 @@ _WORD = re.compile(rf"[{_HAN}]|[^\W_{_HAN}]+(?:['’.,-][^\W_{_HAN}]+)*")
 _FINGERPRINT_KEEP = re.compile(r"[^\W_]+")
 
 
-def count_words(text: str) -> int:
+def word_tokens(text: str) -> list[str]:
     """Words as a reader counts them: each Han character is one word, like one Latin word."""
-    return len(_WORD.findall(text))
+    return _WORD.findall(text)
+
+
+def count_words(text: str) -> int:
+    return len(word_tokens(text))
 
 
 def sha256_hex(data: bytes | str) -> str:
