@@ -36,10 +36,15 @@ def parts_from_html(document: Document, profile: SiteProfile) -> Parts:
     if title is None or not clean_line(title.get_text()):
         raise ExtractError(f"no title: none of {', '.join(profile.title)} holds text")
     info = _first(soup, profile.info)
-    meta = parse_meta(clean_line(info.get_text(" "))) if info is not None else None
-    if meta is None:
+    if info is None:
         looked = ", ".join(profile.info)
-        raise ExtractError(f"no byline with a parseable date in {looked}; cannot date the article")
+        raise ExtractError(f"no byline: none of {looked} is on the page; cannot date the article")
+    byline = clean_line(info.get_text(" "))
+    meta = parse_meta(byline)
+    if meta is None:
+        raise ExtractError(
+            f"the byline {byline[:120]!r} holds no valid date; cannot date the article"
+        )
     body = _first(soup, profile.body)
     if body is None:
         raise ExtractError(f"no article body: none of {', '.join(profile.body)} is on the page")

@@ -106,6 +106,16 @@ def test_bad_inputs_are_failures_the_rest_loads_and_the_exit_code_says_so(tmp_pa
     assert "incompletely" in failures["truncated.html"]["message"]
     assert "the WARC file is truncated" in failures["damaged.warc.gz"]["message"]
     assert "no HTML page inside this MHTML file" in failures["no_page.mhtml"]["message"]
+    variants = {
+        "variant_missing_title.html": "no title",
+        "variant_no_body_container.html": "no article body: none of #Content",
+        "variant_empty_body.html": "no article text between the byline and the footer",
+        "variant_bad_date.html": "'By Ma Wei | chinadaily.com.cn | Updated: 2025-13-45 16:45' "
+        "holds no valid date",
+    }
+    for name, reason in variants.items():
+        assert reason in failures[name]["message"]
+    assert db["articles"].count_where("title = ''") == 0  # no half-empty articles
 
 
 def test_source_lists_and_missing_sources(tmp_path):

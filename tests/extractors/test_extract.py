@@ -67,7 +67,7 @@ def _chinadaily_html() -> str:
     [
         (("<h1>New rules ask AI services to label generated content</h1>", ""), "no title"),
         (('<div id="Content">', '<div id="Other">'), "no article body: none of #Content"),
-        (("Updated: 2025-12-08 16:45", "Updated: soon"), "no byline with a parseable date"),
+        (("Updated: 2025-12-08 16:45", "Updated: soon"), "holds no valid date"),
     ],
 )
 def test_html_pages_missing_a_part_fail_precisely(change, reason):
