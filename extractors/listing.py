@@ -7,35 +7,19 @@ crawling follows these links) and kept as a page, never stored in ``articles``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup
 
 from extractors.dates import find_date
 from extractors.layout import clean_line
-from extractors.records import Document
+from extractors.records import Document, ListedLink, Listing
 
 # chinadaily.com.cn section pages; items as ``span.tw3_01_2_t h4 a`` with the time in a ``b``.
 ITEM_LINKS = "span.tw3_01_2_t h4 a"
 PAGINATION = "#div_currpage a"
 _LISTING_PAGE = re.compile(r"/page_(\d+)\.html?$")
 _SIGNATURE = "tw3_01_2_t"
-
-
-@dataclass(frozen=True)
-class ListedLink:
-    url: str
-    title: str
-    listed: str | None  # the time printed beside the link, ISO 8601
-
-
-@dataclass(frozen=True)
-class Listing:
-    url: str | None
-    links: tuple[ListedLink, ...]
-    pages: tuple[str, ...]  # other pages of the listing linked from this one, in page order
-    last_page: int | None  # from the ">>|" link
 
 
 def looks_like_listing(document: Document) -> bool:

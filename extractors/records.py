@@ -136,12 +136,27 @@ class Failed:
 
 
 @dataclass(frozen=True)
+class ListedLink:
+    url: str
+    title: str
+    listed: str | None  # the time printed beside the link, ISO 8601
+
+
+@dataclass(frozen=True)
+class Listing:
+    url: str | None
+    links: tuple[ListedLink, ...]
+    pages: tuple[str, ...]  # other pages of the listing linked from this one, in page order
+    last_page: int | None  # from the ">>|" link
+
+
+@dataclass(frozen=True)
 class Listed:
     """A section (listing) page: links to articles, for discovery; not an article."""
 
     page: RawPage
     document: Document
-    listing: Any  # extractors.listing.Listing (kept out of here to keep records import-light)
+    listing: Listing
 
 
 Outcome = Extracted | Failed | Listed
