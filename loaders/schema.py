@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
 from pathlib import Path
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 migrations = Migrations("wic-etl")
+# How long a writer waits for another run's transaction before giving up.
+BUSY_TIMEOUT_MS = 60_000
 
 
 @migrations()
@@ -154,12 +157,20 @@ def add_listings(db: Database) -> None:
 
 
 def open_database(path: str | Path) -> Database:
-    """Open (creating if need be) a wic-etl database, schema up to date, WAL on."""
+    """Open (creating if need be) a wic-etl database, schema up to date, WAL on.
+
+    Two runs may open one database at once; an exclusive ``flock`` on the file
+    (separate from SQLite's own locks) lets one of them switch on WAL and apply
+    the migrations while the other waits, then finds nothing left to do.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    db = Database(path)
-    db.execute("PRAGMA busy_timeout = 30000")
-    db.execute("PRAGMA foreign_keys = ON")
-    db.enable_wal()
-    migrations.apply(db)
+    with path.open("a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        db = Database(path)
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        db.execute("PRAGMA foreign_keys = ON")
+        if db.journal_mode != "wal":
+            db.enable_wal()
+        migrations.apply(db)
     return db

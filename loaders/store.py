@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
@@ -97,8 +98,25 @@ def unchanged_pages(db: Database, shas: Iterable[str], ruleset: str) -> set[str]
     return {row[0] for row in rows}
 
 
+@contextmanager
+def write_transaction(db: Database) -> Iterator[None]:
+    """A transaction that takes the write lock up front.
+
+    A deferred one that reads before it writes cannot wait for another run's
+    lock (SQLite answers 'database is locked' at once to avoid a deadlock);
+    IMMEDIATE waits up to the busy timeout instead.
+    """
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.rollback()
+        raise
+    db.commit()
+
+
 def start_run(db: Database, run_id: str, flow: str, sources: Sequence[str]) -> None:
-    with db.atomic():
+    with write_transaction(db):
         db["runs"].upsert(
             {
                 "id": run_id,
@@ -112,7 +130,7 @@ def start_run(db: Database, run_id: str, flow: str, sources: Sequence[str]) -> N
 
 
 def finish_run(db: Database, run_id: str, counts: LoadCounts, skipped: int, status: str) -> None:
-    with db.atomic():
+    with write_transaction(db):
         db["runs"].update(
             run_id,
             {
@@ -276,26 +294,32 @@ def load_outcomes(
 ) -> LoadCounts:
     """Store a batch in one transaction: a crash leaves the batch wholly in or wholly out."""
     counts = LoadCounts()
-    with db.atomic():
+    with write_transaction(db):
         for outcome in outcomes:
-            if isinstance(outcome, Extracted):
-                try:
-                    # A savepoint per article: one the database refuses is rolled back
-                    # alone and recorded, and the rest of the batch still commits.
-                    with db.atomic():
-                        result = _store_article(db, outcome, run_id, ruleset)
-                except (sqlite3.IntegrityError, sqlite3.InterfaceError, ValueError) as exc:
-                    outcome = _refused(outcome, exc)
-                else:
-                    setattr(counts, result, getattr(counts, result) + 1)
-                    continue
-            if isinstance(outcome, Listed):
-                _store_listing(db, outcome, run_id, ruleset)
-                counts.listings += 1
-                continue
-            counts.failures.append(record_failure(db, outcome, run_id, ruleset))
-            counts.failed += 1
+            _load_one(db, outcome, run_id, ruleset, counts)
     return counts
+
+
+def _load_one(
+    db: Database, outcome: Outcome, run_id: str, ruleset: str, counts: LoadCounts
+) -> None:
+    if isinstance(outcome, Extracted):
+        try:
+            # A savepoint per article: one the database refuses is rolled back alone
+            # and recorded as a failure, and the rest of the batch still commits.
+            with db.atomic():
+                result = _store_article(db, outcome, run_id, ruleset)
+        except (sqlite3.IntegrityError, sqlite3.InterfaceError, ValueError) as exc:
+            outcome = _refused(outcome, exc)
+        else:
+            setattr(counts, result, getattr(counts, result) + 1)
+            return
+    if isinstance(outcome, Listed):
+        _store_listing(db, outcome, run_id, ruleset)
+        counts.listings += 1
+        return
+    counts.failures.append(record_failure(db, outcome, run_id, ruleset))
+    counts.failed += 1
 
 
 def _store_listing(db: Database, item: Listed, run_id: str, ruleset: str) -> None:
