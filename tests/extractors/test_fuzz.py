@@ -1,0 +1,108 @@
+"""Hostile input: every extractor returns a record or the project's typed error, quickly."""
+
+import time
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from extractors.documents import to_document
+from extractors.extract import extract_page
+from extractors.records import Extracted, Failed, Listed, RawPage
+from tests.conftest import SAVED, saved_pages
+
+SECONDS_PER_PAGE = 2.0
+FIXTURE_BYTES = [p.read_bytes() for p in saved_pages() if p.suffix in (".txt", ".html")]
+FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def check(data: bytes) -> object:
+    started = time.perf_counter()
+    outcome = extract_page(RawPage("fuzz", data))
+    assert time.perf_counter() - started < SECONDS_PER_PAGE
+    assert isinstance(outcome, Extracted | Failed | Listed)
+    if isinstance(outcome, Failed):
+        # Only the project's own errors, with a stage; a bug would say "unexpected".
+        assert outcome.error_class in {"DecodeError", "ExtractError", "SourceError"}
+        assert outcome.stage in {"decode", "extract", "read"}
+        assert "unexpected" not in outcome.message, outcome.message
+    return outcome
+
+
+@FUZZ
+@given(st.binary(max_size=4096))
+def test_arbitrary_bytes(data):
+    check(data)
+
+
+TAGS = st.sampled_from(["p", "div", "h1", "span", "figure", "figcaption", "img", "script",
+                        "style", "table", "td", "a", "ul", "li", "br", "html", "body"])  # fmt: skip
+ATTRS = st.sampled_from(["", ' id="Content"', ' class="lft_art"', ' class="info_l"',
+                        ' class="crumbs"', ' class="footer"', ' id="div_currpage"'])  # fmt: skip
+URLS = st.sampled_from(["", "https://www.chinadaily.com.cn/a/1.html",
+                        "http://www.wicwuzhen.cn/x_2.html", "https://example.org/"])  # fmt: skip
+TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+
+
+@st.composite
+def html_soup(draw):
+    parts = ["<!DOCTYPE html><html><body>"]
+    for _ in range(draw(st.integers(0, 60))):
+        tag = draw(TAGS)
+        attrs = draw(ATTRS)
+        parts.append(draw(st.sampled_from([f"<{tag}{attrs}>", f"</{tag}>", ""])))
+        parts.append(draw(TEXT))
+    if draw(st.booleans()):
+        parts.append("</body></html>")
+    return "".join(parts)
+
+
+@FUZZ
+@given(html_soup(), URLS)
+def test_arbitrary_html(page, url):
+    comment = f"<!-- saved from url=(0000){url} -->\n" if url else ""
+    check((comment + page).encode("utf-8"))
+
+
+@FUZZ
+@given(
+    st.sampled_from(range(len(FIXTURE_BYTES))),
+    st.lists(st.tuples(st.sampled_from(["cut", "dup", "insert", "flip"]), st.integers(0, 10**6),
+                       st.integers(1, 400), st.binary(min_size=1, max_size=50)), max_size=6),
+)  # fmt: skip
+def test_mutated_fixture_pages(index, mutations):
+    data = bytearray(FIXTURE_BYTES[index])
+    for kind, at, length, blob in mutations:
+        at %= max(len(data), 1)
+        if kind == "cut":
+            del data[at : at + length]
+        elif kind == "dup":
+            data[at:at] = data[at : at + length]
+        elif kind == "insert":
+            data[at:at] = blob
+        elif data:
+            data[at] ^= 0xFF
+    check(bytes(data))
+
+
+@FUZZ
+@given(TEXT, TEXT, st.sampled_from(["script", "style", "noscript", "template"]))
+def test_script_style_and_handlers_never_reach_the_body(secret_a, secret_b, tag):
+    secret = "ZQX" + "".join(c for c in secret_a + secret_b if c.isalnum())[:20] + "ZQX"
+    html = (SAVED / "html" / "chinadaily_en_ai_rules.html").read_text("utf-8")
+    hostile = (
+        f'<p onclick="alert(\'{secret}\')" onmouseover="{secret}">Readers were warned.</p>'
+        f"<{tag}>var x = '{secret}';</{tag}>"
+        f"<p><{tag}>{secret}</{tag}>Then the rules changed.</p>"
+    )
+    html = html.replace('<div id="Content">', '<div id="Content">' + hostile, 1)
+    outcome = check(html.encode("utf-8"))
+    assert isinstance(outcome, Extracted)
+    body = outcome.article.body
+    assert secret not in body
+    assert "Readers were warned." in body and "Then the rules changed." in body
+
+
+def test_documents_never_raise_outside_the_hierarchy_on_a_deep_tree():
+    deep = "<html><body>" + "<div>" * 50_000 + "x" + "</div>" * 50_000 + "</body></html>"
+    check(deep.encode())
+    assert to_document(RawPage("x", deep.encode())).format == "html"
