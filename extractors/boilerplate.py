@@ -39,11 +39,21 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in _PATTERNS
 )
 
+# Every rule needs one of these words; a line with none is not boilerplate, and the
+# full rules (the costly part on long paragraphs) are not tried on it.
+_KEYWORDS = re.compile(
+    r"copyright|©|all\s+rights|presented\s+by|the\s+content\s+\(|cdic|icp|备|registration|"
+    r"licen[cs]e\s+for|许可证|note\s*:|(?:tel|telephone|fax|e-?mail|qq)\s*[:：]|"
+    r"电话|传真|邮箱|提意见|版权",
+    re.IGNORECASE,
+)
 _LEFTOVER = re.compile(r"[\s|.,;:·•\-–—/\\()\[\]【】（）。，；：、]*")
 
 
 def split_boilerplate(line: str) -> tuple[RemovedLine, ...] | None:
     """The pieces of ``line`` by kind if the whole line is boilerplate, else None."""
+    if not _KEYWORDS.search(line):
+        return None
     taken: list[tuple[int, int, str]] = []
     for kind, pattern in RULES:
         for match in pattern.finditer(line):

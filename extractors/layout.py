@@ -55,6 +55,7 @@ _EDITOR = re.compile(
 )
 _SENTENCE_END = tuple('.!?;,:"”’。！？；，：…')
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 def clean_line(text: str) -> str:
@@ -127,11 +128,11 @@ def article_id(url: str | None, site: str, title: str, published: str | None) ->
 
 
 def language_of(text: str) -> str:
-    letters = [c for c in text if c.isalpha()]
+    sample = text[:4000]  # enough to tell, and a long article costs no more
+    letters = len(_LETTER.findall(sample))
     if not letters:
         return "und"
-    cjk = sum(1 for c in letters if _CJK.match(c))
-    return "zh" if cjk / len(letters) > 0.3 else "en"
+    return "zh" if len(_CJK.findall(sample)) / letters > 0.3 else "en"
 
 
 def _removed(line: str, kind: str) -> tuple[RemovedLine, ...]:
