@@ -42,7 +42,6 @@ class Parts:
     pages_expected: int = 1  # from the page's pagination links
 
 
-_WS = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
 _CAPTION = re.compile(
     r"^(?P<caption>.*?)\s*[\[【](?P<credit>(?:Photo|Photos|Image|Video|图|图片|摄影)[^\]】]{0,80})[\]】]$",
     re.I,
@@ -59,7 +58,8 @@ _LETTER = re.compile(r"[^\W\d_]")
 
 
 def clean_line(text: str) -> str:
-    return _WS.sub(" ", text).strip()
+    # str.split() knows every Unicode space (NBSP, ideographic space) but not these two.
+    return " ".join(text.replace("\u200b", " ").replace("\ufeff", " ").split())
 
 
 def is_breadcrumb(line: str) -> bool:
@@ -74,11 +74,13 @@ def is_name_like(line: str) -> bool:
         and not line.endswith(_SENTENCE_END)
         and ":" not in line  # labels (Editor:, 责任编辑：) are metadata, never names
         and "：" not in line
-        and not _CAPTION.match(line)
+        and not parse_caption(line)
     )
 
 
 def parse_caption(text: str) -> tuple[str, str | None] | None:
+    if not text.endswith(("]", "】")):
+        return None  # most lines: skip the regex, which scans the whole line
     match = _CAPTION.match(text)
     if not match:
         return None

@@ -6,6 +6,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 _HAN = "\u3400-\u9fff\uf900-\ufaff"
@@ -39,7 +40,7 @@ class RawPage:
     url: str | None = None
     content_type: str | None = None
 
-    @property
+    @cached_property
     def sha256(self) -> str:
         return sha256_hex(self.data)
 

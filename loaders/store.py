@@ -80,8 +80,12 @@ def article_row(article: Article) -> dict[str, object]:
 
 
 def record_sha256(article: Article) -> str:
-    """A fingerprint of everything extraction produced, children included."""
-    return sha256_hex(json.dumps(asdict(article), ensure_ascii=False, sort_keys=True))
+    """A fingerprint of everything extraction produced, children included.
+
+    The dataclass repr lists every field (and every image and removed line) in a
+    fixed order; it is several times cheaper than JSON of ``asdict``.
+    """
+    return sha256_hex(repr(article))
 
 
 def unchanged_pages(db: Database, shas: Iterable[str], ruleset: str) -> set[str]:
@@ -158,11 +162,23 @@ def _store_page(db: Database, page: RawPage, run_id: str, **fields: object) -> N
         "read_at": now(),
         "raw": page.data,
     }
-    pages = db["pages"]
-    if pages.count_where("sha256 = ?", [page.sha256]):
-        pages.update(page.sha256, fields)
+    if db.conn.execute("select 1 from pages where sha256 = ?", [page.sha256]).fetchone():
+        _update(db, "pages", "sha256", page.sha256, fields)
     else:
-        pages.insert({**row, **fields})
+        _insert(db, "pages", {**row, **fields})
+
+
+# The per-page writes below are plain SQL: sqlite-utils' table methods inspect the
+# schema on every call, which cost more than the writes themselves on large runs.
+def _insert(db: Database, table: str, row: dict[str, object]) -> None:
+    columns = ", ".join(f'"{name}"' for name in row)
+    marks = ", ".join("?" * len(row))
+    db.conn.execute(f'insert into "{table}" ({columns}) values ({marks})', list(row.values()))
+
+
+def _update(db: Database, table: str, key: str, value: object, row: dict[str, object]) -> None:
+    sets = ", ".join(f'"{name}" = ?' for name in row)
+    db.conn.execute(f'update "{table}" set {sets} where "{key}" = ?', [*row.values(), value])
 
 
 def record_failure(db: Database, failure: Failed, run_id: str, ruleset: str) -> dict[str, str]:
@@ -186,7 +202,7 @@ def record_failure(db: Database, failure: Failed, run_id: str, ruleset: str) -> 
         "page_sha256": failure.page.sha256 if failure.page else None,
         "failed_at": now(),
     }
-    db["failures"].insert(row)
+    _insert(db, "failures", row)
     return {"source": failure.source, "stage": failure.stage, "message": failure.message}
 
 
@@ -230,20 +246,18 @@ def _store_article(db: Database, item: Extracted, run_id: str, ruleset: str) -> 
     if stored is not None and stored[0] == row["record_sha256"]:
         outcome = "unchanged"
     elif stored is None:
-        db["articles"].insert(
-            {**row, "page_sha256": page.sha256, "first_run": run_id, "last_changed_run": run_id}
-        )
+        first = {"first_run": run_id, "last_changed_run": run_id}
+        _insert(db, "articles", {**row, "page_sha256": page.sha256, **first})
         outcome = "new"
     else:
-        db["articles"].update(
-            article.id, {**row, "page_sha256": page.sha256, "last_changed_run": run_id}
-        )
+        _update(db, "articles", "id", article.id,
+                {**row, "page_sha256": page.sha256, "last_changed_run": run_id})  # fmt: skip
         # Another page of an article this run created is part of something new.
         outcome = "new" if stored[1] == run_id else "updated"
     if outcome != "unchanged":
         _replace_children(db, article)
         _mark_copies(db, article.fingerprint)
-    db["pages"].update(page.sha256, {"article_id": article.id})
+    _update(db, "pages", "sha256", page.sha256, {"article_id": article.id})
     return outcome
 
 
@@ -263,29 +277,27 @@ def _mark_copies(db: Database, fingerprint: str) -> None:
 
 
 def _replace_children(db: Database, article: Article) -> None:
+    conn = db.conn
     for table in ("images", "article_organizers", "removed_lines"):
-        db.execute(f"delete from {table} where article_id = ?", [article.id])
-    db["images"].insert_all(
-        {
-            "article_id": article.id,
-            "position": image.position,
-            "src": image.src,
-            "caption": image.caption,
-            "credit": image.credit,
-        }
-        for image in article.images
+        conn.execute(f"delete from {table} where article_id = ?", [article.id])
+    conn.executemany(
+        "insert into images (article_id, position, src, caption, credit) values (?, ?, ?, ?, ?)",
+        [(article.id, i.position, i.src, i.caption, i.credit) for i in article.images],
     )
-    db["article_organizers"].insert_all(
-        {
-            "article_id": article.id,
-            "position": position,
-            "organizer_id": db["organizers"].lookup({"name": name}),
-        }
-        for position, name in enumerate(article.organizers, start=1)
-    )
-    db["removed_lines"].insert_all(
-        {"article_id": article.id, "position": position, "kind": line.kind, "text": line.text}
-        for position, line in enumerate(article.removed, start=1)
+    names = list(article.organizers)
+    if names:
+        conn.executemany(
+            "insert or ignore into organizers (name) values (?)", [(n,) for n in names]
+        )
+        marks = ", ".join("?" * len(names))
+        ids = dict(conn.execute(f"select name, id from organizers where name in ({marks})", names))
+        conn.executemany(
+            "insert into article_organizers (article_id, position, organizer_id) values (?, ?, ?)",
+            [(article.id, position, ids[name]) for position, name in enumerate(names, start=1)],
+        )
+    conn.executemany(
+        "insert into removed_lines (article_id, position, kind, text) values (?, ?, ?, ?)",
+        [(article.id, n, line.kind, line.text) for n, line in enumerate(article.removed, start=1)],
     )
 
 

@@ -1,0 +1,192 @@
+"""Speed: wic-etl through its real flow, as plain calls, and trafilatura, on the same pages.
+
+For each N it builds (or reuses) a corpus of N realistic saved pages (40-200 KB,
+see corpus.py), then measures in one run:
+
+  (a) ``wic-etl ingest`` into a new database, the whole command, against a local
+      Prefect server this script starts on 127.0.0.1;
+  (b) the same read + extract + load as plain function calls (no Prefect);
+  (c) trafilatura's extraction alone, with metadata (JSON output);
+  (d) a second ``wic-etl ingest`` over the unchanged corpus;
+  (e) the peak RSS of the ingest process.
+
+    .venv/bin/python bench/speed.py [--pages 1000 --pages 10000] [--json PATH]
+
+Prints a Markdown table and, with --json, writes the figures (the largest N at
+the top level, every N under "runs").
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.corpus import build  # noqa: E402
+
+BIN = Path(sys.executable).parent
+QUIET = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_UI_ENABLED": "false",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_prefect(home: Path) -> tuple[subprocess.Popen[bytes], str]:
+    import httpx
+
+    port = free_port()
+    env = {**os.environ, **QUIET, "PREFECT_HOME": str(home)}
+    env.pop("PREFECT_API_URL", None)
+    proc = subprocess.Popen(
+        [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/api"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return proc, url
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    os.killpg(proc.pid, signal.SIGTERM)
+    raise SystemExit("the Prefect server did not start within 120 s")
+
+
+def run_ingest(corpus: Path, db: Path, env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one ``wic-etl ingest`` process."""
+    started = time.perf_counter()
+    proc = subprocess.Popen([str(BIN / "wic-etl"), "ingest", str(corpus), "--db", str(db)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"wic-etl ingest failed: {proc.stderr.read().decode()[-2000:]}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def plain_calls(paths: list[Path], db: Path) -> float:
+    from flows.batch import chunks, ingest_batch
+    from loaders.schema import open_database
+    from loaders.store import start_run
+
+    database = open_database(db)
+    start_run(database, "plain", "bench", ["plain"])
+    database.close()
+    started = time.perf_counter()
+    for batch in chunks([str(p) for p in paths], 250):
+        ingest_batch(str(db), batch, "plain")
+    return time.perf_counter() - started
+
+
+def trafilatura_alone(paths: list[Path]) -> float:
+    import trafilatura
+
+    started = time.perf_counter()
+    for path in paths:
+        trafilatura.extract(path.read_bytes(), with_metadata=True, output_format="json")
+    return time.perf_counter() - started
+
+
+def measure(n: int, work: Path, env: dict[str, str]) -> dict[str, float]:
+    corpus = work / f"corpus-{n}"
+    print(f"N={n}: building the corpus in {corpus} ...", file=sys.stderr)
+    paths = build(corpus, n)
+    size_kb = sum(p.stat().st_size for p in paths) / n / 1024
+    db = work / f"wic-{n}.db"
+    for leftover in work.glob(f"wic-{n}.db*"):
+        leftover.unlink()
+    print(f"N={n}: wic-etl ingest (first run) ...", file=sys.stderr)
+    first, rss = run_ingest(corpus, db, env)
+    print(f"N={n}: wic-etl ingest (unchanged re-run) ...", file=sys.stderr)
+    second, _ = run_ingest(corpus, db, env)
+    print(f"N={n}: plain calls ...", file=sys.stderr)
+    plain_db = work / f"plain-{n}.db"
+    for leftover in work.glob(f"plain-{n}.db*"):
+        leftover.unlink()
+    plain = plain_calls(paths, plain_db)
+    print(f"N={n}: trafilatura ...", file=sys.stderr)
+    theirs = trafilatura_alone(paths)
+    return {
+        "pages": n,
+        "mean_page_kb": round(size_kb, 1),
+        "wic_etl_seconds": round(first, 2),
+        "wic_etl_pages_per_s": round(n / first, 1),
+        "plain_calls_pages_per_s": round(n / plain, 1),
+        "trafilatura_pages_per_s": round(n / theirs, 1),
+        "prefect_share": round(max(0.0, first - plain) / first, 3),
+        "rerun_seconds": round(second, 2),
+        "rerun_speedup": round(first / second, 1),
+        "peak_rss_mb": round(rss, 1),
+        "wic_etl_vs_trafilatura": round((n / first) / (n / theirs), 2),
+    }
+
+
+def table(runs: list[dict[str, float]]) -> str:
+    lines = [
+        "| pages | mean KB | wic-etl pages/s (flow) | plain calls pages/s | trafilatura pages/s "
+        "| wic-etl / trafilatura | Prefect share | re-run speed-up | peak RSS MB |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in runs:
+        lines.append(
+            f"| {r['pages']} | {r['mean_page_kb']} | {r['wic_etl_pages_per_s']} "
+            f"| {r['plain_calls_pages_per_s']} | {r['trafilatura_pages_per_s']} "
+            f"| {r['wic_etl_vs_trafilatura']}x | {r['prefect_share']:.1%} "
+            f"| {r['rerun_speedup']}x | {r['peak_rss_mb']} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pages", type=int, action="append", help="corpus size (repeatable)")
+    parser.add_argument("--json", type=Path, help="write the figures to this JSON file")
+    parser.add_argument("--workdir", type=Path, help="where corpora and databases go")
+    args = parser.parse_args()
+    sizes = args.pages or [1000, 10000]
+    work = args.workdir or Path(tempfile.gettempdir()) / "wic-etl-bench"
+    work.mkdir(parents=True, exist_ok=True)
+    home = Path(tempfile.mkdtemp(prefix="wic-etl-bench-prefect-"))
+    server, url = start_prefect(home)
+    env = {**os.environ, **QUIET, "PREFECT_HOME": str(home), "PREFECT_API_URL": url}
+    try:
+        runs = [measure(n, work, env) for n in sizes]
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+        shutil.rmtree(home, ignore_errors=True)
+    print(table(runs))
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    print(f"\nmachine: {machine}")
+    if len(runs) > 1:
+        growth = runs[-1]["peak_rss_mb"] - runs[0]["peak_rss_mb"]
+        print(
+            f"peak RSS growth from N={runs[0]['pages']} to N={runs[-1]['pages']}: {growth:.1f} MB"
+        )
+    if args.json:
+        args.json.write_text(json.dumps({**runs[-1], "machine": machine, "runs": runs}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
