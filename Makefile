@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DB ?= data/wic.db
 SOURCES ?= fixtures/saved
 
-.PHONY: setup run test lint format lock server clean
+.PHONY: setup run test lint format lock server datasette clean
 
 setup: $(STAMP)
 
@@ -42,6 +42,10 @@ lock: setup
 # A local Prefect server that records runs (and saves ~15 s a run); see README.
 server: setup
 	$(BIN)/prefect server start --host 127.0.0.1 --port 4200
+
+# Browse data/wic.db with search, facets and canned queries on http://127.0.0.1:8001/wic
+datasette: setup
+	$(BIN)/wic-etl datasette --db $(DB)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -156,6 +156,22 @@ def add_listings(db: Database) -> None:
     db["listing_links"].create_index(["url"])
 
 
+@migrations()
+def add_browsing(db: Database) -> None:
+    db["articles"].add_column("published_year", int)
+    db.execute("update articles set published_year = cast(substr(published, 1, 4) as integer)")
+    db.execute(
+        """create view articles_with_organizers as
+        select a.id, a.published, a.published_year, a.site, a.section, a.language, a.title,
+               a.source, a.author, a.url,
+               (select json_group_array(name) from (
+                    select o.name from article_organizers ao
+                    join organizers o on o.id = ao.organizer_id
+                    where ao.article_id = a.id order by ao.position)) as organizers
+        from articles a"""
+    )
+
+
 def open_database(path: str | Path) -> Database:
     """Open (creating if need be) a wic-etl database, schema up to date, WAL on.
 

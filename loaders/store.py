@@ -74,6 +74,7 @@ def article_row(article: Article) -> dict[str, object]:
         "fingerprint": article.fingerprint,
         "record_sha256": record_sha256(article),
         "extractor": article.extractor,
+        "published_year": int(article.published[:4]) if article.published else None,
         "page_count": article.page_count,
         "pages_expected": article.pages_expected,
     }

@@ -5,6 +5,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import time
 
 import pytest
 from sqlite_utils import Database
@@ -222,3 +223,41 @@ def test_multi_page_articles_are_stitched_once_all_pages_are_in(tmp_path):
         .fetchone()
     )
     assert run == (0, 1, 2)  # page 2 completed the article; pages 1 and 3 were known
+
+
+def test_datasette_command_serves_the_database_with_its_metadata(tmp_path, seed):
+    import httpx
+
+    from tests.conftest import free_port
+
+    db_path = tmp_path / "wic.db"
+    assert run_cli("ingest", str(seed), "--db", str(db_path)).returncode == 0
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(BIN / "wic-etl"), "datasette", "--db", str(db_path), "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                response = httpx.get(
+                    f"http://127.0.0.1:{port}/wic/articles.json?_search=Wuzhen&_shape=array"
+                )
+                break
+            except httpx.HTTPError:
+                assert proc.poll() is None, proc.stderr.read()
+                assert time.monotonic() < deadline, "datasette did not start"
+                time.sleep(0.3)
+        assert [r["title"] for r in response.json()] == ["Exploit Internet to empower the country"]
+        home = httpx.get(f"http://127.0.0.1:{port}/wic").text
+        assert "Latest articles" in home  # the canned queries are there
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_datasette_without_a_database_says_what_to_do(tmp_path):
+    result = run_cli("datasette", "--db", str(tmp_path / "none.db"))
+    assert result.returncode == 2
+    assert "run `wic-etl ingest` first" in result.stderr

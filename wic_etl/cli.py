@@ -52,7 +52,34 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument(
         "--debug", action="store_true", help="show the traceback of an unexpected error"
     )
+    browse = commands.add_parser(
+        "datasette",
+        help="browse the database in Datasette: search, facets, canned queries",
+        description="Serve the database with Datasette and wic-etl's metadata.",
+    )
+    browse.add_argument(
+        "--db", default="data/wic.db", help="SQLite database (default: %(default)s)"
+    )
+    browse.add_argument("--host", default="127.0.0.1", help="address (default: %(default)s)")
+    browse.add_argument("--port", type=int, default=8001, help="port (default: %(default)s)")
     return parser
+
+
+def run_datasette(args: argparse.Namespace, console: Console) -> int:
+    if not Path(args.db).is_file():
+        raise WicEtlError(f"there is no database at {args.db}; run `wic-etl ingest` first")
+    _check_database(args.db)  # brings an older database's schema up to date
+    import uvicorn
+    from datasette.app import Datasette
+
+    from loaders.datasette_metadata import metadata
+
+    name = Path(args.db).stem
+    app = Datasette([args.db], metadata=metadata(name)).app()
+    console.print(f"Serving {args.db} at [bold]http://{args.host}:{args.port}/{name}[/bold] "
+                  "(Ctrl-C stops it)")  # fmt: skip
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return EXIT_OK
 
 
 def _check_database(path: str) -> None:
@@ -127,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "ingest":
             return run_ingest(args, console)
+        if args.command == "datasette":
+            return run_datasette(args, console)
     except WicEtlError as exc:
         errors.print(f"[red]wic-etl: {exc}[/red]")
         return EXIT_USAGE

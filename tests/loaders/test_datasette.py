@@ -38,3 +38,64 @@ def test_markup_in_text_columns_is_escaped_in_datasette(tmp_path):
         assert "&lt;script&gt;alert(" in html
         assert PAYLOAD not in html
         assert "<script>alert(" not in html
+
+
+def browse(db_path, path: str) -> dict:
+    from loaders.datasette_metadata import metadata
+
+    async def fetch() -> dict:
+        datasette = Datasette([str(db_path)], metadata=metadata(db_path.stem))
+        response = await datasette.client.get(path)
+        assert response.status_code == 200, response.text[:500]
+        return response.json()
+
+    return asyncio.run(fetch())
+
+
+def loaded_fixtures(tmp_path):
+    from flows.batch import ingest_batch
+    from tests.conftest import BAD, listing_pages, saved_pages
+
+    db_path = tmp_path / "wic.db"
+    db = open_database(db_path)
+    start_run(db, "run-1", "ingest", ["fixtures"])
+    db.close()
+    ingest_batch(str(db_path), [str(p) for p in saved_pages() + listing_pages()], "run-1")
+    db = open_database(db_path)
+    start_run(db, "run-2", "ingest", ["bad"])
+    db.close()
+    ingest_batch(str(db_path), [str(BAD / "truncated.html"), str(BAD / "empty.txt")], "run-2")
+    return db_path
+
+
+def test_search_facets_and_canned_queries(tmp_path):
+    from tests.conftest import gold_article_ids
+
+    db_path = loaded_fixtures(tmp_path)
+    hits = browse(db_path, "/wic/articles.json?_search=quantum&_shape=array")
+    assert [h["title"] for h in hits] == [
+        "Hefei lab opens its quantum testbed to outside researchers"
+    ]
+
+    table = browse(db_path, "/wic/articles.json?_size=0")
+    facets = {name: {r["value"]: r["count"] for r in f["results"]}
+              for name, f in table["facet_results"].items()}  # fmt: skip
+    assert set(facets) >= {"site", "section", "language", "published_year"}
+    assert sum(facets["site"].values()) == len(gold_article_ids())
+    assert facets["language"]["zh"] == 7
+    assert facets["published_year"][2015] == 1
+
+    view = browse(db_path, "/wic/articles_with_organizers.json?_size=0")
+    organizers = {r["value"]: r["count"] for r in view["facet_results"]["organizers"]["results"]}
+    assert organizers["Cyberspace Administration of China"] == 8
+
+    latest = browse(db_path, "/wic/latest_articles.json?_shape=array")
+    assert latest[0]["published"] == max(r["published"] for r in latest)
+    by_organizer = browse(
+        db_path, "/wic/articles_by_organizer.json?_shape=array&organizer=国际电信联盟"
+    )
+    assert len(by_organizer) == 4  # the Chinese WIC pages that list it
+    icp = browse(db_path, "/wic/removed_by_kind.json?_shape=array&kind=icp")
+    assert icp[0]["text"] == "京ICP备13028878号-23"
+    failures = browse(db_path, "/wic/failures_of_the_last_run.json?_shape=array")
+    assert [f["stage"] for f in failures] == ["extract", "decode"]

@@ -1,0 +1,130 @@
+"""What Datasette shows: titles, descriptions of every table and column, facets, canned queries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ARTICLE_COLUMNS = {
+    "id": "Stable id: 16 hex characters of a SHA-256 of the canonical URL (or site + title + date)",
+    "url": "Canonical address of the article (its first page)",
+    "site": "Host family the page came from: chinadaily.com.cn, wicwuzhen.cn, or another host",
+    "language": "en or zh, from the article's letters",
+    "section": "Last item of the page's breadcrumb",
+    "title": "Headline",
+    "author": "Byline author (By NAME / 作者：)",
+    "editor": "Editor line (责任编辑：/ Editor:), kept out of the body",
+    "source": "Who wrote it, from the byline (chinadaily.com.cn, Xinhua, 新华网 ...)",
+    "published": "ISO 8601, Beijing time (+08:00) where the page gives a time",
+    "published_year": "Year of publication, for faceting",
+    "body": "Article text, paragraphs separated by one blank line",
+    "word_count": "Words, each Han character counting as one",
+    "content_sha256": "SHA-256 of body",
+    "record_sha256": "SHA-256 of the whole extracted record; changes mean an update",
+    "extractor": "Site profile (or trafilatura) and version that made the record",
+    "page_sha256": "The raw page this record was last extracted from",
+    "first_run": "Run that first stored the article",
+    "last_changed_run": "Run that last changed it",
+    "page_count": "Pages stitched into the article",
+    "pages_expected": "Pages its pagination announces",
+    "fingerprint": "Hash of the body without case, spacing or punctuation: same story, same value",
+    "duplicate_of": "For a later copy of a story (syndication), the id of its first copy",
+}
+
+TABLES: dict[str, dict[str, Any]] = {
+    "articles": {
+        "description": "One row per article; multi-page articles are stitched into one",
+        "columns": ARTICLE_COLUMNS,
+        "facets": ["site", "section", "language", "published_year"],
+        "sort_desc": "published",
+        "fts_table": "articles_fts",  # its rowid is the article's rowid, Datasette's default
+    },
+    "articles_with_organizers": {
+        "description": "Articles with the organizers listed on their pages, in page order",
+        "columns": {"organizers": "JSON array of organizer names, in page order"},
+        "facets": ["site", "published_year", {"array": "organizers"}],
+        "sort_desc": "published",
+    },
+    "images": {
+        "description": "Images of an article, with caption and credit",
+        "columns": {
+            "article_id": "The article", "position": "Order on the page, from 1",
+            "src": "Image address (a browser's *_files/ path is kept as saved)",
+            "caption": "Caption text without its credit", "credit": "[Photo/IC] gives IC",
+        },
+    },
+    "organizers": {
+        "description": "Organisations listed as organizers on WIC pages",
+        "columns": {"name": "Name as printed"},
+    },
+    "article_organizers": {
+        "description": "Which organizers each article's page lists, in page order",
+        "columns": {"position": "Order on the page, from 1"},
+    },
+    "removed_lines": {
+        "description": "Boilerplate stripped from each article's page, piece by piece",
+        "columns": {
+            "kind": "navigation, copyright, icp, licence, contact, notice or editor",
+            "text": "The piece as printed",
+        },
+        "facets": ["kind"],
+    },
+    "pages": {
+        "description": "Every distinct raw document read, with its bytes (raw) for re-extraction",
+        "columns": {
+            "sha256": "SHA-256 of the raw bytes", "source": "Path or archive#url first read from",
+            "status": "ok, failed or listing", "encoding": "Encoding used to decode it",
+            "ruleset": "Extractor versions that produced the status", "raw": "The bytes",
+        },
+        "facets": ["status", "format", "encoding"],
+    },
+    "article_parts": {"description": "Each page of a multi-page article, as extracted"},
+    "listing_links": {"description": "Links found on section listing pages, for discovery"},
+    "runs": {
+        "description": "One row per pipeline run (the Prefect flow run id)",
+        "sort_desc": "started",
+    },
+    "failures": {
+        "description": "Inputs that did not become an article, with the reason, per run",
+        "columns": {"stage": "read, decode, extract or load", "message": "What went wrong"},
+        "facets": ["stage", "error_class"],
+    },
+}  # fmt: skip
+
+QUERIES = {
+    "latest_articles": {
+        "title": "Latest articles",
+        "sql": "select id, published, site, section, title, source, author from articles "
+        "order by published desc limit 50",
+    },
+    "articles_by_organizer": {
+        "title": "Articles by organizer",
+        "sql": "select a.id, a.published, a.site, a.title from articles a "
+        "join article_organizers ao on ao.article_id = a.id "
+        "join organizers o on o.id = ao.organizer_id where o.name = :organizer "
+        "order by a.published desc",
+    },
+    "removed_by_kind": {
+        "title": "Removed boilerplate by kind",
+        "sql": "select kind, text, count(*) as pieces, count(distinct article_id) as articles "
+        "from removed_lines where kind = :kind group by kind, text order by pieces desc",
+    },
+    "failures_of_the_last_run": {
+        "title": "Failures of the last run",
+        "sql": "select source, stage, error_class, message from failures "
+        "where run_id = (select id from runs order by started desc limit 1) order by id",
+    },
+}
+
+
+def metadata(database: str) -> dict[str, Any]:
+    """Datasette metadata for a wic-etl database served under the name ``database``."""
+    return {
+        "title": "wic-etl: China Daily and World Internet Conference articles",
+        "description": "Articles extracted from chinadaily.com.cn and wicwuzhen.cn pages: "
+        "clean text, bylines, images, organizers, and the boilerplate removed from each page.",
+        "source": "China Daily and World Internet Conference web pages",
+        "source_url": "https://www.chinadaily.com.cn/",
+        "license": "Article text and images belong to their publishers (China Daily "
+        "Information Co, the World Internet Conference); for research and reference only",
+        "databases": {database: {"tables": TABLES, "queries": QUERIES}},
+    }
