@@ -96,9 +96,13 @@ def _check_database(path: str) -> None:
 
 
 def _browse_hint(db: str) -> str:
-    datasette = shutil.which("datasette") or str(Path(sys.prefix, "bin", "datasette"))
-    relative = os.path.relpath(datasette)
-    return f"{datasette if relative.startswith('..') else relative} {db}"
+    command = str(Path(sys.argv[0]).resolve()) if sys.argv[0] else "wic-etl"
+    if shutil.which("wic-etl") == command:
+        command = "wic-etl"
+    else:
+        relative = os.path.relpath(command)
+        command = command if relative.startswith("..") else relative
+    return f"{command} datasette --db {db}"
 
 
 def print_summary(console: Console, summary: RunSummary, seconds: float) -> None:
