@@ -111,7 +111,8 @@ QUERIES = {
     "failures_of_the_last_run": {
         "title": "Failures of the last run",
         "sql": "select source, stage, error_class, message from failures "
-        "where run_id = (select id from runs order by started desc limit 1) order by id",
+        "where run_id = (select id from runs order by started desc, rowid desc limit 1) "
+        "order by id",
     },
 }
 

@@ -33,7 +33,8 @@ from wic_etl.errors import LoadError
 
 
 def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    # Milliseconds: runs started within one second must still sort in order.
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 @dataclass
