@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from sqlite_utils import Database
+
 from extractors.archives import is_archive, read_archive
 from extractors.extract import RULESET, extract_page
 from extractors.records import Failed, Outcome, RawPage
@@ -70,6 +72,49 @@ def ingest_batch(db_path: str, paths: Sequence[str], run_id: str) -> LoadCounts:
         outcomes.extend(extract_page(page) for page in read.pages if page.sha256 not in done)
         counts = load_outcomes(db, outcomes, run_id, RULESET)
         counts.unchanged += sum(1 for page in read.pages if page.sha256 in done)
+        counts.pages = len(read.pages) + len(read.failures)
+        return counts
+    finally:
+        db.close()
+
+
+def stored_page_ids(db_path: str) -> list[str]:
+    db = open_database(db_path)
+    try:
+        return [row[0] for row in db.execute("select sha256 from pages order by rowid")]
+    finally:
+        db.close()
+
+
+def stored_pages(db: Database, shas: Sequence[str]) -> ReadResult:
+    """Pages as they were read or fetched, from the database: no file or network needed."""
+    marks = ", ".join("?" * len(shas))
+    rows = db.execute(
+        f"select source, raw, url, content_type from pages where sha256 in ({marks})", list(shas)
+    ).fetchall()
+    pages: list[RawPage] = []
+    failures: list[Failed] = []
+    for source, raw, url, content_type in rows:
+        page = RawPage(source, raw, url, content_type)
+        # An archive whose HTML documents were read is kept as those documents (HTML,
+        # starting with "<"); only a damaged archive is kept whole, to be read again.
+        if "#" in source or not is_archive(source) or raw.lstrip()[:1] == b"<":
+            pages.append(page)
+            continue
+        archive = read_archive(source, raw)  # an archive kept whole because it was damaged
+        pages.extend(archive.pages)
+        if (exc := archive.error) is not None:
+            failures.append(Failed(source, exc.stage, type(exc).__name__, str(exc), page))
+    return ReadResult(pages, failures)
+
+
+def reextract_batch(db_path: str, shas: Sequence[str], run_id: str) -> LoadCounts:
+    """Extract stored pages again (after an extractor change) and load what changed."""
+    db = open_database(db_path)
+    try:
+        read = stored_pages(db, shas)
+        outcomes: list[Outcome] = [*read.failures, *(extract_page(p) for p in read.pages)]
+        counts = load_outcomes(db, outcomes, run_id, RULESET)
         counts.pages = len(read.pages) + len(read.failures)
         return counts
     finally:

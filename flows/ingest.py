@@ -87,7 +87,7 @@ def ingest(sources: list[str], db: str = "data/wic.db", batch_size: int = 250) -
 
 def summary_markdown(summary: RunSummary) -> str:
     lines = [
-        f"# wic-etl ingest into `{summary.db}`",
+        f"# wic-etl run on `{summary.db}`",
         "",
         "| pages | new | updated | unchanged | failed | listings | skipped |",
         "|---:|---:|---:|---:|---:|---:|---:|",

@@ -237,7 +237,7 @@ def _store_article(db: Database, item: Extracted, run_id: str, ruleset: str) -> 
         ruleset=ruleset,
         format=item.document.format,
         encoding=item.document.encoding,
-        url=page.url or article.url,
+        url=page.url or item.document.url,  # the page's own address, not the article's
     )
     if article.is_part:
         article = _with_other_parts(db, article, page.sha256)

@@ -261,3 +261,26 @@ def test_datasette_without_a_database_says_what_to_do(tmp_path):
     result = run_cli("datasette", "--db", str(tmp_path / "none.db"))
     assert result.returncode == 2
     assert "run `wic-etl ingest` first" in result.stderr
+
+
+def test_reextract_rebuilds_articles_from_stored_pages_alone(tmp_path):
+    pages = tmp_path / "pages"
+    shutil.copytree(SAVED, pages)
+    db_path = tmp_path / "wic.db"
+    assert run_cli("ingest", str(pages), "--db", str(db_path)).returncode == 0
+    shutil.rmtree(pages)  # no file left: only the bytes kept in the database
+    db = Database(db_path)
+    before = {row["id"]: (row["title"], row["body"]) for row in db["articles"].rows}
+    # As if an older extractor had got two titles wrong.
+    db.execute("update articles set title = 'wrong', record_sha256 = 'old' where rowid <= 2")
+    result = run_cli("reextract", "--db", str(db_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "wic-etl reextract" in result.stdout
+    after = {row["id"]: (row["title"], row["body"]) for row in Database(db_path)["articles"].rows}
+    assert after == before
+    last = (
+        Database(db_path)
+        .execute("select flow, updated, failed from runs order by started desc limit 1")
+        .fetchone()
+    )
+    assert last == ("reextract", 2, 0)

@@ -52,6 +52,14 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument(
         "--debug", action="store_true", help="show the traceback of an unexpected error"
     )
+    again = commands.add_parser(
+        "reextract",
+        help="extract every stored page again (after an extractor change); no files needed",
+        description="Rebuild every article from the raw pages kept in the database.",
+    )
+    again.add_argument("--db", default="data/wic.db", help="SQLite database (default: %(default)s)")
+    again.add_argument("-v", "--verbose", action="store_true", help="show Prefect's run logs")
+    again.add_argument("--debug", action="store_true", help="show the traceback of an error")
     browse = commands.add_parser(
         "datasette",
         help="browse the database in Datasette: search, facets, canned queries",
@@ -63,6 +71,22 @@ def build_parser() -> argparse.ArgumentParser:
     browse.add_argument("--host", default="127.0.0.1", help="address (default: %(default)s)")
     browse.add_argument("--port", type=int, default=8001, help="port (default: %(default)s)")
     return parser
+
+
+def run_reextract(args: argparse.Namespace, console: Console) -> int:
+    from wic_etl import prefect_env
+
+    if not Path(args.db).is_file():
+        raise WicEtlError(f"there is no database at {args.db}; run `wic-etl ingest` first")
+    _check_database(args.db)
+    started = time.perf_counter()
+    prefect_env.configure(verbose=args.verbose)
+    prefect_env.check_api()
+    from flows.reextract import reextract
+
+    summary = reextract(db=args.db)
+    print_summary(console, summary, time.perf_counter() - started, "reextract")
+    return EXIT_OK if summary.ok else EXIT_FAILURES
 
 
 def run_datasette(args: argparse.Namespace, console: Console) -> int:
@@ -105,8 +129,10 @@ def _browse_hint(db: str) -> str:
     return f"{command} datasette --db {db}"
 
 
-def print_summary(console: Console, summary: RunSummary, seconds: float) -> None:
-    table = Table(title=f"wic-etl ingest -> {summary.db}", title_justify="left")
+def print_summary(
+    console: Console, summary: RunSummary, seconds: float, command: str = "ingest"
+) -> None:
+    table = Table(title=f"wic-etl {command} -> {summary.db}", title_justify="left")
     for column in ("pages", "new", "updated", "unchanged", "failed", "listings", "skipped"):
         table.add_column(column, justify="right")
     table.add_row(
@@ -158,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "ingest":
             return run_ingest(args, console)
+        if args.command == "reextract":
+            return run_reextract(args, console)
         if args.command == "datasette":
             return run_datasette(args, console)
     except WicEtlError as exc:
