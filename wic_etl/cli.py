@@ -60,6 +60,13 @@ def build_parser() -> argparse.ArgumentParser:
     again.add_argument("--db", default="data/wic.db", help="SQLite database (default: %(default)s)")
     again.add_argument("-v", "--verbose", action="store_true", help="show Prefect's run logs")
     again.add_argument("--debug", action="store_true", help="show the traceback of an error")
+    served = commands.add_parser(
+        "serve",
+        help="serve the deployments ingest/saved and reextract/all to a Prefect server",
+        description="Serve wic-etl's deployments; start runs with `prefect deployment run`.",
+    )
+    served.add_argument("--db", default="data/wic.db", help="default database of the runs")
+    served.add_argument("--saved", default="fixtures/saved", help="default saved-pages folder")
     browse = commands.add_parser(
         "datasette",
         help="browse the database in Datasette: search, facets, canned queries",
@@ -87,6 +94,23 @@ def run_reextract(args: argparse.Namespace, console: Console) -> int:
     summary = reextract(db=args.db)
     print_summary(console, summary, time.perf_counter() - started, "reextract")
     return EXIT_OK if summary.ok else EXIT_FAILURES
+
+
+def run_serve(args: argparse.Namespace, console: Console) -> int:
+    from wic_etl import prefect_env
+
+    prefect_env.configure(verbose=False)
+    if prefect_env.check_api() is None:
+        raise WicEtlError(
+            "serving deployments needs a Prefect server: start one (`make server`) and set "
+            "PREFECT_API_URL=http://127.0.0.1:4200/api"
+        )
+    from flows.deployments import serve_all
+
+    console.print("Serving ingest/saved and reextract/all (Ctrl-C stops); start a run with "
+                  "[bold]prefect deployment run 'ingest/saved' --watch[/bold]")  # fmt: skip
+    serve_all(db=str(Path(args.db).resolve()), saved=str(Path(args.saved).resolve()))
+    return EXIT_OK
 
 
 def run_datasette(args: argparse.Namespace, console: Console) -> int:
@@ -186,6 +210,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_ingest(args, console)
         if args.command == "reextract":
             return run_reextract(args, console)
+        if args.command == "serve":
+            return run_serve(args, console)
         if args.command == "datasette":
             return run_datasette(args, console)
     except WicEtlError as exc:
