@@ -6,7 +6,8 @@ because Prefect's cost per task would dominate at one task per page.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Sequence, Set
+from contextlib import closing
 from dataclasses import dataclass
 
 from sqlite_utils import Database
@@ -63,27 +64,28 @@ def missing_source_failures(missing: Sequence[str]) -> list[Failed]:
     ]
 
 
+def _extract_and_load(
+    db: Database, read: ReadResult, run_id: str, skip: Set[str] = frozenset()
+) -> LoadCounts:
+    """Extract the pages read (but those in ``skip``, already done) and load the batch."""
+    outcomes: list[Outcome] = list(read.failures)
+    outcomes.extend(extract_page(page) for page in read.pages if page.sha256 not in skip)
+    counts = load_outcomes(db, outcomes, run_id, RULESET)
+    counts.unchanged += sum(1 for page in read.pages if page.sha256 in skip)
+    counts.pages = len(read.pages) + len(read.failures)
+    return counts
+
+
 def ingest_batch(db_path: str, paths: Sequence[str], run_id: str) -> LoadCounts:
-    db = open_database(db_path)
-    try:
+    with closing(open_database(db_path)) as db:
         read = read_pages(paths)
         done = unchanged_pages(db, (page.sha256 for page in read.pages), RULESET)
-        outcomes: list[Outcome] = list(read.failures)
-        outcomes.extend(extract_page(page) for page in read.pages if page.sha256 not in done)
-        counts = load_outcomes(db, outcomes, run_id, RULESET)
-        counts.unchanged += sum(1 for page in read.pages if page.sha256 in done)
-        counts.pages = len(read.pages) + len(read.failures)
-        return counts
-    finally:
-        db.close()
+        return _extract_and_load(db, read, run_id, skip=done)
 
 
 def stored_page_ids(db_path: str) -> list[str]:
-    db = open_database(db_path)
-    try:
+    with closing(open_database(db_path)) as db:
         return [row[0] for row in db.execute("select sha256 from pages order by rowid")]
-    finally:
-        db.close()
 
 
 def stored_pages(db: Database, shas: Sequence[str]) -> ReadResult:
@@ -110,22 +112,10 @@ def stored_pages(db: Database, shas: Sequence[str]) -> ReadResult:
 
 def reextract_batch(db_path: str, shas: Sequence[str], run_id: str) -> LoadCounts:
     """Extract stored pages again (after an extractor change) and load what changed."""
-    db = open_database(db_path)
-    try:
-        read = stored_pages(db, shas)
-        outcomes: list[Outcome] = [*read.failures, *(extract_page(p) for p in read.pages)]
-        counts = load_outcomes(db, outcomes, run_id, RULESET)
-        counts.pages = len(read.pages) + len(read.failures)
-        return counts
-    finally:
-        db.close()
+    with closing(open_database(db_path)) as db:
+        return _extract_and_load(db, stored_pages(db, shas), run_id)
 
 
 def record_failures(db_path: str, failures: Sequence[Failed], run_id: str) -> LoadCounts:
-    db = open_database(db_path)
-    try:
-        counts = load_outcomes(db, failures, run_id, RULESET)
-        counts.pages = len(failures)
-        return counts
-    finally:
-        db.close()
+    with closing(open_database(db_path)) as db:
+        return _extract_and_load(db, ReadResult([], list(failures)), run_id)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from flows.batch import chunks, reextract_batch, stored_page_ids
-from flows.ingest import RunSummary, summary_markdown
+from flows.reporting import RunSummary, report_run
 from loaders.schema import open_database
-from loaders.store import LoadCounts, finish_run, start_run
+from loaders.store import LoadCounts, start_run
 
 
 @task(name="reextract-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
@@ -30,16 +29,6 @@ def reextract(db: str = "data/wic.db", batch_size: int = 250) -> RunSummary:
     counts = LoadCounts()
     for batch in chunks(shas, batch_size):
         counts.add(reextract_batch_task(db, batch, run_id))
-    for failure in counts.failures:
-        logger.warning(
-            "failed at %s: %s: %s", failure["stage"], failure["source"], failure["message"]
-        )
-    finish_run(database, run_id, counts, 0, "completed" if not counts.failed else
-               "completed with failures")  # fmt: skip
+    summary = report_run(database, run_id, "reextract", db, counts)
     database.close()
-    summary = RunSummary(run_id=run_id, db=db, pages=counts.pages, new=counts.new,
-                         updated=counts.updated, unchanged=counts.unchanged, failed=counts.failed,
-                         skipped=0, failures=counts.failures, listings=counts.listings)  # fmt: skip
-    create_markdown_artifact(key="reextract-summary", markdown=summary_markdown(summary),
-                             description=f"wic-etl reextract of {db}")  # fmt: skip
     return summary

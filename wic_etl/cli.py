@@ -8,6 +8,7 @@ import shutil
 import sqlite3
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,7 +19,7 @@ from wic_etl import __version__
 from wic_etl.errors import WicEtlError
 
 if TYPE_CHECKING:  # importing flows means importing Prefect: seconds, so only for types
-    from flows.ingest import RunSummary
+    from flows.reporting import RunSummary
 
 CONSOLE_FAILURES = 50  # the rest are in the failures table
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_CRASH, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -81,19 +82,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_reextract(args: argparse.Namespace, console: Console) -> int:
-    from wic_etl import prefect_env
+    _require_database(args.db)
 
-    if not Path(args.db).is_file():
-        raise WicEtlError(f"there is no database at {args.db}; run `wic-etl ingest` first")
-    _check_database(args.db)
-    started = time.perf_counter()
-    prefect_env.configure(verbose=args.verbose)
-    prefect_env.check_api()
-    from flows.reextract import reextract
+    def call() -> RunSummary:
+        from flows.reextract import reextract
 
-    summary = reextract(db=args.db)
-    print_summary(console, summary, time.perf_counter() - started, "reextract")
-    return EXIT_OK if summary.ok else EXIT_FAILURES
+        return reextract(db=args.db)
+
+    return _run_flow(args, console, "reextract", call)
 
 
 def run_serve(args: argparse.Namespace, console: Console) -> int:
@@ -114,8 +110,7 @@ def run_serve(args: argparse.Namespace, console: Console) -> int:
 
 
 def run_datasette(args: argparse.Namespace, console: Console) -> int:
-    if not Path(args.db).is_file():
-        raise WicEtlError(f"there is no database at {args.db}; run `wic-etl ingest` first")
+    _require_database(args.db)
     _check_database(args.db)  # brings an older database's schema up to date
     import uvicorn
     from datasette.app import Datasette
@@ -186,19 +181,35 @@ def print_summary(
 
 
 def run_ingest(args: argparse.Namespace, console: Console) -> int:
-    from wic_etl import prefect_env
-
     if args.batch_size < 1:
         raise WicEtlError("--batch-size must be at least 1")
-    _check_database(args.db)
+
+    def call() -> RunSummary:
+        from flows.ingest import ingest
+
+        return ingest(sources=list(args.sources), db=args.db, batch_size=args.batch_size)
+
+    return _run_flow(args, console, "ingest", call)
+
+
+def _run_flow(
+    args: argparse.Namespace, console: Console, command: str, call: Callable[[], RunSummary]
+) -> int:
+    """Check the database and the Prefect server, run one flow, print its summary."""
+    from wic_etl import prefect_env
+
+    _check_database(args.db)  # creates it, or brings an older schema up to date
     started = time.perf_counter()
     prefect_env.configure(verbose=args.verbose)
     prefect_env.check_api()
-    from flows.ingest import ingest
-
-    summary = ingest(sources=list(args.sources), db=args.db, batch_size=args.batch_size)
-    print_summary(console, summary, time.perf_counter() - started)
+    summary = call()  # imports Prefect: after the quick checks above
+    print_summary(console, summary, time.perf_counter() - started, command)
     return EXIT_OK if summary.ok else EXIT_FAILURES
+
+
+def _require_database(path: str) -> None:
+    if not Path(path).is_file():
+        raise WicEtlError(f"there is no database at {path}; run `wic-etl ingest` first")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,7 +6,8 @@ import httpx
 import pytest
 from sqlite_utils import Database
 
-from flows.ingest import RunSummary, ingest
+from flows.ingest import ingest
+from flows.reporting import RunSummary
 from tests.conftest import BAD, SAVED, gold_article_ids, gold_documents, listing_pages, saved_pages
 
 

@@ -1,0 +1,80 @@
+"""What every flow run ends with: failures logged, the runs row finished, a summary artifact."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from prefect import get_run_logger
+from prefect.artifacts import create_markdown_artifact
+from sqlite_utils import Database
+
+from loaders.store import LoadCounts, finish_run
+
+# Beyond this many the artifact lists no more failures (the table has them all).
+ARTIFACT_FAILURES = 500
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    run_id: str
+    db: str
+    pages: int
+    new: int
+    updated: int
+    unchanged: int
+    failed: int
+    skipped: int
+    listings: int = 0
+    failures: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0
+
+
+def report_run(
+    database: Database, run_id: str, flow: str, db: str, counts: LoadCounts, skipped: int = 0
+) -> RunSummary:
+    """Close the run: log each failure, finish its ``runs`` row, publish the summary artifact."""
+    logger = get_run_logger()
+    for failure in counts.failures:
+        logger.warning(
+            "failed at %s: %s: %s", failure["stage"], failure["source"], failure["message"]
+        )
+    status = "completed" if not counts.failed else "completed with failures"
+    finish_run(database, run_id, counts, skipped, status)
+    summary = RunSummary(
+        run_id=run_id,
+        db=db,
+        pages=counts.pages,
+        new=counts.new,
+        updated=counts.updated,
+        unchanged=counts.unchanged,
+        failed=counts.failed,
+        skipped=skipped,
+        listings=counts.listings,
+        failures=counts.failures,
+    )
+    create_markdown_artifact(key=f"{flow}-summary", markdown=summary_markdown(summary),
+                             description=f"wic-etl {flow} on {db}")  # fmt: skip
+    return summary
+
+
+def summary_markdown(summary: RunSummary) -> str:
+    lines = [
+        f"# wic-etl run on `{summary.db}`",
+        "",
+        "| pages | new | updated | unchanged | failed | listings | skipped |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+        f"| {summary.pages} | {summary.new} | {summary.updated} | {summary.unchanged} "
+        f"| {summary.failed} | {summary.listings} | {summary.skipped} |",
+    ]
+    if summary.failures:
+        lines += ["", "## Failures", "", "| source | stage | reason |", "|---|---|---|"]
+        lines += [
+            f"| `{f['source']}` | {f['stage']} | {f['message'].replace('|', '/')} |"
+            for f in summary.failures[:ARTIFACT_FAILURES]
+        ]
+        if (more := len(summary.failures) - ARTIFACT_FAILURES) > 0:
+            lines += ["", f"... and {more} more: see the `failures` table, run `{summary.run_id}`."]
+    return "\n".join(lines) + "\n"
