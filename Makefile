@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DB ?= data/wic.db
 SOURCES ?= fixtures/saved
 
-.PHONY: setup run test lint format lock server datasette clean
+.PHONY: setup run test fuzz lint format lock server datasette clean
 
 setup: $(STAMP)
 
@@ -30,6 +30,10 @@ lint: setup
 
 test: lint
 	$(BIN)/pytest
+
+# The hostile-input tests with fresh random examples (make test replays fixed ones).
+fuzz: setup
+	HYPOTHESIS_PROFILE=explore $(BIN)/pytest tests/extractors/test_fuzz.py
 
 format: setup
 	$(BIN)/ruff check --fix .

@@ -7,6 +7,7 @@ from email.message import Message
 
 from extractors.decoding import decode
 from extractors.records import Document, RawPage
+from extractors.urls import http_url
 
 _HTML_START = re.compile(
     r"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S
@@ -40,6 +41,8 @@ def _declared(content_type: str | None) -> str | None:
 
 def to_document(page: RawPage) -> Document:
     text, encoding = decode(page.data, declared=_declared(page.content_type))
+    # A malformed address (from a saved page or an archive record) is dropped rather
+    # than carried on to crash whichever step parses it next.
     if looks_like_html(text):
-        return Document(text, encoding, "html", page.url or page_url(text))
-    return Document(text, encoding, "text", page.url)
+        return Document(text, encoding, "html", http_url(page.url) or http_url(page_url(text)))
+    return Document(text, encoding, "text", http_url(page.url))

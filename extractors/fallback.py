@@ -6,10 +6,9 @@ best effort, without organizers, sections or removed-boilerplate rows.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from extractors.layout import article_id, canonical_url, clean_line, language_of
 from extractors.records import Article, Document
+from extractors.urls import host_of
 from wic_etl.errors import ExtractError
 
 
@@ -39,7 +38,7 @@ def extract_generic(document: Document) -> Article:
             f"extractor (trafilatura) found {what} in it"
         )
     url = canonical_url(document.url)
-    host = (urlsplit(url).hostname or "") if url else ""
+    host = host_of(url) or ""
     site = host.removeprefix("www.") or "unknown"
     paragraphs = tuple(p for p in map(clean_line, text.split("\n")) if p)
     published = getattr(result, "date", None)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import cache
-from urllib.parse import urljoin
 
 import lxml.html
 from lxml import etree
@@ -21,6 +20,7 @@ from extractors.metaline import parse_meta
 from extractors.profiles.base import SiteProfile
 from extractors.records import Document
 from extractors.stitch import pages_linked
+from extractors.urls import join
 from wic_etl.errors import ExtractError
 
 _DROP = ("script", "style", "noscript", "template", "iframe", "object", "embed", "svg")
@@ -69,7 +69,7 @@ def parts_from_html(document: Document, profile: SiteProfile) -> Parts:
     pagination = _first(root, profile.pagination)
     pages_expected = 1
     if pagination is not None and document.url:
-        hrefs = [urljoin(document.url, a.get("href") or "") for a in pagination.iter("a")]
+        hrefs = [h for a in pagination.iter("a") if (h := join(document.url, a.get("href") or ""))]
         pages_expected = pages_linked(document.url, hrefs)
     if pagination is not None:
         pagination.drop_tree()  # "1 2 3 Next" is not article text
@@ -162,7 +162,7 @@ def _image_src(img: Element, base: str | None) -> str | None:
     if _SAVED_RESOURCE.match(src):
         return src
     if base:
-        return urljoin(base, src)
+        return join(base, src)
     return "https:" + src if src.startswith("//") else src
 
 

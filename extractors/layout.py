@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlunsplit
 
 from extractors.boilerplate import split_boilerplate
 from extractors.metaline import Meta
 from extractors.profiles.base import SiteProfile
 from extractors.records import Article, Document, Image, RemovedLine, sha256_hex
 from extractors.stitch import split_page_url
+from extractors.urls import split_http
 from wic_etl.errors import ExtractError
 
 
@@ -109,10 +110,8 @@ def _matches(patterns: tuple[re.Pattern[str], ...], line: str) -> bool:
 
 
 def canonical_url(url: str | None) -> str | None:
-    if not url:
-        return None
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    parts = split_http(url)
+    if parts is None or not parts.hostname:
         return None
     host = parts.hostname.lower()
     if parts.port and parts.port not in (80, 443):

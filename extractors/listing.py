@@ -7,13 +7,13 @@ crawling follows these links) and kept as a page, never stored in ``articles``.
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup
 
 from extractors.dates import find_date
 from extractors.layout import clean_line
 from extractors.records import Document, ListedLink, Listing
+from extractors.urls import join
 
 # chinadaily.com.cn section pages; items as ``span.tw3_01_2_t h4 a`` with the time in a ``b``.
 ITEM_LINKS = "span.tw3_01_2_t h4 a"
@@ -36,17 +36,15 @@ def parse_listing(document: Document) -> Listing | None:
             continue
         stamp = anchor.find_parent("span").find("b") if anchor.find_parent("span") else None
         found = find_date(stamp.get_text()) if stamp is not None else None
-        links.append(
-            ListedLink(
-                urljoin(base, href), clean_line(anchor.get_text()), found.iso if found else None
-            )
-        )
+        if url := join(base, href):
+            title = clean_line(anchor.get_text())
+            links.append(ListedLink(url, title, found.iso if found else None))
     if not links:
         return None
     numbered: dict[int, str] = {}
     for anchor in soup.select(PAGINATION):
-        url = urljoin(base, anchor.get("href", ""))
-        if match := _LISTING_PAGE.search(url):
+        url = join(base, anchor.get("href", ""))
+        if url and (match := _LISTING_PAGE.search(url)):
             numbered[int(match[1])] = url
     last = None
     for anchor in soup.select(PAGINATION):

@@ -11,18 +11,19 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Iterable
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlunsplit
 
 from extractors.records import Article, Image, RemovedLine
+from extractors.urls import split_http
 
 _PAGE_SUFFIX = re.compile(r"_(?P<n>\d{1,3})(?P<ext>\.s?html?)$", re.I)
 
 
 def split_page_url(url: str) -> tuple[str, int]:
     """``.../WS5c37.._3.html`` -> (``.../WS5c37...html``, 3); other addresses are page 1."""
-    parts = urlsplit(url)
-    match = _PAGE_SUFFIX.search(parts.path)
-    if not match:
+    parts = split_http(url)
+    match = _PAGE_SUFFIX.search(parts.path) if parts else None
+    if parts is None or not match:
         return url, 1
     path = parts.path[: match.start()] + match["ext"]
     return urlunsplit((parts.scheme, parts.netloc, path, parts.query, "")), int(match["n"])

@@ -20,6 +20,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import settings
+
+# `make test` (and CI) replays the same generated examples every run, so a red build
+# always means a change broke something; `make fuzz` explores new examples each run.
+settings.register_profile("ci", max_examples=150, derandomize=True, print_blob=True)
+settings.register_profile("explore", max_examples=2000, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"

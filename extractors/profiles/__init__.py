@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from extractors.profiles import chinadaily, chinadaily_legacy, cn_chinadaily, wicwuzhen
 from extractors.profiles.base import SiteProfile
 from extractors.records import Document
+from extractors.urls import host_of
 from wic_etl.errors import ExtractError
 
 # WIC first: its pages also name China Daily (which built the site), not the reverse;
@@ -21,7 +20,7 @@ PROFILES: tuple[SiteProfile, ...] = (
 
 def pick_profile(document: Document) -> SiteProfile | None:
     """The page's site profile; None for an HTML page of another site (generic extraction)."""
-    host = urlsplit(document.url).hostname if document.url else None
+    host = host_of(document.url)
     is_html = document.format == "html"
     if host:
         for profile in PROFILES:
