@@ -57,6 +57,25 @@ def declared_charset(data: bytes) -> str | None:
     return match.group(1).decode("ascii") if match else None
 
 
+def _writes_chinese(label: str) -> bool:
+    try:
+        return bool("中".encode(normalise_label(label), errors="ignore"))
+    except LookupError:
+        return False
+
+
+def _candidates(header: str | None, meta: str | None) -> list[str]:
+    """The declarations to try, in order: the server's, then the page's own.
+
+    A server that labels a Chinese page ``iso-8859-1`` is a common misconfiguration,
+    and a single-byte charset decodes any bytes without an error, so it would always
+    win; when the page itself declares a charset that can write Chinese, that goes first.
+    """
+    if header and meta and not _writes_chinese(header) and _writes_chinese(meta):
+        return [meta, header]
+    return [label for label in (header, meta) if label]
+
+
 def _refuse_binary(data: bytes) -> None:
     for magic, kind in _MAGIC.items():
         if data.startswith(magic):
@@ -99,9 +118,7 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
     else:
         _check_text(text, "utf-8")
         return text, "utf-8"
-    for label in (declared, declared_charset(data)):
-        if not label:
-            continue
+    for label in _candidates(declared, declared_charset(data)):
         try:
             encoding = normalise_label(label)
             text = data.decode(encoding)

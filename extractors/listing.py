@@ -57,3 +57,15 @@ def parse_listing(document: Document) -> Listing | None:
         pages=tuple(numbered[n] for n in sorted(numbered)),
         last_page=last,
     )
+
+
+def listing_page_number(url: str | None) -> int:
+    """``.../society/page_3.html`` -> 3; a section's first page has no number."""
+    match = _LISTING_PAGE.search(url or "")
+    return int(match[1]) if match else 1
+
+
+def next_listing_page(listing: Listing) -> str | None:
+    """The address of the page after this one, if the listing links to it."""
+    wanted = listing_page_number(listing.url) + 1
+    return next((u for u in listing.pages if listing_page_number(u) == wanted), None)

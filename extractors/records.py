@@ -39,10 +39,22 @@ class RawPage:
     data: bytes
     url: str | None = None
     content_type: str | None = None
+    # Fetched pages only: the HTTP status and response headers, archived with the bytes.
+    status: int | None = None
+    headers: tuple[tuple[str, str], ...] = ()
 
     @cached_property
     def sha256(self) -> str:
         return sha256_hex(self.data)
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What the last good fetch of an address said, to ask the server "has it changed?"."""
+
+    etag: str | None
+    last_modified: str | None
+    sha256: str  # of the page then received
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,15 @@
 """Turn the SOURCE arguments a user gives into pages to read.
 
-A source is a file, a directory (walked recursively) or ``@list.txt``, a text
-file naming one source per line (blank lines and ``#`` comments skipped,
-relative paths taken from the list file's folder).
+A source is a file, a directory (walked recursively), a web address (fetched by
+the crawler in ``fetchers/``) or ``@list.txt``, a text file naming one source per
+line (blank lines and ``#`` comments skipped, relative paths taken from the list
+file's folder).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,11 +25,19 @@ SAVED_PAGE_SUFFIXES = (".txt", ".text", ".html", ".htm", ".shtml", ".xhtml") + (
 )
 
 
+_URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
+
+
+def is_url(source: str) -> bool:
+    return bool(_URL.match(source))
+
+
 @dataclass(frozen=True)
 class SourceList:
     files: tuple[str, ...]
     missing: tuple[str, ...]  # named sources that do not exist
     skipped: int  # files in walked directories that are not saved pages
+    urls: tuple[str, ...] = ()  # web addresses, for the crawler
 
 
 def _is_saved_page(path: Path) -> bool:
@@ -61,7 +71,7 @@ def _read_list(list_path: Path, seen_lists: frozenset[Path]) -> list[str]:
         entry = line.strip()
         if not entry or entry.startswith("#"):
             continue
-        if not entry.startswith("@") and not Path(entry).is_absolute():
+        if not entry.startswith("@") and not is_url(entry) and not Path(entry).is_absolute():
             entry = str(list_path.parent / entry)
         entries.append(entry)
     return entries
@@ -71,6 +81,7 @@ def expand_sources(sources: list[str] | tuple[str, ...]) -> SourceList:
     """Resolve every source to absolute file paths, in the order given, each once."""
     files: list[str] = []
     missing: list[str] = []
+    urls: list[str] = []
     skipped = 0
     pending = [(s, frozenset[Path]()) for s in sources]
     while pending:
@@ -79,6 +90,9 @@ def expand_sources(sources: list[str] | tuple[str, ...]) -> SourceList:
             list_path = Path(source[1:]).resolve()
             entries = _read_list(list_path, lists)
             pending[0:0] = [(e, lists | {list_path}) for e in entries]
+            continue
+        if is_url(source):
+            urls.append(source)
             continue
         path = Path(source)
         if path.is_dir():
@@ -90,7 +104,12 @@ def expand_sources(sources: list[str] | tuple[str, ...]) -> SourceList:
         else:
             missing.append(source)
     unique = tuple(dict.fromkeys(files))
-    return SourceList(files=unique, missing=tuple(missing), skipped=skipped)
+    return SourceList(
+        files=unique,
+        missing=tuple(missing),
+        skipped=skipped,
+        urls=tuple(dict.fromkeys(urls)),
+    )
 
 
 def read_page(path: str) -> RawPage:

@@ -29,6 +29,21 @@ def split_page_url(url: str) -> tuple[str, int]:
     return urlunsplit((parts.scheme, parts.netloc, path, parts.query, "")), int(match["n"])
 
 
+def page_urls(url: str, count: int) -> list[str]:
+    """Every page address of an article of ``count`` pages, page 1 first."""
+    base, _ = split_page_url(url)
+    parts = split_http(base)
+    match = re.search(r"\.s?html?$", parts.path, re.I) if parts else None
+    if parts is None or match is None:
+        return [url]
+    stem, ext = parts.path[: match.start()], match.group()
+    others = (
+        urlunsplit((parts.scheme, parts.netloc, f"{stem}_{n}{ext}", parts.query, ""))
+        for n in range(2, count + 1)
+    )
+    return [base, *others]
+
+
 def pages_linked(page_url: str, hrefs: Iterable[str]) -> int:
     """The number of pages the pagination links of ``page_url`` announce (1 if none)."""
     base, current = split_page_url(page_url)

@@ -14,7 +14,7 @@ from sqlite_utils import Database
 
 from extractors.archives import is_archive, read_archive
 from extractors.extract import RULESET, extract_page
-from extractors.records import Failed, Outcome, RawPage
+from extractors.records import Extracted, Failed, Outcome, RawPage
 from extractors.sources import read_page
 from loaders.schema import open_database
 from loaders.store import LoadCounts, load_outcomes, unchanged_pages
@@ -114,6 +114,38 @@ def reextract_batch(db_path: str, shas: Sequence[str], run_id: str) -> LoadCount
     """Extract stored pages again (after an extractor change) and load what changed."""
     with closing(open_database(db_path)) as db:
         return _extract_and_load(db, stored_pages(db, shas), run_id)
+
+
+class OutcomeWriter:
+    """The single writer of a crawl: outcomes come one by one, go to SQLite a batch at a time.
+
+    A page the same extractors already made into an article (same bytes, a 304) is
+    counted unchanged and not written again, as for saved pages.
+    """
+
+    def __init__(self, db: Database, run_id: str, batch_size: int) -> None:
+        self.db = db
+        self.run_id = run_id
+        self.batch_size = batch_size
+        self.counts = LoadCounts()
+        self._buffer: list[Outcome] = []
+
+    def __call__(self, outcome: Outcome) -> None:
+        self._buffer.append(outcome)
+        if len(self._buffer) >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        batch, self._buffer = self._buffer, []
+        if not batch:
+            return
+        shas = [o.page.sha256 for o in batch if isinstance(o, Extracted)]
+        done = unchanged_pages(self.db, shas, RULESET)
+        fresh = [o for o in batch if not (isinstance(o, Extracted) and o.page.sha256 in done)]
+        counts = load_outcomes(self.db, fresh, self.run_id, RULESET)
+        counts.unchanged += len(batch) - len(fresh)
+        counts.pages = len(batch)
+        self.counts.add(counts)
 
 
 def record_failures(db_path: str, failures: Sequence[Failed], run_id: str) -> LoadCounts:

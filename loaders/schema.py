@@ -83,7 +83,6 @@ def create_core_tables(db: Database) -> None:
     # pages and articles point at each other; the second key can only follow the second table.
     db["pages"].add_foreign_key("article_id", "articles", "id")
     db["articles"].create_index(["site", "published"])
-    db["articles"].create_index(["url"])
     db["articles"].enable_fts(["title", "body"], create_triggers=True)
     db["images"].create(
         {"article_id": str, "position": int, "src": str, "caption": str, "credit": str},
@@ -170,6 +169,17 @@ def add_browsing(db: Database) -> None:
                     where ao.article_id = a.id order by ao.position)) as organizers
         from articles a"""
     )
+
+
+@migrations()
+def add_fetching(db: Database) -> None:
+    # What the server said, kept with the bytes: the archive of every fetched page, and
+    # the validators that make the next crawl's request conditional.
+    db["pages"].add_column("http_status", int)
+    db["pages"].add_column("etag", str)
+    db["pages"].add_column("last_modified", str)
+    db["pages"].add_column("headers", str)  # JSON list of [name, value], as received
+    db["pages"].create_index(["source"])
 
 
 def open_database(path: str | Path) -> Database:

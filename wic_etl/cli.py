@@ -9,6 +9,7 @@ import sqlite3
 import sys
 import time
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,14 +35,16 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     ingest = commands.add_parser(
         "ingest",
-        help="read saved pages (text or HTML) into the database",
-        description="Read saved pages into the database, as one Prefect flow run.",
+        help="read saved pages or crawl web pages into the database",
+        description="Read saved pages and crawl web addresses into the database, as one "
+        "Prefect flow run.",
     )
     ingest.add_argument(
         "sources",
         nargs="+",
         metavar="SOURCE",
-        help="a saved page, a folder (walked recursively) or @list.txt (one source per line)",
+        help="a saved page, a folder (walked recursively), a web address (article, section "
+        "listing, RSS feed or sitemap) or @list.txt (one source per line)",
     )
     ingest.add_argument(
         "--db", default="data/wic.db", help="SQLite database (default: %(default)s)"
@@ -49,6 +52,36 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument(
         "--batch-size", type=int, default=250, help="pages per Prefect task (default: %(default)s)"
     )
+    crawl = ingest.add_argument_group("crawling (web addresses only)")
+    crawl.add_argument(
+        "--allow-host", action="append", default=[], metavar="HOST", dest="allow_hosts",
+        help="also crawl HOST (repeatable); chinadaily.com.cn and wicwuzhen.cn are allowed; "
+        "naming a loopback or private host is what allows reaching it",
+    )  # fmt: skip
+    crawl.add_argument(
+        "--max-pages", type=int, default=200, metavar="N",
+        help="fetch at most N pages per start address (default: %(default)s)",
+    )  # fmt: skip
+    crawl.add_argument(
+        "--since", type=_iso_date, metavar="YYYY-MM-DD",
+        help="do not fetch items listed before this date",
+    )  # fmt: skip
+    crawl.add_argument(
+        "--stop-after-known", type=int, default=20, metavar="N",
+        help="stop a listing after N already-stored articles in a row (default: %(default)s)",
+    )  # fmt: skip
+    crawl.add_argument(
+        "--rate-limit", type=float, metavar="PER_S",
+        help="requests per second per host (default: 1 for public hosts)",
+    )  # fmt: skip
+    crawl.add_argument(
+        "--timeout", type=float, default=30.0, metavar="S",
+        help="seconds to wait for an answer (default: %(default)s)",
+    )  # fmt: skip
+    crawl.add_argument(
+        "--retries", type=int, default=3, metavar="N",
+        help="tries after a timeout, 5xx or 429, with backoff (default: %(default)s)",
+    )  # fmt: skip
     ingest.add_argument("-v", "--verbose", action="store_true", help="show Prefect's run logs")
     ingest.add_argument(
         "--debug", action="store_true", help="show the traceback of an unexpected error"
@@ -180,14 +213,37 @@ def print_summary(
     )
 
 
+def _iso_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2026-11-01") from None
+
+
 def run_ingest(args: argparse.Namespace, console: Console) -> int:
-    if args.batch_size < 1:
-        raise WicEtlError("--batch-size must be at least 1")
+    for name, least in (("batch_size", 1), ("max_pages", 1), ("stop_after_known", 1),
+                        ("retries", 0)):  # fmt: skip
+        if getattr(args, name) < least:
+            raise WicEtlError(f"--{name.replace('_', '-')} must be at least {least}")
+    for name in ("timeout", "rate_limit"):
+        if (value := getattr(args, name)) is not None and value <= 0:
+            raise WicEtlError(f"--{name.replace('_', '-')} must be more than 0")
 
     def call() -> RunSummary:
         from flows.ingest import ingest
 
-        return ingest(sources=list(args.sources), db=args.db, batch_size=args.batch_size)
+        return ingest(
+            sources=list(args.sources),
+            db=args.db,
+            batch_size=args.batch_size,
+            allow_hosts=args.allow_hosts,
+            max_pages=args.max_pages,
+            since=args.since,
+            stop_after_known=args.stop_after_known,
+            rate_limit=args.rate_limit,
+            timeout=args.timeout,
+            retries=args.retries,
+        )
 
     return _run_flow(args, console, "ingest", call)
 

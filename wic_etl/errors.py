@@ -21,9 +21,27 @@ class SourceError(WicEtlError):
 
 
 class FetchError(WicEtlError):
-    """A page could not be fetched over HTTP."""
+    """A page could not be fetched over HTTP.
+
+    ``retryable`` marks a failure that may pass on another try (a timeout, a 5xx);
+    ``body`` keeps whatever bytes arrived, so a failure row loses nothing;
+    ``retry_after`` is the wait in seconds the server asked for, if any.
+    """
 
     stage = "fetch"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retryable: bool = False,
+        body: bytes | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.body = body
+        self.retry_after = retry_after
 
 
 class DecodeError(WicEtlError):

@@ -1,0 +1,266 @@
+"""The crawl: start addresses in, outcomes out, discovering pages as it goes.
+
+Start addresses may be articles, section listings, RSS/Atom feeds or sitemaps; what
+a response is, is told from its content. Listings are followed page by page (the
+next page is queued only once the current one is read, so ``--since`` and the
+known-article stop see the listing in order); an article announcing more pages
+gets all of them queued, so it is fetched whole and stitched by the loader.
+
+Every page is extracted here, once: its outcome feeds discovery and then goes to
+``sink``, the single writer. Nothing here touches the database directly; the
+``CrawlStore`` answers the few questions the crawl asks of what is already stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+import httpx
+
+from extractors.extract import extract_page
+from extractors.layout import canonical_url
+from extractors.listing import next_listing_page
+from extractors.records import Extracted, Failed, Listed, Outcome, RawPage, Validators
+from extractors.stitch import page_urls
+from extractors.urls import host_of
+from fetchers.discovery import Discovery, Found, parse_discovery
+from fetchers.http import Fetcher, FetchSettings, Response
+from fetchers.policy import HostPolicy
+from wic_etl.errors import FetchError
+
+JobKind = Literal["start", "listing", "article", "part", "sitemap"]
+
+
+@dataclass(frozen=True)
+class CrawlOptions:
+    allow_hosts: tuple[str, ...] = ()
+    # Pages (listings, articles, sitemaps) fetched per start address at most; the
+    # other pages of a multi-page article are always fetched, so it stays whole.
+    max_pages: int = 200
+    since: str | None = None  # ISO date: items listed before it are not fetched
+    stop_after_known: int = 20  # stop a listing after this many known articles in a row
+    concurrency: int = 4  # requests in flight across all hosts
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+
+
+class CrawlStore(Protocol):
+    def validators(self, url: str) -> Validators | None: ...
+    def stored_page(self, sha256: str) -> RawPage | None: ...
+    def is_known(self, url: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Job:
+    url: str
+    kind: JobKind
+    origin: int  # which start address led here
+
+
+@dataclass
+class CrawlReport:
+    requests: int = 0
+    not_modified: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)  # reason -> pages not fetched
+    stops: list[str] = field(default_factory=list)  # why discovery ended early
+
+
+@dataclass
+class _Trail:
+    """Discovery state of one start address."""
+
+    fetched: int = 0
+    known_in_a_row: int = 0
+    stopped: bool = False
+
+
+class Crawler:
+    def __init__(
+        self,
+        options: CrawlOptions,
+        store: CrawlStore,
+        sink: Callable[[Outcome], None],
+        log: logging.Logger | logging.LoggerAdapter[logging.Logger],
+    ) -> None:
+        self.options = options
+        self.store = store
+        self.sink = sink
+        self.log = log
+        self.policy = HostPolicy.allowing(options.allow_hosts)
+        self.report = CrawlReport()
+        self._seen: set[str] = set()
+        self._trails: dict[int, _Trail] = {}
+        self._queue: asyncio.Queue[Job] = asyncio.Queue()
+
+    def run(self, urls: Sequence[str]) -> CrawlReport:
+        return asyncio.run(self._run(urls))
+
+    async def _run(self, urls: Sequence[str]) -> CrawlReport:
+        self.fetcher = Fetcher(self.options.fetch, self.policy)
+        for origin, url in enumerate(urls):
+            self._trails[origin] = _Trail()
+            self._enqueue(Job(url.strip(), "start", origin))
+        workers = [
+            asyncio.create_task(self._work()) for _ in range(max(1, self.options.concurrency))
+        ]
+        try:
+            await self._queue.join()
+        finally:
+            for worker in workers:
+                worker.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+            self.report.requests = self.fetcher.requests
+            await self.fetcher.close()
+        return self.report
+
+    def _enqueue(self, job: Job) -> None:
+        key = canonical_url(job.url) or job.url
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        self._queue.put_nowait(job)
+
+    def _skip(self, url: str, reason: str) -> None:
+        self.report.skipped[reason] += 1
+        self.log.info("not fetched: %s (%s)", url, reason)
+
+    async def _work(self) -> None:
+        while True:
+            job = await self._queue.get()
+            try:
+                await self._process(job)
+            except Exception as exc:  # a bug of ours must not stop the crawl or hide the page
+                self.sink(
+                    Failed(
+                        job.url, "fetch", "FetchError",
+                        f"unexpected {type(exc).__name__}: {exc}. This is a wic-etl bug: "
+                        "report it with the address",
+                    )
+                )  # fmt: skip
+            finally:
+                self._queue.task_done()
+
+    async def _process(self, job: Job) -> None:
+        trail = self._trails[job.origin]
+        if job.kind not in ("part", "start") and trail.fetched >= self.options.max_pages:
+            self._skip(job.url, f"over --max-pages {self.options.max_pages}")
+            return
+        if job.kind != "start" and not await self._robots_allow(job.url):
+            self._skip(job.url, "disallowed by robots.txt")
+            return
+        trail.fetched += 1
+        validators = self.store.validators(job.url)
+        try:
+            response = await self.fetcher.get(job.url, validators)
+            page = self._page(job, response, validators)
+            if page is None and validators is not None:  # stored copy gone: ask again, plainly
+                response = await self.fetcher.get(job.url, None)
+                page = self._page(job, response, None)
+        except FetchError as exc:
+            kept = RawPage(job.url, exc.body, url=job.url) if exc.body else None
+            self.sink(Failed(job.url, exc.stage, type(exc).__name__, str(exc), kept))
+            self.log.warning("%s", exc)
+            return
+        if isinstance(page, Discovery):
+            self._follow_discovery(page, job)
+            return
+        if isinstance(page, Failed):
+            self.sink(page)
+            return
+        assert page is not None
+        outcome = extract_page(page)
+        self.sink(outcome)
+        self._follow_outcome(outcome, job)
+
+    async def _robots_allow(self, url: str) -> bool:
+        try:
+            parts = self.policy.check_url(url)
+        except FetchError:
+            return True  # the fetch itself reports it, as a failure
+        rules = await self.fetcher.robots_for(parts.scheme, parts.netloc)
+        return rules.allows(url)
+
+    def _page(
+        self, job: Job, response: Response, validators: Validators | None
+    ) -> RawPage | Discovery | Failed | None:
+        if response.status == 304 and validators is not None:
+            stored = self.store.stored_page(validators.sha256)
+            if stored is not None:
+                self.report.not_modified += 1
+            return stored
+        headers = response.headers
+        content_type = response.header("content-type")
+        page = RawPage(job.url, response.body, response.url, content_type, response.status,
+                       headers)  # fmt: skip
+        if not 200 <= response.status < 300:
+            reason = _status_reason(response.status)
+            return Failed(job.url, "fetch", "FetchError", f"{job.url}: {reason}",
+                          page if response.body else None)  # fmt: skip
+        if job.kind in ("start", "sitemap") and (found := parse_discovery(response.body)):
+            return found
+        return page
+
+    def _follow_outcome(self, outcome: Outcome, job: Job) -> None:
+        if isinstance(outcome, Listed):
+            trail = self._trails[job.origin]
+            older = self._follow_links(
+                [Found(link.url, link.listed) for link in outcome.listing.links], job
+            )
+            following = next_listing_page(outcome.listing)
+            if following and not trail.stopped and not older:
+                self._enqueue(Job(following, "listing", job.origin))
+        elif isinstance(outcome, Extracted) and (expected := outcome.article.pages_expected) > 1:
+            for url in page_urls(outcome.page.url or job.url, expected):
+                self._enqueue(Job(url, "part", job.origin))
+
+    def _follow_discovery(self, discovery: Discovery, job: Job) -> None:
+        if discovery.kind == "sitemapindex":
+            since = self.options.since
+            for entry in discovery.entries:
+                if since and entry.date and entry.date < since:
+                    self._skip(entry.url, f"sitemap last changed before --since {since}")
+                elif self.policy.allows_host(host_of(entry.url) or ""):
+                    self._enqueue(Job(entry.url, "sitemap", job.origin))
+            return
+        self._follow_links(list(discovery.entries), job)
+
+    def _follow_links(self, links: list[Found], job: Job) -> bool:
+        """Queue the links of a listing, feed or sitemap; True if some were older than since."""
+        trail = self._trails[job.origin]
+        since = self.options.since
+        older = False
+        for link in links:
+            if trail.stopped:
+                break
+            if not self.policy.allows_host(host_of(link.url) or ""):
+                continue  # another site's page: not ours to crawl
+            if since and link.date and link.date[:10] < since:
+                older = True
+                self._skip(link.url, f"listed before --since {since}")
+                continue
+            # A known article is still asked for (conditionally: a 304 costs nothing) in
+            # case it was updated, but enough of them in a row means the rest is old news.
+            if self.store.is_known(canonical_url(link.url) or link.url):
+                trail.known_in_a_row += 1
+            else:
+                trail.known_in_a_row = 0
+            self._enqueue(Job(link.url, "article", job.origin))
+            if trail.known_in_a_row >= self.options.stop_after_known:
+                trail.stopped = True
+                self.report.stops.append(
+                    f"{self.options.stop_after_known} known articles in a row after {link.url}"
+                )
+        return older
+
+
+def _status_reason(status: int) -> str:
+    phrase = httpx.codes.get_reason_phrase(status) or "unexpected status"
+    if status in (404, 410):
+        return f"HTTP {status} {phrase}: the page is gone; drop the address from the sources"
+    if status in (401, 403):
+        return f"HTTP {status} {phrase}: the site refuses the crawler this page"
+    return f"HTTP {status} {phrase}: no page to read"

@@ -1,0 +1,242 @@
+"""One page over HTTP: redirects checked hop by hop, retries with backoff, a capped body."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import version
+
+import httpx
+
+from extractors.records import Validators
+from extractors.urls import join
+from fetchers.body import ACCEPT_ENCODING, read_body
+from fetchers.policy import HostPolicy
+from fetchers.politeness import HostPacer
+from fetchers.robots import MAX_ROBOTS_BYTES, Robots
+from wic_etl.errors import FetchError
+
+USER_AGENT = (
+    f"wic-etl/{version('wic-etl')} (news archive crawler; +https://github.com/wic-etl/wic-etl)"
+)
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    max_bytes: int = 10 * 1024 * 1024
+    max_redirects: int = 5
+    tries: int = 4  # first request included
+    backoff: float = 1.0  # first retry's wait in seconds, doubled each try, with jitter
+    max_wait: float = 120.0  # the longest Retry-After the crawler agrees to wait
+    rate_limit: float | None = None  # requests/s per host; None: 1/s public, unpaced named
+    user_agent: str = USER_AGENT
+
+
+@dataclass(frozen=True)
+class Response:
+    requested: str
+    url: str  # after redirects
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    fetched_at: str
+    redirects: tuple[str, ...] = ()
+
+    def header(self, name: str) -> str | None:
+        return _header(self.headers, name)
+
+
+def _header(headers: tuple[tuple[str, str], ...], name: str) -> str | None:
+    name = name.lower()
+    return next((v for k, v in headers if k.lower() == name), None)
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """``Retry-After`` as seconds from now: a number of seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+@dataclass
+class Fetcher:
+    """Shared by every request of a crawl: one connection pool, one pacer, robots per host."""
+
+    settings: FetchSettings
+    policy: HostPolicy
+    client: httpx.AsyncClient = field(init=False)
+    pacer: HostPacer = field(default_factory=HostPacer)
+    _robots: dict[str, asyncio.Task[Robots]] = field(default_factory=dict)
+    requests: int = 0
+
+    def __post_init__(self) -> None:
+        s = self.settings
+        self.client = httpx.AsyncClient(
+            http2=True,
+            timeout=httpx.Timeout(s.read_timeout, connect=s.connect_timeout),
+            limits=httpx.Limits(max_connections=8, max_keepalive_connections=4),
+            headers={
+                "User-Agent": s.user_agent,
+                "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+                "Accept-Encoding": ACCEPT_ENCODING,
+            },
+            follow_redirects=False,  # each hop is checked against the policy below
+            # Proxies from the environment would hide where a request really goes.
+            trust_env=False,
+        )
+
+    async def close(self) -> None:
+        await self.client.aclose()
+        for task in self._robots.values():
+            task.cancel()
+
+    async def get(self, url: str, validators: Validators | None = None) -> Response:
+        """Fetch with retries; raises FetchError when the page cannot be had."""
+        s = self.settings
+        for attempt in range(1, s.tries + 1):
+            try:
+                return await self._follow(url, validators)
+            except FetchError as exc:
+                if not exc.retryable or attempt == s.tries:
+                    if exc.retryable and s.tries > 1:
+                        exc.args = (f"{exc.args[0]} (gave up after {s.tries} tries)",)
+                    raise
+                wait = s.backoff * 2 ** (attempt - 1) * random.uniform(0.75, 1.25)
+                if exc.retry_after is not None:
+                    if exc.retry_after > s.max_wait:
+                        exc.args = (
+                            f"{exc.args[0]}; the server asked to wait {exc.retry_after:.0f} s, "
+                            f"longer than the {s.max_wait:.0f} s the crawler waits: try later",
+                        )
+                        raise
+                    wait = exc.retry_after
+                host = httpx.URL(url).host
+                self.pacer.defer(host, wait)
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+    async def robots_for(self, scheme: str, netloc: str) -> Robots:
+        key = f"{scheme}://{netloc}"
+        if key not in self._robots:
+            self._robots[key] = asyncio.ensure_future(self._read_robots(key))
+        return await self._robots[key]
+
+    async def _read_robots(self, origin: str) -> Robots:
+        try:
+            response = await self._follow(f"{origin}/robots.txt", None, robots=False)
+        except FetchError as exc:
+            return Robots.unreachable(str(exc))
+        return Robots.from_response(response.status, response.body[:MAX_ROBOTS_BYTES])
+
+    async def _follow(
+        self, url: str, validators: Validators | None, robots: bool = True
+    ) -> Response:
+        hops: list[str] = []
+        current = url
+        while True:
+            try:
+                status, headers, body, final = await self._once(current, validators, robots)
+            except FetchError as exc:
+                if hops:  # say how the crawler got there
+                    exc.args = (f"{exc.args[0]} (redirected from {url})",)
+                raise
+            if status not in REDIRECT_STATUSES:
+                return Response(url, final, status, headers, body, _now(), tuple(hops))
+            location = _header(headers, "location")
+            target = join(current, location) if location else None
+            if target is None:
+                raise FetchError(f"{current}: HTTP {status} redirect without a usable Location")
+            hops.append(current)
+            if target in hops or target == current:
+                chain = " -> ".join([*hops, target])
+                raise FetchError(f"redirect loop: {chain}; the site is misconfigured")
+            if len(hops) > self.settings.max_redirects:
+                raise FetchError(
+                    f"{url}: more than {self.settings.max_redirects} redirects "
+                    f"(last to {target}); not followed further"
+                )
+            current = target
+
+    async def _once(
+        self, url: str, validators: Validators | None, robots: bool
+    ) -> tuple[int, tuple[tuple[str, str], ...], bytes, str]:
+        parts = self.policy.check_url(url)
+        host = parts.hostname or ""
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        public = await self.policy.check_address(host, port)
+        if robots:
+            rules = await self.robots_for(parts.scheme, parts.netloc)
+            if not rules.allows(url):
+                why = rules.refusal or "its robots.txt disallows this path"
+                raise FetchError(f"{url}: not fetched, {host} forbids it: {why}")
+            interval = self._interval(public, rules.crawl_delay())
+        else:
+            interval = self._interval(public, None)
+        await self.pacer.turn(host, interval)
+        headers = {}
+        if validators is not None:
+            if validators.etag:
+                headers["If-None-Match"] = validators.etag
+            if validators.last_modified:
+                headers["If-Modified-Since"] = validators.last_modified
+        self.requests += 1
+        started = time.monotonic()
+        try:
+            async with self.client.stream("GET", url, headers=headers) as response:
+                status = response.status_code
+                pairs = tuple(response.headers.multi_items())
+                if status == 304 or status in REDIRECT_STATUSES:
+                    body = b""
+                else:
+                    body = await read_body(response, self.settings.max_bytes)
+        except httpx.TimeoutException as exc:
+            what = "connect" if isinstance(exc, httpx.ConnectTimeout) else "read"
+            limit = (
+                self.settings.connect_timeout if what == "connect" else self.settings.read_timeout
+            )
+            raise FetchError(
+                f"{url}: no answer within the {limit:g} s {what} timeout "
+                f"(after {time.monotonic() - started:.1f} s); the site is slow or down",
+                retryable=True,
+            ) from exc
+        except httpx.TransportError as exc:
+            raise FetchError(
+                f"{url}: {type(exc).__name__}: {exc or 'connection failed'}; "
+                "check the address and the network",
+                retryable=True,
+            ) from exc
+        if status in RETRY_STATUSES:
+            raise FetchError(
+                f"{url}: HTTP {status} {httpx.codes.get_reason_phrase(status)}",
+                retryable=True,
+                body=body,
+                retry_after=retry_after_seconds(_header(pairs, "retry-after")),
+            )
+        return status, pairs, body, str(response.url)
+
+    def _interval(self, public: bool, crawl_delay: float | None) -> float:
+        rate = self.settings.rate_limit
+        if rate is None:
+            rate = 1.0 if public else 0.0  # named private/loopback hosts are the user's own
+        interval = 1.0 / rate if rate > 0 else 0.0
+        return max(interval, crawl_delay or 0.0)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -1,0 +1,45 @@
+"""robots.txt, read once per host and run, interpreted as RFC 9309 says.
+
+A missing file (any 4xx) allows everything; a server error or a network failure
+means the crawler cannot know the rules, so it assumes a full disallow for that
+host and says so in each refused page's failure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.robotparser import RobotFileParser
+
+AGENT = "wic-etl"
+MAX_ROBOTS_BYTES = 512 * 1024  # RFC 9309 asks crawlers to read at least 500 KiB
+
+
+@dataclass(frozen=True)
+class Robots:
+    parser: RobotFileParser | None  # None: everything allowed
+    refusal: str | None = None  # why everything is disallowed, if it is
+
+    @classmethod
+    def from_response(cls, status: int, body: bytes) -> Robots:
+        if 200 <= status < 300:
+            parser = RobotFileParser()
+            parser.parse(body.decode("utf-8", errors="replace").splitlines())
+            return cls(parser)
+        if 400 <= status < 500:
+            return cls(None)
+        return cls(None, f"its robots.txt answered HTTP {status}")
+
+    @classmethod
+    def unreachable(cls, reason: str) -> Robots:
+        return cls(None, f"its robots.txt could not be fetched ({reason})")
+
+    def allows(self, url: str) -> bool:
+        if self.refusal is not None:
+            return False
+        return self.parser is None or self.parser.can_fetch(AGENT, url)
+
+    def crawl_delay(self) -> float | None:
+        if self.parser is None:
+            return None
+        delay = self.parser.crawl_delay(AGENT)
+        return float(delay) if delay is not None else None

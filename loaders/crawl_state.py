@@ -1,0 +1,43 @@
+"""What a crawl asks of the database: is this article known, how was this page last seen."""
+
+from __future__ import annotations
+
+import json
+
+from sqlite_utils import Database
+
+from extractors.records import RawPage, Validators
+
+
+class StoredCrawlState:
+    """The ``CrawlStore`` of a wic-etl database (reads only; the sink does the writing)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def validators(self, url: str) -> Validators | None:
+        row = self.db.execute(
+            "select etag, last_modified, sha256 from pages where source = ? "
+            "and http_status = 200 and (etag is not null or last_modified is not null) "
+            "order by read_at desc limit 1",
+            [url],
+        ).fetchone()
+        return Validators(*row) if row else None
+
+    def stored_page(self, sha256: str) -> RawPage | None:
+        row = self.db.execute(
+            "select source, raw, url, content_type, http_status, headers from pages "
+            "where sha256 = ?",
+            [sha256],
+        ).fetchone()
+        if row is None:
+            return None
+        source, raw, url, content_type, status, headers = row
+        pairs = tuple((k, v) for k, v in json.loads(headers or "[]"))
+        return RawPage(source, raw, url, content_type, status, pairs)
+
+    def is_known(self, url: str) -> bool:
+        return (
+            self.db.execute("select 1 from articles where url = ? limit 1", [url]).fetchone()
+            is not None
+        )
