@@ -17,7 +17,7 @@ from extractors.extract import RULESET, extract_page
 from extractors.records import Extracted, Failed, Outcome, RawPage
 from extractors.sources import read_page
 from loaders.schema import open_database
-from loaders.store import LoadCounts, load_outcomes, unchanged_pages
+from loaders.store import FETCH_FAILED, LoadCounts, load_outcomes, unchanged_pages
 from wic_etl.errors import SourceError
 
 
@@ -85,7 +85,12 @@ def ingest_batch(db_path: str, paths: Sequence[str], run_id: str) -> LoadCounts:
 
 def stored_page_ids(db_path: str) -> list[str]:
     with closing(open_database(db_path)) as db:
-        return [row[0] for row in db.execute("select sha256 from pages order by rowid")]
+        return [
+            row[0]
+            for row in db.execute(
+                "select sha256 from pages where status != ? order by rowid", [FETCH_FAILED]
+            )
+        ]
 
 
 def stored_pages(db: Database, shas: Sequence[str]) -> ReadResult:

@@ -17,7 +17,8 @@ class StoredCrawlState:
 
     def validators(self, url: str) -> Validators | None:
         row = self.db.execute(
-            "select etag, last_modified, sha256 from pages where source = ? "
+            # The address asked for, or where a redirect from another address ended.
+            "select etag, last_modified, sha256 from pages where (source = ?1 or url = ?1) "
             "and http_status = 200 and (etag is not null or last_modified is not null) "
             "order by read_at desc limit 1",
             [url],

@@ -42,7 +42,7 @@ def create_core_tables(db: Database) -> None:
             "size": int,
             "content_type": str,
             "article_id": str,
-            "status": str,  # ok, failed
+            "status": str,  # ok, failed, listing, fetch-failed (kept, never extracted)
             "ruleset": str,  # extractor versions that produced the status
             "first_run": str,
             "read_at": str,
@@ -180,6 +180,7 @@ def add_fetching(db: Database) -> None:
     db["pages"].add_column("last_modified", str)
     db["pages"].add_column("headers", str)  # JSON list of [name, value], as received
     db["pages"].create_index(["source"])
+    db["pages"].create_index(["url"])
 
 
 def open_database(path: str | Path) -> Database:

@@ -31,6 +31,8 @@ from extractors.records import (
 from extractors.stitch import stitch
 from wic_etl.errors import LoadError
 
+FETCH_FAILED = "fetch-failed"
+
 
 def now() -> str:
     # Milliseconds: runs started within one second must still sort in order.
@@ -203,7 +205,9 @@ def record_failure(db: Database, failure: Failed, run_id: str, ruleset: str) -> 
             db,
             failure.page,
             run_id,
-            status="failed",
+            # Bytes of a fetch that went wrong (cut short, an error page) are kept to
+            # look at, never extracted: half a page must not become half an article.
+            status=FETCH_FAILED if failure.stage == "fetch" else "failed",
             ruleset=ruleset,
             format=document.format if document else None,
             encoding=document.encoding if document else None,

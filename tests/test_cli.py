@@ -153,7 +153,9 @@ def test_usage_errors_exit_2():
 
 
 def test_without_a_prefect_server_the_run_is_still_quiet(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    # Set but empty, as `PREFECT_API_URL= wic-etl ...` leaves it: Prefect alone would
+    # print a traceback per event; wic-etl treats it as unset.
+    env = {**os.environ, "PREFECT_API_URL": ""}
     env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
     result = subprocess.run(
         [str(BIN / "wic-etl"), "ingest", str(SAVED), "--db", str(tmp_path / "wic.db")],
@@ -165,6 +167,23 @@ def test_without_a_prefect_server_the_run_is_still_quiet(tmp_path):
         assert conn.execute("select count(*) from articles").fetchone() == (
             len(gold_article_ids()),
         )
+
+
+@pytest.mark.parametrize(
+    ("flag", "says"),
+    [
+        (["--max-pages", "0"], "--max-pages must be at least 1"),
+        (["--retries", "-1"], "--retries must be at least 0"),
+        (["--timeout", "0"], "--timeout must be more than 0"),
+        (["--since", "yesterday"], "is not a date like 2026-11-01"),
+    ],
+)
+def test_crawl_settings_are_checked_before_anything_runs(tmp_path, flag, says):
+    result = run_cli("ingest", "https://www.chinadaily.com.cn/", "--db", str(tmp_path / "w.db"),
+                     *flag)  # fmt: skip
+    assert result.returncode == 2
+    assert says in result.stderr + result.stdout
+    assert not (tmp_path / "w.db").exists()
 
 
 def test_readme_run_command_ingests_the_fixtures(tmp_path):

@@ -25,6 +25,10 @@ QUIET_DEFAULTS = {
 
 
 def configure(verbose: bool = False) -> None:
+    # Set but empty (`PREFECT_API_URL= wic-etl ...`) means "no server" to a user, but
+    # Prefect then sends its events to "" and prints a traceback for each one.
+    if os.environ.get("PREFECT_API_URL") == "":
+        del os.environ["PREFECT_API_URL"]
     for name, value in QUIET_DEFAULTS.items():
         os.environ.setdefault(name, value)
     if verbose:

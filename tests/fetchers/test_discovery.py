@@ -1,0 +1,52 @@
+"""Feeds and sitemaps as lists of addresses."""
+
+from __future__ import annotations
+
+import gzip
+
+from fetchers.discovery import parse_discovery
+from tests.conftest import FIXTURES
+
+SITE = FIXTURES / "site"
+
+
+def render(name: str) -> bytes:
+    return (SITE / name).read_text("utf-8").replace("{{SITE}}", "http://h.test").encode()
+
+
+def test_rss_items_with_their_dates():
+    found = parse_discovery(render("rss.xml"))
+    assert found is not None and found.kind == "feed"
+    assert [(f.url, f.date) for f in found.entries] == [
+        ("http://h.test/web23/news/zxbd/202311/t20231108_28211543.shtml", "2023-11-08"),
+        ("http://h.test/web22/news/zxbd/202211/t20221110_25811329.shtml", "2022-11-10"),
+    ]
+
+
+def test_atom_entries_use_their_alternate_link():
+    atom = b"""<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom">
+      <entry><link rel="self" href="http://h.test/self"/>
+             <link rel="alternate" href="http://h.test/a.html"/>
+             <updated>2025-12-01T08:00:00+08:00</updated></entry></feed>"""
+    found = parse_discovery(atom)
+    assert found is not None
+    assert [(f.url, f.date) for f in found.entries] == [("http://h.test/a.html", "2025-12-01")]
+
+
+def test_sitemaps_plain_indexed_and_gzipped():
+    index = parse_discovery(render("sitemap_index.xml"))
+    assert index is not None and index.kind == "sitemapindex"
+    assert [f.url for f in index.entries] == ["http://h.test/sitemap-cn.xml"]
+    urlset = parse_discovery(gzip.compress(render("sitemap_cn.xml")))
+    assert urlset is not None and urlset.kind == "sitemap"
+    assert [f.date for f in urlset.entries] == ["2024-05-20", "2024-07-12", "2025-12-08"]
+
+
+def test_html_and_entity_bombs_are_not_discovery_documents():
+    assert parse_discovery((FIXTURES / "saved/html/cd_panda_cubs.html").read_bytes()) is None
+    laughs = b"""<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">
+      <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+      <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
+      <rss><channel><item><link>http://h.test/&lol3;</link></item></channel></rss>"""
+    found = parse_discovery(laughs)
+    assert found is None or all(len(f.url) < 100 for f in found.entries)
