@@ -6,6 +6,7 @@ because Prefect's cost per task would dominate at one task per page.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator, Sequence, Set
 from contextlib import closing
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from extractors.archives import is_archive, read_archive
 from extractors.extract import RULESET, extract_page
 from extractors.records import Extracted, Failed, Outcome, RawPage
 from extractors.sources import read_page
-from loaders.schema import open_database
+from loaders.schema import BUSY_TIMEOUT_MS, open_database
 from loaders.store import FETCH_FAILED, LoadCounts, load_outcomes, unchanged_pages
 from wic_etl.errors import SourceError
 
@@ -81,6 +82,39 @@ def ingest_batch(db_path: str, paths: Sequence[str], run_id: str) -> LoadCounts:
         read = read_pages(paths)
         done = unchanged_pages(db, (page.sha256 for page in read.pages), RULESET)
         return _extract_and_load(db, read, run_id, skip=done)
+
+
+@dataclass(frozen=True)
+class ExtractedBatch:
+    """A batch extracted but not yet loaded: what a worker hands to the single writer."""
+
+    outcomes: list[Outcome]
+    unchanged: int  # pages already stored exactly so: not extracted, nothing to load
+    pages: int
+
+
+def extract_batch(db_path: str, paths: Sequence[str]) -> ExtractedBatch:
+    """Read and extract a batch, skipping pages already done; reads the database, never writes.
+
+    Runs anywhere the files and the database can be read (a Dask worker too); the
+    flow loads the result, so SQLite has one writer whatever runs the extraction.
+    """
+    read = read_pages(paths)
+    shas = [page.sha256 for page in read.pages]
+    with closing(Database(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True))) as db:
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        done = unchanged_pages(db, shas, RULESET)
+    outcomes: list[Outcome] = list(read.failures)
+    outcomes.extend(extract_page(page) for page in read.pages if page.sha256 not in done)
+    unchanged = sum(1 for sha in shas if sha in done)
+    return ExtractedBatch(outcomes, unchanged, len(read.pages) + len(read.failures))
+
+
+def load_batch(db: Database, batch: ExtractedBatch, run_id: str) -> LoadCounts:
+    counts = load_outcomes(db, batch.outcomes, run_id, RULESET)
+    counts.unchanged += batch.unchanged
+    counts.pages = batch.pages
+    return counts
 
 
 def stored_page_ids(db_path: str) -> list[str]:

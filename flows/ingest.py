@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
+import os
+import socket
+from collections import deque
+from collections.abc import Sequence
 from contextlib import closing
 from datetime import date
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
+from sqlite_utils import Database
 
 from extractors.sources import expand_sources
 from fetchers.crawl import Crawler, CrawlOptions, CrawlReport
 from fetchers.http import FetchSettings
 from flows.batch import (
+    ExtractedBatch,
     OutcomeWriter,
     chunks,
-    ingest_batch,
+    extract_batch,
+    load_batch,
     missing_source_failures,
     record_failures,
 )
 from flows.reporting import RunSummary, report_run
+from flows.runners import task_runner
 from loaders.crawl_state import StoredCrawlState
 from loaders.schema import open_database
 from loaders.store import LoadCounts, start_run
@@ -29,11 +38,17 @@ from loaders.store import LoadCounts, start_run
 CRAWL_BATCH = 25
 
 
-# Pages are small and loading is one SQLite writer: retrying a batch on a transient
-# error (a locked database) is safe because a batch commits whole or not at all.
-@task(name="ingest-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
-def ingest_batch_task(db: str, paths: list[str], run_id: str) -> LoadCounts:
-    return ingest_batch(db, paths, run_id)
+# Extraction only: the flow loads what it returns, so the database has one writer
+# wherever the task runs (in the flow's process or on a Dask worker). Retrying it
+# is harmless, as it writes nothing.
+@task(name="extract-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def extract_batch_task(db: str, paths: list[str]) -> ExtractedBatch:
+    extracted = extract_batch(db, paths)
+    get_run_logger().info(
+        "extracted %d files (%d unchanged) in process %d on %s",
+        extracted.pages, extracted.unchanged, os.getpid(), socket.gethostname(),
+    )  # fmt: skip
+    return extracted
 
 
 # Each request already has its own retries; this retry is for the crawl as a whole
@@ -56,6 +71,35 @@ def crawl_task(
     return writer.counts, report
 
 
+def extract_and_load(
+    database: Database, db: str, files: Sequence[str], batch_size: int, run_id: str,
+    dask: str | None,
+) -> LoadCounts:  # fmt: skip
+    """Extract batches on the chosen runner, load each here: the one writer of the run.
+
+    Batches are loaded in the order they were made, whatever order they finish in,
+    so every runner gives the same database; a bounded number run ahead of the load.
+    """
+    logger = get_run_logger()
+    counts = LoadCounts()
+    pending: deque[PrefectFuture[ExtractedBatch]] = deque()
+
+    def load_next() -> None:
+        extracted = pending.popleft().result()
+        counts.add(load_batch(database, extracted, run_id))
+        logger.info("batch loaded: %d files", extracted.pages)
+
+    with task_runner(dask) as runner:
+        for batch in chunks(files, batch_size):
+            params = {"db": db, "paths": batch}
+            pending.append(runner.task_runner.submit(extract_batch_task, params))
+            if len(pending) >= runner.in_flight:
+                load_next()
+        while pending:
+            load_next()
+    return counts
+
+
 @flow(name="ingest", log_prints=False)
 def ingest(
     sources: list[str],
@@ -68,6 +112,7 @@ def ingest(
     rate_limit: float | None = None,
     timeout: float = 30.0,
     retries: int = 3,
+    dask: str | None = None,
 ) -> RunSummary:
     """Ingest saved pages and web pages into ``db``.
 
@@ -86,6 +131,8 @@ def ingest(
             unlimited for hosts named in allow_hosts that are private or loopback).
         timeout: seconds to wait for a server's answer (read timeout).
         retries: further tries after a timeout, a broken connection, a 5xx or a 429.
+        dask: run the extraction of saved pages on Dask: "local", "local:N" (a
+            temporary cluster of N processes) or a scheduler address "tcp://host:8786".
     """
     logger = get_run_logger()
     run_id = str(flow_run.get_id() or "local")
@@ -100,9 +147,8 @@ def ingest(
     skipped = found.skipped
     if found.missing:
         counts.add(record_failures(db, missing_source_failures(found.missing), run_id))
-    for number, batch in enumerate(chunks(found.files, batch_size), start=1):
-        counts.add(ingest_batch_task(db, batch, run_id))
-        logger.info("batch %d: %d files done", number, len(batch))
+    if found.files:
+        counts.add(extract_and_load(database, db, found.files, batch_size, run_id, dask))
     if found.urls:
         options = CrawlOptions(
             allow_hosts=tuple(allow_hosts or ()),
