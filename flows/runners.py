@@ -11,6 +11,7 @@ always has exactly one writer.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,13 +28,20 @@ class Runner:
     in_flight: int  # batches submitted ahead of the one being loaded
 
 
-def _workers(spec: str) -> int:
-    _, _, count = spec.partition(":")
-    if not count:
-        return os.cpu_count() or 1
-    if not count.isdigit() or int(count) < 1:
-        raise WicEtlError(f"--dask {spec!r}: say local, local:N (N workers) or a tcp:// address")
-    return int(count)
+_SPEC = re.compile(r"^(?:local(?::(?P<workers>[1-9]\d*))?|(?:tcp|tls|ucx|inproc)://\S+)$")
+
+
+def local_workers(spec: str) -> int | None:
+    """Workers of a ``local[:N]`` spec; None for a scheduler address; WicEtlError if neither."""
+    match = _SPEC.match(spec)
+    if match is None:
+        raise WicEtlError(
+            f"--dask {spec!r}: say local, local:N (N worker processes) or a scheduler "
+            "address like tcp://10.0.0.5:8786"
+        )
+    if not spec.startswith("local"):
+        return None
+    return int(match["workers"] or os.cpu_count() or 1)
 
 
 @contextmanager
@@ -44,8 +52,8 @@ def task_runner(dask: str | None) -> Iterator[Runner]:
         return
     from prefect_dask import DaskTaskRunner
 
-    if dask == "local" or dask.startswith("local:"):
-        workers = _workers(dask)
+    workers = local_workers(dask)
+    if workers is not None:
         with tempfile.TemporaryDirectory(prefix="wic-etl-dask-") as scratch:
             cluster = {
                 "n_workers": workers,
@@ -57,7 +65,5 @@ def task_runner(dask: str | None) -> Iterator[Runner]:
             with DaskTaskRunner(cluster_kwargs=cluster) as runner:
                 yield Runner(runner, 2 * workers)
         return
-    if not dask.startswith(("tcp://", "tls://", "ucx://", "inproc://")):
-        raise WicEtlError(f"--dask {dask!r}: say local, local:N or a scheduler address tcp://...")
     with DaskTaskRunner(address=dask) as runner:
         yield Runner(runner, 8)

@@ -176,6 +176,8 @@ def test_without_a_prefect_server_the_run_is_still_quiet(tmp_path):
         (["--retries", "-1"], "--retries must be at least 0"),
         (["--timeout", "0"], "--timeout must be more than 0"),
         (["--since", "yesterday"], "is not a date like 2026-11-01"),
+        (["--dask", "local:0"], "say local, local:N"),
+        (["--dask", "dask.example.org"], "say local, local:N"),
     ],
 )
 def test_crawl_settings_are_checked_before_anything_runs(tmp_path, flag, says):

@@ -52,6 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument(
         "--batch-size", type=int, default=250, help="pages per Prefect task (default: %(default)s)"
     )
+    ingest.add_argument(
+        "--dask", metavar="SPEC",
+        help="extract saved pages on Dask: local, local:N (N worker processes) or a "
+        "scheduler address tcp://HOST:8786 (workers must see the same paths)",
+    )  # fmt: skip
     crawl = ingest.add_argument_group("crawling (web addresses only)")
     crawl.add_argument(
         "--allow-host", action="append", default=[], metavar="HOST", dest="allow_hosts",
@@ -96,11 +101,24 @@ def build_parser() -> argparse.ArgumentParser:
     again.add_argument("--debug", action="store_true", help="show the traceback of an error")
     served = commands.add_parser(
         "serve",
-        help="serve the deployments ingest/saved and reextract/all to a Prefect server",
+        help="serve the deployments ingest/daily, ingest/saved and reextract/all",
         description="Serve wic-etl's deployments; start runs with `prefect deployment run`.",
     )
     served.add_argument("--db", default="data/wic.db", help="default database of the runs")
     served.add_argument("--saved", default="fixtures/saved", help="default saved-pages folder")
+    served.add_argument(
+        "--start-page", action="append", metavar="URL", dest="start_pages",
+        help="where ingest/daily starts crawling (repeatable; default: China Daily's "
+        "society, tech and Asia-Pacific listings)",
+    )  # fmt: skip
+    served.add_argument(
+        "--allow-host", action="append", default=[], metavar="HOST", dest="allow_hosts",
+        help="also let ingest/daily crawl HOST (repeatable)",
+    )  # fmt: skip
+    served.add_argument(
+        "--cron", default="0 6 * * *",
+        help="ingest/daily's schedule, Beijing time (default: %(default)s)",
+    )  # fmt: skip
     browse = commands.add_parser(
         "datasette",
         help="browse the database in Datasette: search, facets, canned queries",
@@ -134,11 +152,18 @@ def run_serve(args: argparse.Namespace, console: Console) -> int:
             "serving deployments needs a Prefect server: start one (`make server`) and set "
             "PREFECT_API_URL=http://127.0.0.1:4200/api"
         )
-    from flows.deployments import serve_all
+    from flows.deployments import DAILY_START_PAGES, serve_all
 
-    console.print("Serving ingest/saved and reextract/all (Ctrl-C stops); start a run with "
-                  "[bold]prefect deployment run 'ingest/saved' --watch[/bold]")  # fmt: skip
-    serve_all(db=str(Path(args.db).resolve()), saved=str(Path(args.saved).resolve()))
+    console.print("Serving ingest/daily, ingest/saved and reextract/all (Ctrl-C stops); "
+                  "start a run with [bold]prefect deployment run 'ingest/saved' --watch"
+                  "[/bold]")  # fmt: skip
+    serve_all(
+        db=str(Path(args.db).resolve()),
+        saved=str(Path(args.saved).resolve()),
+        start_pages=args.start_pages or DAILY_START_PAGES,
+        allow_hosts=args.allow_hosts,
+        cron=args.cron,
+    )
     return EXIT_OK
 
 
@@ -229,6 +254,11 @@ def run_ingest(args: argparse.Namespace, console: Console) -> int:
         if (value := getattr(args, name)) is not None and value <= 0:
             raise WicEtlError(f"--{name.replace('_', '-')} must be more than 0")
 
+    if args.dask:
+        from flows.runners import local_workers
+
+        local_workers(args.dask)  # a bad spec is a usage error, before anything runs
+
     def call() -> RunSummary:
         from flows.ingest import ingest
 
@@ -243,6 +273,7 @@ def run_ingest(args: argparse.Namespace, console: Console) -> int:
             rate_limit=args.rate_limit,
             timeout=args.timeout,
             retries=args.retries,
+            dask=args.dask,
         )
 
     return _run_flow(args, console, "ingest", call)

@@ -1,49 +1,103 @@
-"""Deployments as a user runs them: a served process, `prefect deployment run`, a real server."""
+"""Deployments as a user runs them: a served process, `prefect deployment run`, a real server.
+
+`wic-etl serve` runs against the test session's Prefect server, with ingest/daily
+pointed at the fixture site on 127.0.0.1; each deployment is started with the
+command the README shows, and the database is checked afterwards.
+"""
+
+from __future__ import annotations
 
 import os
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
+import pytest
 from sqlite_utils import Database
 
 from tests.conftest import BIN, ROOT
+from tests.site_server import FixtureSite
+
+LISTING = "/china/society/"
 
 
-def test_prefect_deployment_run_reaches_the_served_ingest(tmp_path, prefect_api, seed):
-    db_path = tmp_path / "wic.db"
-    env = {**os.environ, "PREFECT_RUNNER_POLL_FREQUENCY": "1", "COLUMNS": "250"}
-    log = (tmp_path / "serve.log").open("w")
-    serving = subprocess.Popen(
-        [str(BIN / "wic-etl"), "serve", "--db", str(db_path)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+@dataclass
+class Served:
+    db: Path
+    site: FixtureSite
+    env: dict[str, str]
+    deployments: dict[str, dict]
+
+
+def deployment_run(served: Served, name: str, *params: str) -> subprocess.CompletedProcess[str]:
+    args = [arg for p in params for arg in ("--param", p)]
+    return subprocess.run(
+        [str(BIN / "prefect"), "deployment", "run", name, *args,
+         "--watch", "--watch-timeout", "240"],
+        cwd=ROOT, env=served.env, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            query = {"deployments": {"name": {"any_": ["saved"]}}}
-            found = httpx.post(f"{prefect_api}/deployments/filter", json=query, timeout=10).json()
-            if found:
-                break
-            assert serving.poll() is None, (tmp_path / "serve.log").read_text()
-            assert time.monotonic() < deadline, "the deployments were not registered"
-            time.sleep(0.5)
-        run = subprocess.run(
-            [str(BIN / "prefect"), "deployment", "run", "ingest/saved",
-             "--param", f'sources=["{seed}"]', "--param", f"db={db_path}",
-             "--watch", "--watch-timeout", "240"],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory, prefect_api) -> Iterator[Served]:
+    tmp = tmp_path_factory.mktemp("serve")
+    db_path = tmp / "wic.db"
+    env = {**os.environ, "PREFECT_RUNNER_POLL_FREQUENCY": "1", "COLUMNS": "250"}
+    with FixtureSite() as site, (tmp / "serve.log").open("w") as log:
+        serving = subprocess.Popen(
+            [str(BIN / "wic-etl"), "serve", "--db", str(db_path),
+             "--start-page", site.url(LISTING), "--allow-host", "127.0.0.1"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
-        assert run.returncode == 0, run.stdout + run.stderr
-        db = Database(db_path)
-        (article,) = db["articles"].rows
-        assert article["title"] == "Exploit Internet to empower the country"
-        (row,) = db["runs"].rows
-        flow_run = httpx.get(f"{prefect_api}/flow_runs/{row['id']}", timeout=10).json()
-        assert flow_run["state"]["type"] == "COMPLETED"
-        assert flow_run["deployment_id"] == found[0]["id"]
-    finally:
-        os.killpg(serving.pid, signal.SIGTERM)
-        serving.wait(timeout=30)
-        log.close()
+        try:
+            names = ["daily", "saved", "all"]
+            deadline = time.monotonic() + 90
+            while True:
+                query = {"deployments": {"name": {"any_": names}}}
+                found = httpx.post(f"{prefect_api}/deployments/filter", json=query,
+                                   timeout=10).json()  # fmt: skip
+                if len(found) == len(names):
+                    break
+                assert serving.poll() is None, (tmp / "serve.log").read_text()
+                assert time.monotonic() < deadline, "the deployments were not registered"
+                time.sleep(0.5)
+            yield Served(db_path, site, env, {d["name"]: d for d in found})
+        finally:
+            os.killpg(serving.pid, signal.SIGTERM)
+            serving.wait(timeout=30)
+
+
+def test_ingest_saved_runs_with_parameters(served, prefect_api, seed):
+    run = deployment_run(served, "ingest/saved", f'sources=["{seed}"]', f"db={served.db}")
+    assert run.returncode == 0, run.stdout + run.stderr
+    db = Database(served.db)
+    titles = [a["title"] for a in db["articles"].rows]
+    assert "Exploit Internet to empower the country" in titles
+    row = next(db.query("select id from runs where sources like ?", [f"%{seed.name}%"]))
+    flow_run = httpx.get(f"{prefect_api}/flow_runs/{row['id']}", timeout=10).json()
+    assert flow_run["state"]["type"] == "COMPLETED"
+    assert flow_run["deployment_id"] == served.deployments["saved"]["id"]
+
+
+def test_ingest_daily_is_scheduled_and_crawls_its_start_pages(served, prefect_api):
+    daily = served.deployments["daily"]
+    (schedule,) = daily["schedules"]
+    assert schedule["schedule"]["cron"] == "0 6 * * *"
+    assert schedule["schedule"]["timezone"] == "Asia/Shanghai"
+    run = deployment_run(served, "ingest/daily")
+    assert run.returncode == 0, run.stdout + run.stderr
+    db = Database(served.db)
+    crawled = {a["url"] for a in db["articles"].rows}
+    canal_town = served.site.url("/a/201901/11/WS5c37cfaea3106c65c34e3c9e.html")
+    assert canal_town in crawled  # from the listing, all three pages
+    assert served.site.requested("/china/society/page_2.html")
+    row = next(db.query("select * from runs where sources like ?", [f"%{LISTING}%"]))
+    # Nothing failed; the listing's robots-disallowed draft was skipped, not fetched.
+    assert (row["failed"], row["skipped"], row["status"]) == (0, 1, "completed")
+    assert not served.site.requested("/private/draft.html")
+    flow_run = httpx.get(f"{prefect_api}/flow_runs/{row['id']}", timeout=10).json()
+    assert flow_run["deployment_id"] == daily["id"]
