@@ -87,6 +87,10 @@ def extract_and_load(
     def load_next() -> None:
         extracted = pending.popleft().result()
         counts.add(load_batch(database, extracted, run_id))
+        # Prefect keeps every task's return value referenced until the flow ends (its
+        # result record and task engine): emptied here, the batch's pages are freed,
+        # or a 10,000-page run would hold all of them (measured: +630 MB).
+        extracted.outcomes.clear()
         logger.info("batch loaded: %d files", extracted.pages)
 
     with task_runner(dask) as runner:
