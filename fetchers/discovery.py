@@ -45,8 +45,10 @@ class Discovery:
 
 def _root(body: bytes, limit: int) -> etree._Element | None:
     if body[:2] == _GZIP_MAGIC:  # sitemap.xml.gz served as a file, not Content-Encoding
-        inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
-        body = inflater.decompress(body, limit)
+        try:
+            body = zlib.decompressobj(zlib.MAX_WBITS | 16).decompress(body, limit)
+        except zlib.error:
+            return None
     head = body[:512].lstrip()
     if not head.startswith(b"<?xml") and not head.startswith(b"<"):
         return None

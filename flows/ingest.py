@@ -71,6 +71,14 @@ def crawl_task(
     return writer.counts, report
 
 
+def crawl_notes(report: CrawlReport) -> tuple[str, ...]:
+    notes = [f"crawl: {report.requests} requests, {report.not_modified} answered "
+             "304 Not Modified (stored copy used)"]  # fmt: skip
+    notes += [f"not fetched: {n} {reason}" for reason, n in sorted(report.skipped.items())]
+    notes += [f"listing stopped: {stop}" for stop in report.stops]
+    return tuple(notes)
+
+
 def extract_and_load(
     database: Database, db: str, files: Sequence[str], batch_size: int, run_id: str,
     dask: str | None,
@@ -149,6 +157,7 @@ def ingest(
     )  # fmt: skip
     counts = LoadCounts()
     skipped = found.skipped
+    notes: tuple[str, ...] = ()
     if found.missing:
         counts.add(record_failures(db, missing_source_failures(found.missing), run_id))
     if found.files:
@@ -164,6 +173,7 @@ def ingest(
         crawled, report = crawl_task(db, list(found.urls), options, run_id)
         counts.add(crawled)
         skipped += sum(report.skipped.values())
-    summary = report_run(database, run_id, "ingest", db, counts, skipped)
+        notes = crawl_notes(report)
+    summary = report_run(database, run_id, "ingest", db, counts, skipped, notes)
     database.close()
     return summary

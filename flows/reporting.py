@@ -26,6 +26,7 @@ class RunSummary:
     skipped: int
     listings: int = 0
     failures: list[dict[str, str]] = field(default_factory=list)
+    notes: tuple[str, ...] = ()  # one line each, e.g. what a crawl asked for and skipped
 
     @property
     def ok(self) -> bool:
@@ -33,7 +34,13 @@ class RunSummary:
 
 
 def report_run(
-    database: Database, run_id: str, flow: str, db: str, counts: LoadCounts, skipped: int = 0
+    database: Database,
+    run_id: str,
+    flow: str,
+    db: str,
+    counts: LoadCounts,
+    skipped: int = 0,
+    notes: tuple[str, ...] = (),
 ) -> RunSummary:
     """Close the run: log each failure, finish its ``runs`` row, publish the summary artifact."""
     logger = get_run_logger()
@@ -54,6 +61,7 @@ def report_run(
         skipped=skipped,
         listings=counts.listings,
         failures=counts.failures,
+        notes=notes,
     )
     create_markdown_artifact(key=f"{flow}-summary", markdown=summary_markdown(summary),
                              description=f"wic-etl {flow} on {db}")  # fmt: skip
@@ -69,6 +77,8 @@ def summary_markdown(summary: RunSummary) -> str:
         f"| {summary.pages} | {summary.new} | {summary.updated} | {summary.unchanged} "
         f"| {summary.failed} | {summary.listings} | {summary.skipped} |",
     ]
+    if summary.notes:
+        lines += ["", *(f"- {note}" for note in summary.notes)]
     if summary.failures:
         lines += ["", "## Failures", "", "| source | stage | reason |", "|---|---|---|"]
         lines += [

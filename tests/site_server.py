@@ -12,6 +12,7 @@ import hashlib
 import json
 import threading
 import time
+import zlib
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -169,5 +170,11 @@ class FixtureSite:
             def fault_wrong_charset(self) -> None:  # a gb2312 page labelled Latin-1
                 body = self.saved("html/wic_zh_gb2312_youth_camp.html")
                 self.send(200, body, content_type="text/html; charset=iso-8859-1")
+
+            def fault_deflate(self) -> None:  # "deflate" sent raw, without its zlib header
+                squeeze = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+                raw = self.saved("html/cd_panda_cubs.html")
+                body = squeeze.compress(raw) + squeeze.flush()
+                self.send(200, body, {"Content-Encoding": "deflate"})
 
         return Handler

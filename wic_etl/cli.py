@@ -219,6 +219,8 @@ def print_summary(
         str(summary.skipped),
     )
     console.print(table)
+    for note in summary.notes:
+        console.print(note, markup=False, highlight=False)
     if summary.failures:
         failures = Table(title="failed inputs", title_justify="left", show_lines=False)
         failures.add_column("source", overflow="fold")

@@ -137,3 +137,8 @@ def test_hosts_not_named_are_refused_before_any_request(site, tmp_path):
                for m in messages)  # fmt: skip
     assert any("not an http:// or https:// address" in m for m in messages)
     assert len(messages) == 3
+
+
+def test_a_raw_deflate_body_is_read_like_a_zlib_one(site, tmp_path):
+    _, counts = crawl(tmp_path / "w.db", [site.url("/faults/deflate.html")])
+    assert (counts.new, counts.failed) == (1, 0)

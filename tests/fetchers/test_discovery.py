@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import gzip
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from fetchers.discovery import parse_discovery
 from tests.conftest import FIXTURES
 
@@ -50,3 +53,10 @@ def test_html_and_entity_bombs_are_not_discovery_documents():
       <rss><channel><item><link>http://h.test/&lol3;</link></item></channel></rss>"""
     found = parse_discovery(laughs)
     assert found is None or all(len(f.url) < 100 for f in found.entries)
+
+
+@settings(deadline=None)
+@given(st.binary(max_size=2048), st.sampled_from([b"", b"\x1f\x8b", b"<?xml version='1.0'?><rss>"]))
+def test_any_bytes_give_a_discovery_or_none_never_an_error(data, prefix):
+    found = parse_discovery(prefix + data)
+    assert found is None or found.kind in ("feed", "sitemap", "sitemapindex")

@@ -146,6 +146,14 @@ def test_the_run_exits_non_zero_and_names_every_failure(crawl):
     assert "Traceback" not in crawl.first.stdout + crawl.first.stderr
 
 
+def test_the_summary_says_what_the_crawl_asked_for(crawl):
+    assert "crawl: " in crawl.first.stdout and " requests, 0 answered 304" in crawl.first.stdout
+    assert "not fetched: 1 disallowed by robots.txt" not in crawl.first.stdout  # a start page
+    second = crawl.second.stdout
+    not_modified = int(second.split(" answered 304")[0].rsplit(", ", 1)[1])
+    assert not_modified >= 12
+
+
 def test_retries_load_the_page_after_a_500_and_after_a_429_with_retry_after(crawl):
     assert article(crawl, "/faults/flaky.html")["title"]
     assert article(crawl, "/faults/busy.html")["title"]
