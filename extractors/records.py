@@ -25,6 +25,12 @@ def count_words(text: str) -> int:
     return len(word_tokens(text))
 
 
+def header_value(headers: tuple[tuple[str, str], ...], name: str) -> str | None:
+    """The first value of an HTTP header, names compared case-insensitively."""
+    name = name.lower()
+    return next((v for k, v in headers if k.lower() == name), None)
+
+
 def sha256_hex(data: bytes | str) -> str:
     if isinstance(data, str):
         data = data.encode("utf-8")
@@ -46,6 +52,9 @@ class RawPage:
     @cached_property
     def sha256(self) -> str:
         return sha256_hex(self.data)
+
+    def header(self, name: str) -> str | None:
+        return header_value(self.headers, name)
 
 
 @dataclass(frozen=True)

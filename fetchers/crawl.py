@@ -192,10 +192,9 @@ class Crawler:
             if stored is not None:
                 self.report.not_modified += 1
             return stored
-        headers = response.headers
         content_type = response.header("content-type")
         page = RawPage(job.url, response.body, response.url, content_type, response.status,
-                       headers)  # fmt: skip
+                       response.headers)  # fmt: skip
         if not 200 <= response.status < 300:
             reason = _status_reason(response.status)
             return Failed(job.url, "fetch", "FetchError", f"{job.url}: {reason}",

@@ -12,7 +12,7 @@ from importlib.metadata import version
 
 import httpx
 
-from extractors.records import Validators
+from extractors.records import Validators, header_value
 from extractors.urls import join
 from fetchers.body import ACCEPT_ENCODING, read_body
 from fetchers.policy import HostPolicy
@@ -42,21 +42,13 @@ class FetchSettings:
 
 @dataclass(frozen=True)
 class Response:
-    requested: str
     url: str  # after redirects
     status: int
     headers: tuple[tuple[str, str], ...]
     body: bytes
-    fetched_at: str
-    redirects: tuple[str, ...] = ()
 
     def header(self, name: str) -> str | None:
-        return _header(self.headers, name)
-
-
-def _header(headers: tuple[tuple[str, str], ...], name: str) -> str | None:
-    name = name.lower()
-    return next((v for k, v in headers if k.lower() == name), None)
+        return header_value(self.headers, name)
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -157,13 +149,13 @@ class Fetcher:
                     exc.args = (f"{exc.args[0]} (redirected from {url})",)
                 raise
             if status not in REDIRECT_STATUSES:
-                return Response(url, final, status, headers, body, _now(), tuple(hops))
-            location = _header(headers, "location")
+                return Response(final, status, headers, body)
+            location = header_value(headers, "location")
             target = join(current, location) if location else None
             if target is None:
                 raise FetchError(f"{current}: HTTP {status} redirect without a usable Location")
             hops.append(current)
-            if target in hops or target == current:
+            if target in hops:
                 chain = " -> ".join([*hops, target])
                 raise FetchError(f"redirect loop: {chain}; the site is misconfigured")
             if len(hops) > self.settings.max_redirects:
@@ -180,15 +172,14 @@ class Fetcher:
         host = parts.hostname or ""
         port = parts.port or (443 if parts.scheme == "https" else 80)
         public = await self.policy.check_address(host, port)
+        crawl_delay = None
         if robots:
             rules = await self.robots_for(parts.scheme, parts.netloc)
             if not rules.allows(url):
                 why = rules.refusal or "its robots.txt disallows this path"
                 raise FetchError(f"{url}: not fetched, {host} forbids it: {why}")
-            interval = self._interval(public, rules.crawl_delay())
-        else:
-            interval = self._interval(public, None)
-        await self.pacer.turn(host, interval)
+            crawl_delay = rules.crawl_delay()
+        await self.pacer.turn(host, self._interval(public, crawl_delay))
         headers = {}
         if validators is not None:
             if validators.etag:
@@ -226,9 +217,9 @@ class Fetcher:
                 f"{url}: HTTP {status} {httpx.codes.get_reason_phrase(status)}",
                 retryable=True,
                 body=body,
-                retry_after=retry_after_seconds(_header(pairs, "retry-after")),
+                retry_after=retry_after_seconds(header_value(pairs, "retry-after")),
             )
-        return status, pairs, body, str(response.url)
+        return status, pairs, body, str(response.url)  # as httpx normalised it
 
     def _interval(self, public: bool, crawl_delay: float | None) -> float:
         rate = self.settings.rate_limit
@@ -236,7 +227,3 @@ class Fetcher:
             rate = 1.0 if public else 0.0  # named private/loopback hosts are the user's own
         interval = 1.0 / rate if rate > 0 else 0.0
         return max(interval, crawl_delay or 0.0)
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")

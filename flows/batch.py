@@ -65,25 +65,6 @@ def missing_source_failures(missing: Sequence[str]) -> list[Failed]:
     ]
 
 
-def _extract_and_load(
-    db: Database, read: ReadResult, run_id: str, skip: Set[str] = frozenset()
-) -> LoadCounts:
-    """Extract the pages read (but those in ``skip``, already done) and load the batch."""
-    outcomes: list[Outcome] = list(read.failures)
-    outcomes.extend(extract_page(page) for page in read.pages if page.sha256 not in skip)
-    counts = load_outcomes(db, outcomes, run_id, RULESET)
-    counts.unchanged += sum(1 for page in read.pages if page.sha256 in skip)
-    counts.pages = len(read.pages) + len(read.failures)
-    return counts
-
-
-def ingest_batch(db_path: str, paths: Sequence[str], run_id: str) -> LoadCounts:
-    with closing(open_database(db_path)) as db:
-        read = read_pages(paths)
-        done = unchanged_pages(db, (page.sha256 for page in read.pages), RULESET)
-        return _extract_and_load(db, read, run_id, skip=done)
-
-
 @dataclass(frozen=True)
 class ExtractedBatch:
     """A batch extracted but not yet loaded: what a worker hands to the single writer."""
@@ -93,6 +74,14 @@ class ExtractedBatch:
     pages: int
 
 
+def _extract(read: ReadResult, done: Set[str] = frozenset()) -> ExtractedBatch:
+    """Extract the pages read, but those in ``done`` (already extracted exactly so)."""
+    outcomes: list[Outcome] = list(read.failures)
+    outcomes.extend(extract_page(page) for page in read.pages if page.sha256 not in done)
+    unchanged = sum(1 for page in read.pages if page.sha256 in done)
+    return ExtractedBatch(outcomes, unchanged, len(read.pages) + len(read.failures))
+
+
 def extract_batch(db_path: str, paths: Sequence[str]) -> ExtractedBatch:
     """Read and extract a batch, skipping pages already done; reads the database, never writes.
 
@@ -100,14 +89,10 @@ def extract_batch(db_path: str, paths: Sequence[str]) -> ExtractedBatch:
     flow loads the result, so SQLite has one writer whatever runs the extraction.
     """
     read = read_pages(paths)
-    shas = [page.sha256 for page in read.pages]
     with closing(Database(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True))) as db:
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        done = unchanged_pages(db, shas, RULESET)
-    outcomes: list[Outcome] = list(read.failures)
-    outcomes.extend(extract_page(page) for page in read.pages if page.sha256 not in done)
-    unchanged = sum(1 for sha in shas if sha in done)
-    return ExtractedBatch(outcomes, unchanged, len(read.pages) + len(read.failures))
+        done = unchanged_pages(db, (page.sha256 for page in read.pages), RULESET)
+    return _extract(read, done)
 
 
 def load_batch(db: Database, batch: ExtractedBatch, run_id: str) -> LoadCounts:
@@ -115,6 +100,12 @@ def load_batch(db: Database, batch: ExtractedBatch, run_id: str) -> LoadCounts:
     counts.unchanged += batch.unchanged
     counts.pages = batch.pages
     return counts
+
+
+def ingest_batch(db_path: str, paths: Sequence[str], run_id: str) -> LoadCounts:
+    """One batch of the ingest flow as plain calls: extract, then load."""
+    with closing(open_database(db_path)) as db:
+        return load_batch(db, extract_batch(db_path, paths), run_id)
 
 
 def stored_page_ids(db_path: str) -> list[str]:
@@ -152,7 +143,7 @@ def stored_pages(db: Database, shas: Sequence[str]) -> ReadResult:
 def reextract_batch(db_path: str, shas: Sequence[str], run_id: str) -> LoadCounts:
     """Extract stored pages again (after an extractor change) and load what changed."""
     with closing(open_database(db_path)) as db:
-        return _extract_and_load(db, stored_pages(db, shas), run_id)
+        return load_batch(db, _extract(stored_pages(db, shas)), run_id)
 
 
 class OutcomeWriter:
@@ -181,12 +172,10 @@ class OutcomeWriter:
         shas = [o.page.sha256 for o in batch if isinstance(o, Extracted)]
         done = unchanged_pages(self.db, shas, RULESET)
         fresh = [o for o in batch if not (isinstance(o, Extracted) and o.page.sha256 in done)]
-        counts = load_outcomes(self.db, fresh, self.run_id, RULESET)
-        counts.unchanged += len(batch) - len(fresh)
-        counts.pages = len(batch)
-        self.counts.add(counts)
+        extracted = ExtractedBatch(fresh, len(batch) - len(fresh), len(batch))
+        self.counts.add(load_batch(self.db, extracted, self.run_id))
 
 
 def record_failures(db_path: str, failures: Sequence[Failed], run_id: str) -> LoadCounts:
     with closing(open_database(db_path)) as db:
-        return _extract_and_load(db, ReadResult([], list(failures)), run_id)
+        return load_batch(db, _extract(ReadResult([], list(failures))), run_id)

@@ -62,12 +62,8 @@ def crawl_task(
         writer = OutcomeWriter(database, run_id, CRAWL_BATCH)
         report = Crawler(options, StoredCrawlState(database), writer, logger).run(urls)
         writer.flush()
-    skipped = sum(report.skipped.values())
-    logger.info(
-        "crawl: %d requests, %d not modified, %d pages not fetched%s",
-        report.requests, report.not_modified, skipped,
-        "".join(f"; stopped: {stop}" for stop in report.stops),
-    )  # fmt: skip
+    for note in crawl_notes(report):
+        logger.info("%s", note)
     return writer.counts, report
 
 

@@ -169,8 +169,8 @@ def _store_page(db: Database, page: RawPage, run_id: str, **fields: object) -> N
     if page.status is not None:
         fetched = {
             "http_status": page.status,
-            "etag": _header(page, "etag"),
-            "last_modified": _header(page, "last-modified"),
+            "etag": page.header("etag"),
+            "last_modified": page.header("last-modified"),
             "headers": json.dumps(page.headers, ensure_ascii=False),
         }
         row |= fetched
@@ -179,10 +179,6 @@ def _store_page(db: Database, page: RawPage, run_id: str, **fields: object) -> N
         _update(db, "pages", "sha256", page.sha256, fields)
     else:
         _insert(db, "pages", {**row, **fields})
-
-
-def _header(page: RawPage, name: str) -> str | None:
-    return next((v for k, v in page.headers if k.lower() == name), None)
 
 
 # The per-page writes below are plain SQL: sqlite-utils' table methods inspect the
