@@ -18,7 +18,13 @@ from extractors.extract import RULESET, extract_page
 from extractors.records import Extracted, Failed, Outcome, RawPage
 from extractors.sources import read_page
 from loaders.schema import BUSY_TIMEOUT_MS, open_database
-from loaders.store import FETCH_FAILED, LoadCounts, load_outcomes, unchanged_pages
+from loaders.store import (
+    FETCH_FAILED,
+    LoadCounts,
+    load_outcomes,
+    stored_raw_pages,
+    unchanged_pages,
+)
 from wic_etl.errors import SourceError
 
 
@@ -120,14 +126,10 @@ def stored_page_ids(db_path: str) -> list[str]:
 
 def stored_pages(db: Database, shas: Sequence[str]) -> ReadResult:
     """Pages as they were read or fetched, from the database: no file or network needed."""
-    marks = ", ".join("?" * len(shas))
-    rows = db.execute(
-        f"select source, raw, url, content_type from pages where sha256 in ({marks})", list(shas)
-    ).fetchall()
     pages: list[RawPage] = []
     failures: list[Failed] = []
-    for source, raw, url, content_type in rows:
-        page = RawPage(source, raw, url, content_type)
+    for page in stored_raw_pages(db, shas):
+        source, raw = page.source, page.data
         # An archive whose HTML documents were read is kept as those documents (HTML,
         # starting with "<"); only a damaged archive is kept whole, to be read again.
         if "#" in source or not is_archive(source) or raw.lstrip()[:1] == b"<":

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from sqlite_utils import Database
 
 from extractors.records import RawPage, Validators
+from loaders.store import stored_raw_pages
 
 
 class StoredCrawlState:
@@ -26,16 +25,8 @@ class StoredCrawlState:
         return Validators(*row) if row else None
 
     def stored_page(self, sha256: str) -> RawPage | None:
-        row = self.db.execute(
-            "select source, raw, url, content_type, http_status, headers from pages "
-            "where sha256 = ?",
-            [sha256],
-        ).fetchone()
-        if row is None:
-            return None
-        source, raw, url, content_type, status, headers = row
-        pairs = tuple((k, v) for k, v in json.loads(headers or "[]"))
-        return RawPage(source, raw, url, content_type, status, pairs)
+        found = stored_raw_pages(self.db, [sha256])
+        return found[0] if found else None
 
     def is_known(self, url: str) -> bool:
         return (

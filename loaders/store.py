@@ -106,6 +106,21 @@ def unchanged_pages(db: Database, shas: Iterable[str], ruleset: str) -> set[str]
     return {row[0] for row in rows}
 
 
+def stored_raw_pages(db: Database, shas: Sequence[str]) -> list[RawPage]:
+    """Pages as they were read or fetched, with their HTTP status and headers if fetched."""
+    marks = ", ".join("?" * len(shas))
+    rows = db.execute(
+        "select source, raw, url, content_type, http_status, headers from pages "
+        f"where sha256 in ({marks})",
+        list(shas),
+    ).fetchall()
+    return [
+        RawPage(source, raw, url, content_type, status,
+                tuple((k, v) for k, v in json.loads(headers or "[]")))
+        for source, raw, url, content_type, status, headers in rows
+    ]  # fmt: skip
+
+
 @contextmanager
 def write_transaction(db: Database) -> Iterator[None]:
     """A transaction that takes the write lock up front.
