@@ -115,10 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--allow-host", action="append", default=[], metavar="HOST", dest="allow_hosts",
         help="also let ingest/daily crawl HOST (repeatable)",
     )  # fmt: skip
-    served.add_argument(
-        "--cron", default="0 6 * * *",
-        help="ingest/daily's schedule, Beijing time (default: %(default)s)",
-    )  # fmt: skip
+    served.add_argument("--cron", help="ingest/daily's schedule, Beijing time (default: 0 6 * * *)")
     browse = commands.add_parser(
         "datasette",
         help="browse the database in Datasette: search, facets, canned queries",
@@ -152,7 +149,7 @@ def run_serve(args: argparse.Namespace, console: Console) -> int:
             "serving deployments needs a Prefect server: start one (`make server`) and set "
             "PREFECT_API_URL=http://127.0.0.1:4200/api"
         )
-    from flows.deployments import DAILY_START_PAGES, serve_all
+    from flows.deployments import DAILY_CRON, DAILY_START_PAGES, serve_all
 
     console.print("Serving ingest/daily, ingest/saved and reextract/all (Ctrl-C stops); "
                   "start a run with [bold]prefect deployment run 'ingest/saved' --watch"
@@ -162,7 +159,7 @@ def run_serve(args: argparse.Namespace, console: Console) -> int:
         saved=str(Path(args.saved).resolve()),
         start_pages=args.start_pages or DAILY_START_PAGES,
         allow_hosts=args.allow_hosts,
-        cron=args.cron,
+        cron=args.cron or DAILY_CRON,
     )
     return EXIT_OK
 
