@@ -9,7 +9,11 @@ SOURCES ?= fixtures/saved
 
 .PHONY: setup run test fuzz lint format lock server datasette clean
 
-setup: $(STAMP)
+setup: $(STAMP) /usr/bin/sqlite3
+
+# The sqlite3 command line: the tests query the database beside a run with it, as a person would.
+/usr/bin/sqlite3:
+	command -v sqlite3 >/dev/null || (apt-get update -qq && apt-get install -y -qq sqlite3)
 
 # uv installs in seconds where pip takes most of a minute; --compile-bytecode
 # because this machine never writes bytecode caches (PYTHONDONTWRITEBYTECODE),

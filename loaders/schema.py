@@ -186,13 +186,17 @@ def add_fetching(db: Database) -> None:
 def open_database(path: str | Path) -> Database:
     """Open (creating if need be) a wic-etl database, schema up to date, WAL on.
 
-    Two runs may open one database at once; an exclusive ``flock`` on the file
-    (separate from SQLite's own locks) lets one of them switch on WAL and apply
-    the migrations while the other waits, then finds nothing left to do.
+    Two runs may open one database at once; an exclusive ``flock`` on a sibling
+    ``<name>.lock`` file lets one of them switch on WAL and apply the migrations
+    while the other waits, then finds nothing left to do. The lock is on a file of
+    its own because closing any descriptor of the database file itself would drop
+    every POSIX lock this process holds on it, SQLite's included: the next process
+    to open and close the database would then delete the WAL under this one (see
+    "How To Corrupt An SQLite Database File", section 2.2).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a+b") as handle:
+    with path.with_name(path.name + ".lock").open("a+b") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         db = Database(path)
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
