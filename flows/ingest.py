@@ -12,7 +12,6 @@ from datetime import date
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
-from prefect.runtime import flow_run
 from sqlite_utils import Database
 
 from extractors.sources import expand_sources
@@ -28,10 +27,11 @@ from flows.batch import (
     record_failures,
 )
 from flows.reporting import RunSummary, report_run
+from flows.run import pipeline_run
 from flows.runners import task_runner
 from loaders.crawl_state import StoredCrawlState
 from loaders.schema import open_database
-from loaders.store import LoadCounts, start_run
+from loaders.store import LoadCounts
 
 # Outcomes of a crawl written per transaction: small, since pages arrive about one
 # a second and a killed crawl should lose little (a re-run refetches it conditionally).
@@ -143,33 +143,30 @@ def ingest(
             temporary cluster of N processes) or a scheduler address "tcp://host:8786".
     """
     logger = get_run_logger()
-    run_id = str(flow_run.get_id() or "local")
     found = expand_sources(sources)
-    database = open_database(db)
-    start_run(database, run_id, "ingest", sources)
-    logger.info(
-        "%d files to read and %d addresses to crawl from %d sources (%d other files skipped)",
-        len(found.files), len(found.urls), len(sources), found.skipped,
-    )  # fmt: skip
-    counts = LoadCounts()
-    skipped = found.skipped
-    notes: tuple[str, ...] = ()
-    if found.missing:
-        counts.add(record_failures(db, missing_source_failures(found.missing), run_id))
-    if found.files:
-        counts.add(extract_and_load(database, db, found.files, batch_size, run_id, dask))
-    if found.urls:
-        options = CrawlOptions(
-            allow_hosts=tuple(allow_hosts or ()),
-            max_pages=max_pages,
-            since=since.isoformat() if since else None,
-            stop_after_known=stop_after_known,
-            fetch=FetchSettings(read_timeout=timeout, tries=retries + 1, rate_limit=rate_limit),
-        )
-        crawled, report = crawl_task(db, list(found.urls), options, run_id)
-        counts.add(crawled)
-        skipped += sum(report.skipped.values())
-        notes = crawl_notes(report)
-    summary = report_run(database, run_id, "ingest", db, counts, skipped, notes)
-    database.close()
-    return summary
+    with pipeline_run(db, "ingest", sources) as run:
+        run_id, database = run.run_id, run.database
+        logger.info(
+            "%d files to read and %d addresses to crawl from %d sources (%d other files "
+            "skipped)", len(found.files), len(found.urls), len(sources), found.skipped,
+        )  # fmt: skip
+        counts = LoadCounts()
+        skipped = found.skipped
+        notes: tuple[str, ...] = ()
+        if found.missing:
+            counts.add(record_failures(db, missing_source_failures(found.missing), run_id))
+        if found.files:
+            counts.add(extract_and_load(database, db, found.files, batch_size, run_id, dask))
+        if found.urls:
+            options = CrawlOptions(
+                allow_hosts=tuple(allow_hosts or ()),
+                max_pages=max_pages,
+                since=since.isoformat() if since else None,
+                stop_after_known=stop_after_known,
+                fetch=FetchSettings(read_timeout=timeout, tries=retries + 1, rate_limit=rate_limit),
+            )
+            crawled, report = crawl_task(db, list(found.urls), options, run_id)
+            counts.add(crawled)
+            skipped += sum(report.skipped.values())
+            notes = crawl_notes(report)
+        return report_run(database, run_id, "ingest", db, counts, skipped, notes)

@@ -183,6 +183,14 @@ def add_fetching(db: Database) -> None:
     db["pages"].create_index(["url"])
 
 
+@migrations()
+def add_run_owner(db: Database) -> None:
+    # Which process runs it: a run left 'running' by a process that is gone (killed,
+    # crashed, the machine rebooted) is marked 'interrupted' by the next run on that host.
+    db["runs"].add_column("host", str)
+    db["runs"].add_column("pid", int)
+
+
 def open_database(path: str | Path) -> Database:
     """Open (creating if need be) a wic-etl database, schema up to date, WAL on.
 

@@ -10,6 +10,8 @@ and its own failures.
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -138,7 +140,36 @@ def write_transaction(db: Database) -> Iterator[None]:
     db.commit()
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    return True
+
+
+def close_abandoned_runs(db: Database) -> list[str]:
+    """Mark 'interrupted' the runs of this host still 'running' whose process is gone.
+
+    A run on another host cannot be checked from here and is left as it is.
+    """
+    host = socket.gethostname()
+    rows = db.execute(
+        "select id, pid from runs where status = 'running' and host = ? and pid is not null",
+        [host],
+    ).fetchall()
+    gone = [run_id for run_id, pid in rows if pid != os.getpid() and not _alive(pid)]
+    if gone:
+        marks = ",".join("?" * len(gone))
+        with write_transaction(db):
+            db.execute(f"update runs set status = 'interrupted' where id in ({marks})", gone)
+    return gone
+
+
 def start_run(db: Database, run_id: str, flow: str, sources: Sequence[str]) -> None:
+    close_abandoned_runs(db)
     with write_transaction(db):
         db["runs"].upsert(
             {
@@ -147,9 +178,35 @@ def start_run(db: Database, run_id: str, flow: str, sources: Sequence[str]) -> N
                 "started": now(),
                 "status": "running",
                 "sources": json.dumps(list(sources), ensure_ascii=False),
+                "host": socket.gethostname(),
+                "pid": os.getpid(),
             },
             pk="id",
         )
+
+
+def end_run(db: Database, run_id: str, status: str) -> None:
+    """Close a run that did not get to its summary ('interrupted', 'crashed')."""
+    with write_transaction(db):
+        db.execute(
+            "update runs set status = ?, finished = ? where id = ? and status = 'running'",
+            [status, now(), run_id],
+        )
+
+
+def interrupt_runs_of_this_process(path: str) -> None:
+    """Last words of a process stopped by Ctrl-C: its runs are not 'running' any more.
+
+    A connection of its own, short waits: called from a watchdog while the run's
+    own connection may be mid-transaction.
+    """
+    with sqlite3.connect(path, timeout=2) as conn:
+        conn.execute(
+            "update runs set status = 'interrupted', finished = ? "
+            "where status = 'running' and host = ? and pid = ?",
+            [now(), socket.gethostname(), os.getpid()],
+        )
+    conn.close()
 
 
 def finish_run(db: Database, run_id: str, counts: LoadCounts, skipped: int, status: str) -> None:

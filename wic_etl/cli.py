@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
+import logging
 import os
 import shutil
+import signal
 import sqlite3
 import sys
+import threading
 import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -180,16 +186,35 @@ def run_datasette(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
+def _read_only_message(path: str, exc: BaseException) -> str:
+    folder = Path(path).resolve().parent
+    return (
+        f"{path} cannot be written ({exc}): wic-etl writes the database and, in the same "
+        f"folder ({folder}), its -wal, -shm and .lock files. Make that folder and the "
+        "database writable for this user, or copy the database to a writable place and "
+        "point --db at the copy"
+    )
+
+
 def _check_database(path: str) -> None:
     """Fail before Prefect starts (seconds of work) if the database cannot be used."""
     from loaders.schema import open_database
 
     try:
         open_database(path).close()
-    except (sqlite3.Error, OSError) as exc:
+    except OSError as exc:
+        if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            raise WicEtlError(_read_only_message(path, exc)) from exc
+        if exc.errno == errno.ENOSPC:
+            raise WicEtlError(f"the disk holding {path} is full; free some space") from exc
+        raise WicEtlError(f"cannot open {path} ({exc}); check the path given to --db") from exc
+    except sqlite3.Error as exc:
+        if (message := _storage_trouble(exc, path)) is not None:
+            raise WicEtlError(message) from exc
         raise WicEtlError(
-            f"cannot use {path} as the wic-etl database ({exc}); "
-            "give --db a new file name or a wic-etl database"
+            f"cannot use {path} as the wic-etl database ({exc}): it is not an SQLite "
+            "database wic-etl can use; give --db a new file name or an existing wic-etl "
+            "database"
         ) from exc
 
 
@@ -298,10 +323,74 @@ def _require_database(path: str) -> None:
         raise WicEtlError(f"there is no database at {path}; run `wic-etl ingest` first")
 
 
+# After Ctrl-C, how long the run may take to wind down before the process just exits.
+# Prefect reports the interrupted run to its API; with a temporary server that the
+# same Ctrl-C has stopped, it would retry the dead address for over a minute.
+INTERRUPT_GRACE_S = 5.0
+INTERRUPTED_MESSAGE = "wic-etl: interrupted; batches already loaded are kept, run again to finish"
+
+
+_told = threading.Event()
+
+
+def _record_interrupt(db: str | None) -> None:
+    """Mark this process's runs 'interrupted' and say so, once."""
+    if _told.is_set():
+        return
+    _told.set()
+    if db and Path(db).is_file():
+        from loaders.store import interrupt_runs_of_this_process
+
+        with contextlib.suppress(sqlite3.Error):
+            interrupt_runs_of_this_process(db)
+    sys.stderr.write(INTERRUPTED_MESSAGE + "\n")
+    sys.stderr.flush()
+
+
+def _exit_interrupted(db: str | None) -> None:
+    """The hard way out: committed batches are safe on disk, the open one rolls back."""
+    _record_interrupt(db)
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+    os._exit(EXIT_INTERRUPTED)
+
+
+def _watch_interrupts(db: str | None) -> None:
+    """Ctrl-C stops the run at once, and the process within ``INTERRUPT_GRACE_S``."""
+    pressed = threading.Event()
+
+    def on_interrupt(signum: int, frame: FrameType | None) -> None:
+        if pressed.is_set():  # pressed twice: no more waiting
+            _exit_interrupted(db)
+        pressed.set()
+        # What Prefect would log from here on is about a server that is gone.
+        logging.disable(logging.CRITICAL)
+        timer = threading.Timer(INTERRUPT_GRACE_S, _exit_interrupted, args=(db,))
+        timer.daemon = True
+        timer.start()
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, on_interrupt)
+
+
+def _storage_trouble(exc: BaseException, db: str | None) -> str | None:
+    """A message for errors that are the machine's, not wic-etl's: a full or read-only disk."""
+    text = str(exc).lower()
+    where = f"the disk holding {db}" if db else "the disk"
+    if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "disk is full" in text:
+        return (f"{where} is full ({exc}); free some space and run again: the batches "
+                "already loaded are kept and will not be read again")  # fmt: skip
+    if "readonly database" in text or "read-only" in text:
+        return _read_only_message(db or "the database", exc)
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     console = Console()
     errors = Console(stderr=True)
+    if threading.current_thread() is threading.main_thread():
+        _watch_interrupts(getattr(args, "db", None))
     try:
         if args.command == "ingest":
             return run_ingest(args, console)
@@ -315,11 +404,14 @@ def main(argv: list[str] | None = None) -> int:
         errors.print(f"[red]wic-etl: {exc}[/red]")
         return EXIT_USAGE
     except KeyboardInterrupt:
-        errors.print("wic-etl: interrupted; batches already loaded are kept, run again to finish")
+        _record_interrupt(getattr(args, "db", None))
         return EXIT_INTERRUPTED
     except Exception as exc:
         if getattr(args, "debug", False):
             raise
+        if (message := _storage_trouble(exc, getattr(args, "db", None))) is not None:
+            errors.print(f"[red]wic-etl: {message}[/red]", markup=True, highlight=False)
+            return EXIT_USAGE
         errors.print(
             f"[red]wic-etl: unexpected {type(exc).__name__}: {exc}[/red]\n"
             "Batches already loaded are kept. Run again with --debug to see the traceback."
