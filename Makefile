@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DB ?= data/wic.db
 SOURCES ?= fixtures/saved
 
-.PHONY: setup run test fuzz lint format lock server datasette clean
+.PHONY: setup run test test-fast fuzz lint format lock server datasette clean
 
 setup: $(STAMP) /usr/bin/sqlite3
 
@@ -34,6 +34,10 @@ lint: setup
 
 test: lint
 	$(BIN)/pytest
+
+# The tests that need no Prefect server and no whole-command run: under 30 s.
+test-fast: setup
+	$(BIN)/pytest -m "not slow"
 
 # The hostile-input tests with fresh random examples (make test replays fixed ones).
 fuzz: setup

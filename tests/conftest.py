@@ -1,8 +1,10 @@
 """Shared test parts: a real Prefect server on 127.0.0.1, the CLI as a subprocess, paths.
 
-The server starts once, in ``pytest_configure``, before any test module imports
-Prefect, so every flow run (in this process and in CLI subprocesses) is
-recorded in it; it is stopped by PID at the end of the session.
+Prefect reads its settings when it is first imported, so ``pytest_configure``
+points ``PREFECT_API_URL`` at a free port before any test module imports it;
+the server itself starts only when a test first needs it (the ``prefect_api``
+fixture, or ``run_cli``), since it costs 15-20 s and most tests never touch
+Prefect. It is stopped by PID at the end of the session.
 """
 
 from __future__ import annotations
@@ -69,29 +71,42 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path, seconds: f
 
 def pytest_configure(config: pytest.Config) -> None:
     home = Path(tempfile.mkdtemp(prefix="wic-etl-prefect-"))
-    port = free_port()
-    env = {**os.environ, **QUIET, "PREFECT_HOME": str(home)}
-    env.pop("PREFECT_API_URL", None)
-    log = home / "server.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}/api"
-    _server.update(proc=proc, home=home)
-    _wait_healthy(url, proc, log, seconds=120)
+    url = f"http://127.0.0.1:{free_port()}/api"
+    _server.update(home=home, url=url)
     os.environ.update(QUIET)
     os.environ["PREFECT_HOME"] = str(home)
     os.environ["PREFECT_API_URL"] = url
 
 
+def ensure_prefect_server() -> str:
+    """The session's Prefect server, started on first use; its API URL."""
+    url = str(_server["url"])
+    if "proc" in _server:
+        return url
+    home = Path(str(_server["home"]))
+    port = url.rsplit(":", 1)[1].split("/")[0]
+    env = {**os.environ, **QUIET, "PREFECT_HOME": str(home)}
+    env.pop("PREFECT_API_URL", None)
+    log = home / "server.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", port],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    _server["proc"] = proc
+    try:
+        _wait_healthy(url, proc, log, seconds=120)
+    except pytest.UsageError as exc:
+        pytest.fail(str(exc))
+    return url
+
+
 def _drain_prefect_workers() -> None:
     """Ship the logs and events this process still holds before their server goes away."""
-    if "prefect" not in sys.modules:
+    if "prefect" not in sys.modules or "proc" not in _server:
         return
     from prefect.events.worker import EventsWorker
     from prefect.logging.handlers import APILogWorker
@@ -119,7 +134,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def prefect_api() -> str:
-    return os.environ["PREFECT_API_URL"]
+    """A running Prefect server for flow runs in this process and in subprocesses."""
+    return ensure_prefect_server()
 
 
 @pytest.fixture(scope="session")
@@ -134,7 +150,12 @@ def seed() -> Path:
 def run_cli(
     *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 300
 ) -> subprocess.CompletedProcess[str]:
-    """Run the installed ``wic-etl`` as a user would, wide enough that rich does not fold."""
+    """Run the installed ``wic-etl`` as a user would, wide enough that rich does not fold.
+
+    Runs against the session's Prefect server unless ``env`` names another (or none).
+    """
+    if "PREFECT_API_URL" not in (env or {}):
+        ensure_prefect_server()
     full_env = {**os.environ, "COLUMNS": "250", "NO_COLOR": "1", **(env or {})}
     return subprocess.run(
         [str(BIN / "wic-etl"), *args],

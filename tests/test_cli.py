@@ -12,6 +12,9 @@ from sqlite_utils import Database
 
 from tests.conftest import BAD, BIN, ROOT, SAVED, gold_article_ids, run_cli, saved_pages
 
+# Whole flow runs against a real Prefect server: `pytest -m "not slow"` leaves them out.
+pytestmark = pytest.mark.slow
+
 NOISE = ("Traceback", "Error", "error", "CancelledError", "database is locked")
 
 

@@ -2,13 +2,17 @@
 
 import subprocess
 
+import pytest
 from sqlite_utils import Database
 
 from tests.conftest import BIN, ROOT
 from tests.corpus import make_corpus
 
+# Whole flow runs against a real Prefect server: `pytest -m "not slow"` leaves them out.
+pytestmark = pytest.mark.slow
 
-def test_two_ingests_at_once_into_a_new_database(tmp_path):
+
+def test_two_ingests_at_once_into_a_new_database(tmp_path, prefect_api):
     pages = make_corpus(tmp_path / "pages", 240)
     db_path = tmp_path / "wic.db"
     # Both runs overlap on every page, and both start on a database that does not exist yet.

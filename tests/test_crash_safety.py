@@ -11,6 +11,9 @@ import pytest
 from tests.conftest import BIN, ROOT
 from tests.corpus import make_corpus
 
+# Whole flow runs against a real Prefect server: `pytest -m "not slow"` leaves them out.
+pytestmark = pytest.mark.slow
+
 PAGES = 400
 
 
@@ -41,7 +44,9 @@ def check_whole(db_path) -> None:
 
 
 @pytest.mark.parametrize("kill_after", [1, 120, 260])
-def test_sigkill_mid_load_leaves_a_whole_database_and_a_rerun_completes(tmp_path, kill_after):
+def test_sigkill_mid_load_leaves_a_whole_database_and_a_rerun_completes(
+    tmp_path, kill_after, prefect_api
+):
     pages = make_corpus(tmp_path / "pages", PAGES)
     db_path = tmp_path / "wic.db"
     command = [str(BIN / "wic-etl"), "ingest", str(pages), "--db", str(db_path),

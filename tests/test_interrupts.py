@@ -14,13 +14,15 @@ from tests.conftest import BIN, ROOT, SAVED, run_cli
 from tests.corpus import make_corpus
 from tests.test_crash_safety import articles_so_far, check_whole
 
+# Whole flow runs against a real Prefect server: `pytest -m "not slow"` leaves them out.
+pytestmark = pytest.mark.slow
+
 
 def _statuses(db_path) -> list[str]:
     with sqlite3.connect(db_path) as conn:
         return [row[0] for row in conn.execute("select status from runs order by started")]
 
 
-@pytest.mark.slow
 def test_ctrl_c_without_a_prefect_server_exits_130_at_once_keeping_loaded_batches(tmp_path):
     pages = make_corpus(tmp_path / "pages", 3000)
     db_path = tmp_path / "wic.db"

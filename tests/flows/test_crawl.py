@@ -17,6 +17,9 @@ import pytest
 from tests.conftest import FIXTURES, run_cli
 from tests.site_server import FixtureSite
 
+# Whole flow runs against a real Prefect server: `pytest -m "not slow"` leaves them out.
+pytestmark = pytest.mark.slow
+
 START = ["/china/society/", "/rss.xml", "/sitemap.xml", "/faults/flaky.html",
          "/faults/busy.html", "/faults/slow.html", "/faults/truncated.html", "/faults/bomb.html",
          "/faults/loop-a.html", "/faults/away.html", "/faults/wrong-charset.html",

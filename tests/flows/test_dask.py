@@ -6,9 +6,13 @@ import os
 import sqlite3
 
 import httpx
+import pytest
 
 from flows.ingest import ingest
 from tests.conftest import BAD, SAVED
+
+# Whole flow runs against a real Prefect server: `pytest -m "not slow"` leaves them out.
+pytestmark = pytest.mark.slow
 
 # Columns that record when or by which run a row was written: they differ between
 # any two runs. Everything else must be identical.

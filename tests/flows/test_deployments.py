@@ -22,6 +22,9 @@ from sqlite_utils import Database
 from tests.conftest import BIN, ROOT
 from tests.site_server import FixtureSite
 
+# Whole flow runs against a real Prefect server: `pytest -m "not slow"` leaves them out.
+pytestmark = pytest.mark.slow
+
 LISTING = "/china/society/"
 
 

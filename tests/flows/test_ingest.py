@@ -10,9 +10,12 @@ from flows.ingest import ingest
 from flows.reporting import RunSummary
 from tests.conftest import BAD, SAVED, gold_article_ids, gold_documents, listing_pages, saved_pages
 
+# Whole flow runs against a real Prefect server: `pytest -m "not slow"` leaves them out.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory) -> tuple[RunSummary, Database]:
+def run(tmp_path_factory, prefect_api) -> tuple[RunSummary, Database]:
     db_path = tmp_path_factory.mktemp("flow") / "wic.db"
     summary = ingest(sources=[str(SAVED), str(BAD / "truncated.html")], db=str(db_path),
                      batch_size=2)  # fmt: skip
