@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import time
 
+import httpx
 import pytest
 from sqlite_utils import Database
 
@@ -155,21 +156,73 @@ def test_usage_errors_exit_2():
     assert "SOURCE" in result.stderr
 
 
-def test_without_a_prefect_server_the_run_is_still_quiet(tmp_path):
+@pytest.fixture
+def own_prefect_home(tmp_path):
+    """An environment with no Prefect server configured; its local server stopped after."""
+    home = tmp_path / "prefect-home"
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env |= {"PREFECT_HOME": str(home), "COLUMNS": "250", "NO_COLOR": "1"}
+    yield env
+    subprocess.run([str(BIN / "wic-etl"), "server", "stop"], env=env, timeout=60, check=False)
+
+
+def test_without_a_prefect_server_a_local_one_is_started_once_and_reused(
+    tmp_path, seed, own_prefect_home
+):
     # Set but empty, as `PREFECT_API_URL= wic-etl ...` leaves it: Prefect alone would
     # print a traceback per event; wic-etl treats it as unset.
-    env = {**os.environ, "PREFECT_API_URL": ""}
-    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
-    result = subprocess.run(
-        [str(BIN / "wic-etl"), "ingest", str(SAVED), "--db", str(tmp_path / "wic.db")],
-        capture_output=True, text=True, env={**env, "COLUMNS": "250"}, timeout=300,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    assert_quiet(result)
+    env = {**own_prefect_home, "PREFECT_API_URL": ""}
+    command = [str(BIN / "wic-etl"), "ingest", str(SAVED), "--db", str(tmp_path / "wic.db")]
+    first = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    assert first.returncode == 0, first.stderr
+    assert_quiet(first)
+    assert "Local Prefect server at http://127.0.0.1:" in first.stdout
     with sqlite3.connect(tmp_path / "wic.db") as conn:
         assert conn.execute("select count(*) from articles").fetchone() == (
             len(gold_article_ids()),
         )
+    server = [str(BIN / "wic-etl"), "server"]
+    status = subprocess.run([*server, "status"], capture_output=True, text=True, env=env)
+    assert status.returncode == 0 and "running at http://127.0.0.1:" in status.stdout
+    pid = int(status.stdout.split("(pid ")[1].split(",")[0])
+
+    again = subprocess.run([*command[:2], str(seed), *command[3:]], capture_output=True,
+                           text=True, env=env, timeout=300)  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert "Prefect server" not in again.stdout  # the same server, nothing to say
+    with sqlite3.connect(tmp_path / "wic.db") as conn:
+        runs = conn.execute("select id from runs").fetchall()
+    flow_runs = httpx.post(f"{status.stdout.split(' at ')[1].split(' ')[0]}/flow_runs/filter",
+                           json={}, timeout=10).json()  # fmt: skip
+    assert {run["id"] for run in flow_runs} == {run_id for (run_id,) in runs}
+
+    stopped = subprocess.run([*server, "stop"], capture_output=True, text=True, env=env)
+    assert f"pid {pid}" in stopped.stdout
+    status = subprocess.run([*server, "status"], capture_output=True, text=True, env=env)
+    assert status.returncode == 1 and "No local Prefect server" in status.stdout
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+def test_a_mistyped_path_is_reported_at_once(tmp_path):
+    started = time.monotonic()
+    result = run_cli("ingest", str(tmp_path / "no-such-folder"), "--db", str(tmp_path / "w.db"),
+                     env={"PREFECT_API_URL": ""})  # fmt: skip
+    assert time.monotonic() - started < 3  # no Prefect server was started or waited for
+    assert result.returncode == 2
+    assert "no-such-folder: no such file or folder" in result.stderr
+    assert not (tmp_path / "w.db").exists()
+
+
+def test_a_folder_with_no_saved_pages_says_so_and_exits_1(tmp_path):
+    for name in ("a.jpg", "b.jpg", "notes.pdf"):
+        (tmp_path / name).write_bytes(b"\xff\xd8")
+    result = run_cli("ingest", str(tmp_path), "--db", str(tmp_path / "w.db"),
+                     env={"PREFECT_API_URL": ""})  # fmt: skip
+    assert result.returncode == 1
+    assert f"no saved pages found in {tmp_path} (3 other files skipped)" in " ".join(
+        result.stderr.split()
+    )
 
 
 @pytest.mark.parametrize(

@@ -27,7 +27,8 @@ def test_ctrl_c_without_a_prefect_server_exits_130_at_once_keeping_loaded_batche
     pages = make_corpus(tmp_path / "pages", 3000)
     db_path = tmp_path / "wic.db"
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
-    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")  # a temporary server, as for a new user
+    # Prefect's temporary in-run server, the worst case: the same Ctrl-C stops it too.
+    env |= {"PREFECT_HOME": str(tmp_path / "prefect-home"), "WIC_ETL_LOCAL_SERVER": "off"}
     # A session of its own, signalled as a whole: a terminal's Ctrl-C reaches every
     # process in the foreground group, Prefect's temporary server included.
     proc = subprocess.Popen(

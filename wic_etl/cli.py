@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.table import Table
 
 from wic_etl import __version__
-from wic_etl.errors import WicEtlError
+from wic_etl.errors import NothingToReadError, WicEtlError
 
 if TYPE_CHECKING:  # importing flows means importing Prefect: seconds, so only for types
     from flows.reporting import RunSummary
@@ -132,6 +132,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     browse.add_argument("--host", default="127.0.0.1", help="address (default: %(default)s)")
     browse.add_argument("--port", type=int, default=8001, help="port (default: %(default)s)")
+    server = commands.add_parser(
+        "server",
+        help="the local Prefect server wic-etl starts for runs when PREFECT_API_URL is not set",
+        description="Show, start or stop the local Prefect server that wic-etl starts in the "
+        "background on first use (set WIC_ETL_LOCAL_SERVER=off to use Prefect's temporary "
+        "server in each run instead).",
+    )
+    server.add_argument("action", choices=("status", "start", "stop"), help="what to do")
     return parser
 
 
@@ -147,13 +155,11 @@ def run_reextract(args: argparse.Namespace, console: Console) -> int:
 
 
 def run_serve(args: argparse.Namespace, console: Console) -> int:
-    from wic_etl import prefect_env
-
-    prefect_env.configure(verbose=False)
-    if prefect_env.check_api() is None:
+    if _connect_prefect(console) is None:
         raise WicEtlError(
             "serving deployments needs a Prefect server: start one (`make server`) and set "
-            "PREFECT_API_URL=http://127.0.0.1:4200/api"
+            "PREFECT_API_URL=http://127.0.0.1:4200/api, or let wic-etl start its local one "
+            "(unset WIC_ETL_LOCAL_SERVER)"
         )
     from flows.deployments import DAILY_CRON, DAILY_START_PAGES, serve_all
 
@@ -278,6 +284,7 @@ def run_ingest(args: argparse.Namespace, console: Console) -> int:
         if (value := getattr(args, name)) is not None and value <= 0:
             raise WicEtlError(f"--{name.replace('_', '-')} must be more than 0")
 
+    _check_sources(args.sources)
     if args.dask:
         from flows.runners import local_workers
 
@@ -303,19 +310,80 @@ def run_ingest(args: argparse.Namespace, console: Console) -> int:
     return _run_flow(args, console, "ingest", call)
 
 
+def _check_sources(sources: list[str]) -> None:
+    """Before Prefect starts (seconds): a run with nothing to read is a mistake to report now."""
+    from extractors.sources import expand_sources
+
+    found = expand_sources(sources)
+    if found.files or found.urls:
+        return  # a missing source beside readable ones is a failure row of the run
+    if found.missing:
+        named = ", ".join(found.missing)
+        raise WicEtlError(f"{named}: no such file or folder; check the path")
+    raise NothingToReadError(
+        f"no saved pages found in {', '.join(sources)} ({found.skipped} other files skipped); "
+        "wic-etl reads .txt, .html, .htm, .mhtml and .warc(.gz) files"
+    )
+
+
 def _run_flow(
     args: argparse.Namespace, console: Console, command: str, call: Callable[[], RunSummary]
 ) -> int:
     """Check the database and the Prefect server, run one flow, print its summary."""
-    from wic_etl import prefect_env
-
     _check_database(args.db)  # creates it, or brings an older schema up to date
     started = time.perf_counter()
-    prefect_env.configure(verbose=args.verbose)
-    prefect_env.check_api()
+    _connect_prefect(console, verbose=args.verbose)
     summary = call()  # imports Prefect: after the quick checks above
     print_summary(console, summary, time.perf_counter() - started, command)
     return EXIT_OK if summary.ok else EXIT_FAILURES
+
+
+def _connect_prefect(console: Console, verbose: bool = False) -> str | None:
+    """Point Prefect at a server: the configured one, else wic-etl's local one.
+
+    None means Prefect's temporary in-run server (the local one switched off).
+    """
+    from wic_etl import local_server, prefect_env
+
+    prefect_env.configure(verbose=verbose)
+    if (url := prefect_env.check_api()) is not None:
+        return url
+    if not local_server.enabled():
+        return None
+    server, started = local_server.ensure(
+        prefect_env.QUIET_DEFAULTS,
+        announce=lambda: console.print(
+            "Starting a local Prefect server for this and later runs (15-30 s, once)..."
+        ),
+    )
+    os.environ["PREFECT_API_URL"] = server.url
+    if started:
+        console.print(
+            f"Local Prefect server at {server.url} (pid {server.pid}); later runs reuse it, "
+            "[bold]wic-etl server stop[/bold] stops it."
+        )
+    return server.url
+
+
+def run_server(args: argparse.Namespace, console: Console) -> int:
+    from wic_etl import local_server, prefect_env
+
+    if args.action == "stop":
+        stopped = local_server.stop()
+        console.print(f"Stopped the local Prefect server (pid {stopped.pid})." if stopped
+                      else "No local Prefect server is running.")  # fmt: skip
+        return EXIT_OK
+    if args.action == "start":
+        server, _ = local_server.ensure(prefect_env.QUIET_DEFAULTS)
+    else:
+        server = local_server.status()
+    if server is None:
+        console.print(f"No local Prefect server is running (PREFECT_HOME: "
+                      f"{local_server.prefect_home()}).")  # fmt: skip
+        return EXIT_FAILURES
+    console.print(f"Local Prefect server running at {server.url} (pid {server.pid}, "
+                  f"PREFECT_HOME {server.home}, log {server.log}).")  # fmt: skip
+    return EXIT_OK
 
 
 def _require_database(path: str) -> None:
@@ -400,9 +468,11 @@ def main(argv: list[str] | None = None) -> int:
             return run_serve(args, console)
         if args.command == "datasette":
             return run_datasette(args, console)
+        if args.command == "server":
+            return run_server(args, console)
     except WicEtlError as exc:
         errors.print(f"[red]wic-etl: {exc}[/red]")
-        return EXIT_USAGE
+        return exc.exit_code
     except KeyboardInterrupt:
         _record_interrupt(getattr(args, "db", None))
         return EXIT_INTERRUPTED
