@@ -188,7 +188,6 @@ def test_skips_are_summed_up_not_logged_one_line_each(site, tmp_path):
     report, _ = crawl(tmp_path / "w.db", [site.url("/old.xml")], since="2026-01-01", log=log)
     assert report.skipped["listed before --since 2026-01-01"] == 5_000
     assert len(lines.lines) < 10, lines.lines[:5]
-    assert any("5000" in line and "--since" in line for line in lines.lines)
 
 
 def test_a_gzipped_sitemap_is_capped_once_inflated(site, tmp_path):
@@ -210,7 +209,8 @@ def test_an_article_announcing_999_pages_gets_only_max_article_pages(site, tmp_p
     report, _ = crawl(tmp_path / "w.db", [site.url(CANAL)], max_pages=1, max_article_pages=5)
     parts = [r.path for r in site.requests if r.path.startswith(CANAL.removesuffix(".html"))]
     assert len(parts) == 5, parts
-    assert any("999 pages" in stop and "5" in stop for stop in report.stops), report.stops
+    reason = "pages of an article past max_article_pages 5 (its pager announced 999)"
+    assert report.skipped == {reason: 994}
 
 
 def test_max_article_pages_defaults_to_fifty():
