@@ -58,28 +58,35 @@ def _inflater(encoding: str, url: str) -> _Inflater | None:
     )
 
 
-def _too_large(url: str, limit: int, after: str = "") -> FetchError:
+def too_large(url: str, limit: int, after: str = "") -> FetchError:
+    # There is no command-line option for the cap: a news page, feed or sitemap part
+    # is far smaller, so a body this large is not the document the user meant.
     return FetchError(
         f"{url}: the body is larger than the {limit:,}-byte limit{after}; it was not read "
-        "further (raise --max-bytes if the page is real)"
+        "further. Check that the address is a page, feed or sitemap (a big sitemap: start "
+        "from its sitemap index or from a section listing instead)"
     )
 
 
-async def read_body(response: httpx.Response, limit: int) -> bytes:
-    """The decoded body, or FetchError (with the bytes received) if too large or cut short."""
+async def read_body(response: httpx.Response, limit: int, body: bytearray | None = None) -> bytes:
+    """The decoded body, or FetchError (with the bytes received) if too large or cut short.
+
+    ``body``, if given, is filled as the bytes come, so a caller that cancels the read
+    (a deadline) still has what arrived.
+    """
     url = str(response.url)
     length = response.headers.get("content-length", "")
     if length.isdigit() and int(length) > limit:
-        raise _too_large(url, limit)
+        raise too_large(url, limit)
     inflater = _inflater(response.headers.get("content-encoding", ""), url)
-    body = bytearray()
+    body = bytearray() if body is None else body
     try:
         async for chunk in response.aiter_raw():
             if inflater is not None:
                 chunk = inflater.feed(chunk, limit + 1 - len(body))
             body += chunk
             if len(body) > limit:
-                raise _too_large(url, limit, " once decompressed" if inflater else "")
+                raise too_large(url, limit, " once decompressed" if inflater else "")
     except httpx.TransportError as exc:
         raise FetchError(
             f"{url}: the connection broke after {len(body):,} bytes of the body "

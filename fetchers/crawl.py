@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -26,7 +26,7 @@ from extractors.extract import extract_page
 from extractors.layout import canonical_url
 from extractors.listing import next_listing_page
 from extractors.records import Extracted, Failed, Listed, Outcome, RawPage, Validators
-from extractors.stitch import page_urls
+from extractors.stitch import page_urls, split_page_url
 from extractors.urls import host_of
 from fetchers.discovery import Discovery, Found, parse_discovery
 from fetchers.http import Fetcher, FetchSettings, Response
@@ -42,6 +42,9 @@ class CrawlOptions:
     # Pages (listings, articles, sitemaps) fetched per start address at most; the
     # other pages of a multi-page article are always fetched, so it stays whole.
     max_pages: int = 200
+    # Pages of one multi-page article at most: its pager is the site's word, and a
+    # pager announcing page 999 must not become 999 requests.
+    max_article_pages: int = 50
     since: str | None = None  # ISO date: items listed before it are not fetched
     stop_after_known: int = 20  # stop a listing after this many known articles in a row
     concurrency: int = 4  # requests in flight across all hosts
@@ -74,8 +77,13 @@ class _Trail:
     """Discovery state of one start address."""
 
     fetched: int = 0
+    queued: int = 0  # jobs waiting that will count against --max-pages when fetched
     known_in_a_row: int = 0
     stopped: bool = False
+    budget_noted: bool = False
+
+    def budget_left(self, max_pages: int) -> int:
+        return max_pages - self.fetched - self.queued
 
 
 class Crawler:
@@ -93,6 +101,7 @@ class Crawler:
         self.policy = HostPolicy.allowing(options.allow_hosts)
         self.report = CrawlReport()
         self._seen: set[str] = set()
+        self._capped_articles: set[str] = set()
         self._trails: dict[int, _Trail] = {}
         self._queue: asyncio.Queue[Job] = asyncio.Queue()
 
@@ -117,16 +126,30 @@ class Crawler:
             await self.fetcher.close()
         return self.report
 
-    def _enqueue(self, job: Job) -> None:
+    def _enqueue(self, job: Job) -> bool:
+        """Queue ``job`` unless its page already was; True if it was queued now."""
         key = canonical_url(job.url) or job.url
         if key in self._seen:
-            return
+            return False
         self._seen.add(key)
+        if _budgeted(job):
+            self._trails[job.origin].queued += 1
         self._queue.put_nowait(job)
+        return True
 
     def _skip(self, url: str, reason: str) -> None:
+        # Counted, and summed up once in the run's notes: a line per address drowned
+        # the log (a big sitemap gave 873,613 of them).
         self.report.skipped[reason] += 1
-        self.log.info("not fetched: %s (%s)", url, reason)
+        self.log.debug("not fetched: %s (%s)", url, reason)
+
+    def _budget_spent(self, job: Job, trail: _Trail) -> None:
+        if not trail.budget_noted:
+            trail.budget_noted = True
+            self.report.stops.append(
+                f"--max-pages {self.options.max_pages} reached while following {job.url}; "
+                "its further links were not queued (nor, in a feed or sitemap, read)"
+            )
 
     async def _work(self) -> None:
         while True:
@@ -146,7 +169,9 @@ class Crawler:
 
     async def _process(self, job: Job) -> None:
         trail = self._trails[job.origin]
-        if job.kind not in ("part", "start") and trail.fetched >= self.options.max_pages:
+        if _budgeted(job):
+            trail.queued -= 1
+        if _budgeted(job) and trail.fetched >= self.options.max_pages:
             self._skip(job.url, f"over --max-pages {self.options.max_pages}")
             return
         if job.kind != "start" and not await self._robots_allow(job.url):
@@ -199,7 +224,9 @@ class Crawler:
             reason = _status_reason(response.status)
             return Failed(job.url, "fetch", "FetchError", f"{job.url}: {reason}",
                           page if response.body else None)  # fmt: skip
-        if job.kind in ("start", "sitemap") and (found := parse_discovery(response.body)):
+        if job.kind in ("start", "sitemap") and (
+            found := parse_discovery(response.body, self.options.fetch.max_bytes, job.url)
+        ):
             return found
         return page
 
@@ -211,28 +238,54 @@ class Crawler:
             )
             following = next_listing_page(outcome.listing)
             if following and not trail.stopped and not older:
-                self._enqueue(Job(following, "listing", job.origin))
+                if trail.budget_left(self.options.max_pages) > 0:
+                    self._enqueue(Job(following, "listing", job.origin))
+                else:
+                    self._budget_spent(job, trail)
         elif isinstance(outcome, Extracted) and (expected := outcome.article.pages_expected) > 1:
-            for url in page_urls(outcome.page.url or job.url, expected):
-                self._enqueue(Job(url, "part", job.origin))
+            url = outcome.page.url or job.url
+            cap = self.options.max_article_pages
+            if expected > cap and (base := split_page_url(url)[0]) not in self._capped_articles:
+                self._capped_articles.add(base)
+                self.report.skipped[
+                    f"pages of an article past max_article_pages {cap} (its pager "
+                    f"announced {expected})"
+                ] += expected - cap
+            for part in page_urls(url, min(expected, cap)):
+                self._enqueue(Job(part, "part", job.origin))
 
     def _follow_discovery(self, discovery: Discovery, job: Job) -> None:
-        if discovery.kind == "sitemapindex":
-            since = self.options.since
-            for entry in discovery.entries:
-                if since and entry.date and entry.date < since:
-                    self._skip(entry.url, f"sitemap last changed before --since {since}")
-                elif self.policy.allows_host(host_of(entry.url) or ""):
-                    self._enqueue(Job(entry.url, "sitemap", job.origin))
-            return
-        self._follow_links(list(discovery.entries), job)
+        try:
+            if discovery.kind == "sitemapindex":
+                self._follow_sitemaps(discovery.entries(), job)
+            else:
+                self._follow_links(discovery.entries(), job)
+        except FetchError as exc:  # inflated past the cap: the entries before it stand
+            self.sink(Failed(job.url, exc.stage, type(exc).__name__, str(exc)))
+            self.log.warning("%s", exc)
 
-    def _follow_links(self, links: list[Found], job: Job) -> bool:
-        """Queue the links of a listing, feed or sitemap; True if some were older than since."""
+    def _follow_sitemaps(self, entries: Iterable[Found], job: Job) -> None:
+        trail = self._trails[job.origin]
+        since = self.options.since
+        for entry in entries:
+            if since and entry.date and entry.date < since:
+                self._skip(entry.url, f"sitemap last changed before --since {since}")
+            elif self.policy.allows_host(host_of(entry.url) or ""):
+                if trail.budget_left(self.options.max_pages) <= 0:
+                    self._budget_spent(job, trail)
+                    return
+                self._enqueue(Job(entry.url, "sitemap", job.origin))
+
+    def _follow_links(self, links: Iterable[Found], job: Job) -> bool:
+        """Queue the links of a listing, feed or sitemap; True if some were older than since.
+
+        Reading stops once the start address's page budget is taken up, so a
+        sitemap is read only as far as the crawl will go.
+        """
         trail = self._trails[job.origin]
         since = self.options.since
         older = False
-        for link in links:
+        for index, link in enumerate(links):
             if trail.stopped:
                 break
             if not self.policy.allows_host(host_of(link.url) or ""):
@@ -241,6 +294,13 @@ class Crawler:
                 older = True
                 self._skip(link.url, f"listed before --since {since}")
                 continue
+            if trail.budget_left(self.options.max_pages) <= 0:
+                self._budget_spent(job, trail)
+                if isinstance(links, Sequence):  # read already: say how many were left
+                    rest = sum(self.policy.allows_host(host_of(x.url) or "")
+                               for x in links[index:])  # fmt: skip
+                    self.report.skipped[f"over --max-pages {self.options.max_pages}"] += rest
+                break
             # A known article is still asked for (conditionally: a 304 costs nothing) in
             # case it was updated, but enough of them in a row means the rest is old news.
             if self.store.is_known(canonical_url(link.url) or link.url):
@@ -254,6 +314,11 @@ class Crawler:
                     f"{self.options.stop_after_known} known articles in a row after {link.url}"
                 )
         return older
+
+
+def _budgeted(job: Job) -> bool:
+    """Whether fetching ``job`` counts against --max-pages (an article's parts do not)."""
+    return job.kind not in ("part", "start")
 
 
 def _status_reason(status: int) -> str:

@@ -15,6 +15,7 @@ import httpx
 from extractors.records import Validators, header_value
 from extractors.urls import join
 from fetchers.body import ACCEPT_ENCODING, read_body
+from fetchers.connect import guarded_transport
 from fetchers.policy import HostPolicy
 from fetchers.politeness import HostPacer
 from fetchers.robots import MAX_ROBOTS_BYTES, Robots
@@ -31,6 +32,9 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 class FetchSettings:
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
+    # The whole of one request, connect to last byte: the read timeout alone lets a
+    # server that drips a byte now and then hold a page (and a worker) for ever.
+    deadline: float = 120.0
     max_bytes: int = 10 * 1024 * 1024
     max_redirects: int = 5
     tries: int = 4  # first request included
@@ -49,6 +53,30 @@ class Response:
 
     def header(self, name: str) -> str | None:
         return header_value(self.headers, name)
+
+
+async def _refuse_unusable_location(response: httpx.Response) -> None:
+    """Refuse a redirect whose Location httpx cannot turn into an address.
+
+    httpx works out the next request of every redirect, even one it will not follow,
+    and raises on a Location such as ``http:169.254.169.254/``; this hook runs first
+    and makes it a refusal that names the Location.
+    """
+    if response.status_code not in REDIRECT_STATUSES:
+        return
+    location = response.headers.get("location")
+    if location is None:
+        return
+    try:  # the steps httpx takes (Client._redirect_url)
+        url = httpx.URL(location)
+        if url.scheme and not url.host:
+            url.copy_with(host=response.request.url.host)
+    except httpx.InvalidURL as exc:
+        raise FetchError(
+            f"{response.request.url}: HTTP {response.status_code} redirect to {location!r}, "
+            f"which is not a usable address ({exc}); refused, not followed. The site sent "
+            "a malformed Location: report it to the site, or drop the address"
+        ) from exc
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -80,16 +108,18 @@ class Fetcher:
 
     def __post_init__(self) -> None:
         s = self.settings
+        limits = httpx.Limits(max_connections=8, max_keepalive_connections=4)
         self.client = httpx.AsyncClient(
-            http2=True,
+            # HTTP/2 where offered, and every connection's peer address checked.
+            transport=guarded_transport(self.policy, limits),
             timeout=httpx.Timeout(s.read_timeout, connect=s.connect_timeout),
-            limits=httpx.Limits(max_connections=8, max_keepalive_connections=4),
             headers={
                 "User-Agent": s.user_agent,
                 "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
                 "Accept-Encoding": ACCEPT_ENCODING,
             },
             follow_redirects=False,  # each hop is checked against the policy below
+            event_hooks={"response": [_refuse_unusable_location]},
             # Proxies from the environment would hide where a request really goes.
             trust_env=False,
         )
@@ -176,8 +206,14 @@ class Fetcher:
         if robots:
             rules = await self.robots_for(parts.scheme, parts.netloc)
             if not rules.allows(url):
-                why = rules.refusal or "its robots.txt disallows this path"
-                raise FetchError(f"{url}: not fetched, {host} forbids it: {why}")
+                if rules.refusal is not None:
+                    raise FetchError(
+                        f"{url}: not fetched: the rules of {host} cannot be known, as "
+                        f"{rules.refusal}; the host is skipped for this run"
+                    )
+                raise FetchError(
+                    f"{url}: not fetched, {host} forbids it: its robots.txt disallows this path"
+                )
             crawl_delay = rules.crawl_delay()
         await self.pacer.turn(host, self._interval(public, crawl_delay))
         headers = {}
@@ -188,14 +224,31 @@ class Fetcher:
                 headers["If-Modified-Since"] = validators.last_modified
         self.requests += 1
         started = time.monotonic()
+        received = bytearray()  # kept by read_body as it comes, for a page cut off below
+        deadline = self.settings.deadline
         try:
-            async with self.client.stream("GET", url, headers=headers) as response:
+            async with (
+                asyncio.timeout(deadline),
+                self.client.stream("GET", url, headers=headers) as response,
+            ):
                 status = response.status_code
                 pairs = tuple(response.headers.multi_items())
                 if status == 304 or status in REDIRECT_STATUSES:
                     body = b""
                 else:
-                    body = await read_body(response, self.settings.max_bytes)
+                    body = await read_body(response, self.settings.max_bytes, received)
+        except TimeoutError as exc:  # asyncio.timeout's: the deadline passed
+            # Not retried: a server this slow would hold the page for the deadline again.
+            raise FetchError(
+                f"{url}: not complete within the {deadline:g} s total deadline per request "
+                f"({len(received):,} bytes of the body had arrived); the server sends too "
+                "slowly or without end: try the page later",
+                body=bytes(received) or None,
+            ) from exc
+        except httpx.InvalidURL as exc:
+            raise FetchError(
+                f"{url}: not an address that can be requested ({exc}); refused"
+            ) from exc
         except httpx.TimeoutException as exc:
             what = "connect" if isinstance(exc, httpx.ConnectTimeout) else "read"
             limit = (

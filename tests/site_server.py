@@ -36,10 +36,20 @@ class _QuietServer(ThreadingHTTPServer):
 
 
 class FixtureSite:
-    def __init__(self, slow_seconds: float = 3.0) -> None:
+    def __init__(
+        self,
+        slow_seconds: float = 3.0,
+        extra: dict[str, tuple[bytes, str]] | None = None,
+        drip_seconds: float = 0.6,
+    ) -> None:
         self.pages = json.loads((SITE / "site.json").read_text("utf-8"))["pages"]
+        # A test's own documents (body, content type), served as they are: they win
+        # over the fixture site's pages, so a test can swap in its robots.txt.
+        self.extra = dict(extra or {})
+        self.redirects: dict[str, str] = {}  # path -> Location of a 302, set by a test
         self.requests: list[Request] = []
         self.slow_seconds = slow_seconds
+        self.drip_seconds = drip_seconds
         self._lock = threading.Lock()
         self._hits: dict[str, int] = {}
         self._bomb = gzip.compress(b"\0" * BOMB_SIZE, compresslevel=9)
@@ -88,7 +98,12 @@ class FixtureSite:
                     site.requests.append(Request(self.path, dict(self.headers), time.monotonic()))
                 fault = getattr(self, "fault_" + self.path.removeprefix("/faults/")
                                 .split(".")[0].replace("-", "_"), None)  # fmt: skip
-                if self.path.startswith("/faults/") and fault is not None:
+                if self.path in site.redirects:
+                    self.send(302, b"", {"Location": site.redirects[self.path]})
+                elif self.path in site.extra:
+                    body, content_type = site.extra[self.path]
+                    self.send(200, body, content_type=content_type)
+                elif self.path.startswith("/faults/") and fault is not None:
                     fault()
                 elif self.path in site.pages:
                     self.page(*site.body_of(self.path))
@@ -140,6 +155,20 @@ class FixtureSite:
             def fault_slow(self) -> None:  # answers after the crawler's read timeout
                 time.sleep(site.slow_seconds)
                 self.send(200, self.saved("html/cd_panda_cubs.html"))
+
+            def fault_drip(self) -> None:  # each byte in time for the read timeout, for ever
+                body = self.saved("html/cd_panda_cubs.html")
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                for byte in body:  # ends when the crawler hangs up (the write then fails)
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(site.drip_seconds)
+
+            def fault_bad_location(self) -> None:  # no "//": httpx cannot parse it as a URL
+                self.send(302, b"", {"Location": "http:169.254.169.254/"})
 
             def fault_truncated(self) -> None:  # promises more bytes than it sends
                 body = self.saved("html/cd_battery_recycling.html")

@@ -28,13 +28,21 @@ def site():
         yield served
 
 
-def crawl(db_path: Path, urls: list[str], **options: object) -> tuple[CrawlReport, LoadCounts]:
+def crawl(
+    db_path: Path,
+    urls: list[str],
+    *,
+    allow_hosts: tuple[str, ...] = ("127.0.0.1",),
+    log: logging.Logger | None = None,
+    **options: object,
+) -> tuple[CrawlReport, LoadCounts]:
     fetch = options.pop("fetch", FetchSettings(read_timeout=1, tries=2, backoff=0.05))
     db = open_database(db_path)
     start_run(db, "run", "ingest", urls)
     writer = OutcomeWriter(db, "run", 10)
-    opts = CrawlOptions(allow_hosts=("127.0.0.1",), fetch=fetch, **options)  # type: ignore[arg-type]
-    report = Crawler(opts, StoredCrawlState(db), writer, logging.getLogger("test")).run(urls)
+    opts = CrawlOptions(allow_hosts=allow_hosts, fetch=fetch, **options)  # type: ignore[arg-type]
+    log = log or logging.getLogger("test")
+    report = Crawler(opts, StoredCrawlState(db), writer, log).run(urls)
     writer.flush()
     db.close()
     return report, writer.counts

@@ -23,7 +23,8 @@ pytestmark = pytest.mark.slow
 START = ["/china/society/", "/rss.xml", "/sitemap.xml", "/faults/flaky.html",
          "/faults/busy.html", "/faults/slow.html", "/faults/truncated.html", "/faults/bomb.html",
          "/faults/loop-a.html", "/faults/away.html", "/faults/wrong-charset.html",
-         "/private/draft.html", "/faults/moved.html", "/faults/gone.html"]  # fmt: skip
+         "/private/draft.html", "/faults/moved.html", "/faults/gone.html",
+         "/faults/bad-location.html"]  # fmt: skip
 FAILING = {
     "/faults/slow.html": "read timeout",
     "/faults/truncated.html": "the connection broke after",
@@ -32,6 +33,7 @@ FAILING = {
     "/faults/away.html": "host 127.0.0.2 is not allowed",
     "/private/draft.html": "robots.txt disallows",
     "/faults/gone.html": "HTTP 404 Not Found",
+    "/faults/bad-location.html": "redirect to 'http:169.254.169.254/', which is not a usable",
 }
 DATA_TABLES = ("articles", "images", "organizers", "article_organizers", "removed_lines",
                "article_parts", "listing_links", "pages")  # fmt: skip
