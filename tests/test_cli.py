@@ -186,8 +186,11 @@ def test_without_a_prefect_server_a_local_one_is_started_once_and_reused(
     assert status.returncode == 0 and "running at http://127.0.0.1:" in status.stdout
     pid = int(status.stdout.split("(pid ")[1].split(",")[0])
 
+    # With Prefect's temporary server switched off, a run that did not reach the local
+    # one would fail ("No Prefect API URL provided") instead of quietly starting another.
+    no_temporary = {**env, "PREFECT_SERVER_EPHEMERAL_ENABLED": "false"}
     again = subprocess.run([*command[:2], str(seed), *command[3:]], capture_output=True,
-                           text=True, env=env, timeout=300)  # fmt: skip
+                           text=True, env=no_temporary, timeout=300)  # fmt: skip
     assert again.returncode == 0, again.stderr
     assert "Prefect server" not in again.stdout  # the same server, nothing to say
     with sqlite3.connect(tmp_path / "wic.db") as conn:

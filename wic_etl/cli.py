@@ -155,7 +155,7 @@ def run_reextract(args: argparse.Namespace, console: Console) -> int:
 
 
 def run_serve(args: argparse.Namespace, console: Console) -> int:
-    if _connect_prefect(console) is None:
+    if (url := _connect_prefect(console)) is None:
         raise WicEtlError(
             "serving deployments needs a Prefect server: start one (`make server`) and set "
             "PREFECT_API_URL=http://127.0.0.1:4200/api, or let wic-etl start its local one "
@@ -166,13 +166,16 @@ def run_serve(args: argparse.Namespace, console: Console) -> int:
     console.print("Serving ingest/daily, ingest/saved and reextract/all (Ctrl-C stops); "
                   "start a run with [bold]prefect deployment run 'ingest/saved' --watch"
                   "[/bold]")  # fmt: skip
-    serve_all(
-        db=str(Path(args.db).resolve()),
-        saved=str(Path(args.saved).resolve()),
-        start_pages=args.start_pages or DAILY_START_PAGES,
-        allow_hosts=args.allow_hosts,
-        cron=args.cron or DAILY_CRON,
-    )
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(updates={PREFECT_API_URL: url}):
+        serve_all(
+            db=str(Path(args.db).resolve()),
+            saved=str(Path(args.saved).resolve()),
+            start_pages=args.start_pages or DAILY_START_PAGES,
+            allow_hosts=args.allow_hosts,
+            cron=args.cron or DAILY_CRON,
+        )
     return EXIT_OK
 
 
@@ -332,8 +335,13 @@ def _run_flow(
     """Check the database and the Prefect server, run one flow, print its summary."""
     _check_database(args.db)  # creates it, or brings an older schema up to date
     started = time.perf_counter()
-    _connect_prefect(console, verbose=args.verbose)
-    summary = call()  # imports Prefect: after the quick checks above
+    url = _connect_prefect(console, verbose=args.verbose)
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    # Prefect read its settings when check_api imported it: a URL chosen after that
+    # (the local server's) must be handed to it, or it starts a temporary server.
+    with temporary_settings(updates={PREFECT_API_URL: url} if url else {}):
+        summary = call()  # imports Prefect: after the quick checks above
     print_summary(console, summary, time.perf_counter() - started, command)
     return EXIT_OK if summary.ok else EXIT_FAILURES
 
