@@ -19,6 +19,7 @@ from fetchers.policy import HostPolicy
 from fetchers.politeness import HostPacer
 from fetchers.robots import MAX_ROBOTS_BYTES, Robots
 from wic_etl.errors import FetchError
+from wic_etl.limits import MAX_BYTES
 
 USER_AGENT = (
     f"wic-etl/{version('wic-etl')} (news archive crawler; +https://github.com/wic-etl/wic-etl)"
@@ -31,7 +32,7 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 class FetchSettings:
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
-    max_bytes: int = 10 * 1024 * 1024
+    max_bytes: int = MAX_BYTES
     max_redirects: int = 5
     tries: int = 4  # first request included
     backoff: float = 1.0  # first retry's wait in seconds, doubled each try, with jitter
