@@ -94,7 +94,8 @@ def _read_list(list_path: Path, seen_lists: frozenset[Path]) -> list[str]:
     if list_path in seen_lists:
         raise SourceError(f"source list {list_path} includes itself; remove the loop")
     try:
-        text = list_path.read_text(encoding="utf-8")
+        # surrogateescape: a list may name files whose names are not UTF-8.
+        text = list_path.read_text(encoding="utf-8", errors="surrogateescape")
     except OSError as exc:
         raise SourceError(f"cannot read source list {list_path}: {exc.strerror}") from exc
     entries = []

@@ -156,3 +156,17 @@ def test_a_nested_list_is_read_from_its_own_folder_and_max_bytes_is_an_option(tm
     assert failure["source"] == str(folder / GOOD[0].name)
     assert "2,000-byte limit" in failure["message"]
     assert db["articles"].count == 1
+
+
+def test_a_name_that_is_not_utf8_named_directly_is_refused_before_the_run_with_a_way_out(tmp_path):
+    folder = folder_with_good_pages(tmp_path)
+    raw_name = os.fsencode(folder) + b"/caf\xe9.html"
+    with open(raw_name, "wb") as out:
+        out.write((SAVED / "html" / "cn_cd_ev_charging.html").read_bytes())
+    result = run_cli("ingest", os.fsdecode(raw_name), "--db", str(tmp_path / "wic.db"))
+    assert result.returncode == 2
+    assert "caf\\xe9.html is not UTF-8" in result.stderr and "@list.txt" in result.stderr
+    listing = tmp_path / "list.txt"
+    listing.write_bytes(b"pages/caf\xe9.html\n")  # a list can name it
+    result = run_cli("ingest", f"@{listing}", "--db", str(tmp_path / "wic.db"))
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table
 
+from extractors.records import storable_text
 from wic_etl import __version__
 from wic_etl.errors import WicEtlError
 from wic_etl.limits import MAX_BYTES
@@ -259,6 +260,13 @@ def run_ingest(args: argparse.Namespace, console: Console) -> int:
         if (value := getattr(args, name)) is not None and value <= 0:
             raise WicEtlError(f"--{name.replace('_', '-')} must be more than 0")
 
+    for source in args.sources:
+        if source != storable_text(source):
+            # Prefect records a run's parameters as JSON, which cannot carry such bytes.
+            raise WicEtlError(
+                f"the name {storable_text(source)} is not UTF-8 and cannot be a parameter of "
+                "the run; name its folder, or list it in @list.txt, instead"
+            )
     if args.dask:
         from flows.runners import local_workers
 
