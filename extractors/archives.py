@@ -10,14 +10,23 @@ import email
 import email.policy
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, BinaryIO
 
 from extractors.records import RawPage
 from wic_etl.errors import SourceError
+from wic_etl.limits import MAX_BYTES, too_large
+
+if TYPE_CHECKING:
+    from warcio.recordloader import ArcWarcRecord
 
 MHTML_SUFFIXES = (".mht", ".mhtml")
 WARC_SUFFIXES = (".warc", ".warc.gz")
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
+_CHUNK = 1 << 16
+# Compressed bytes read per step: zlib inflates a block whole, up to ~1000x, so this
+# bounds the memory one step of a decompression bomb can take to about 1 MB.
+_BLOCK = 1024
 
 
 def is_archive(path: str) -> bool:
@@ -25,34 +34,47 @@ def is_archive(path: str) -> bool:
 
 
 @dataclass(frozen=True)
+class RecordFailure:
+    """One page inside an archive that cannot be read; the archive's other pages still are."""
+
+    source: str  # archive#address, as a page read from it would be named
+    error: SourceError
+
+
+@dataclass(frozen=True)
 class ArchiveRead:
     pages: list[RawPage]
     error: SourceError | None  # damage found after ``pages`` were read
+    failures: list[RecordFailure] = field(default_factory=list)  # damaged or oversize records
 
 
-def read_archive(path: str, data: bytes) -> ArchiveRead:
-    """The HTML documents in an archive; a damaged one still gives those before the damage."""
+def read_archive(path: str, data: bytes, max_bytes: int = MAX_BYTES) -> ArchiveRead:
+    """The HTML documents in an archive; a damaged one still gives those before the damage.
+
+    Each document is capped at ``max_bytes`` once decompressed, like a saved file.
+    """
     pages: list[RawPage] = []
+    failures: list[RecordFailure] = []
     reader = _mhtml if path.lower().endswith(MHTML_SUFFIXES) else _warc
     try:
-        for page in reader(path, data):
-            pages.append(page)
+        for item in reader(path, data, max_bytes):
+            (pages if isinstance(item, RawPage) else failures).append(item)  # type: ignore[arg-type]
     except SourceError as exc:
-        return ArchiveRead(pages, exc)
-    if not pages:
+        return ArchiveRead(pages, exc, failures)
+    if not pages and not failures:
         kind = "MHTML" if reader is _mhtml else "WARC"
         return ArchiveRead(pages, SourceError(
             f"{path}: no HTML page inside this {kind} file; save the page again "
             f"(for WARC: only HTTP 200 responses with an HTML content type are read)"
         ))  # fmt: skip
-    return ArchiveRead(pages, None)
+    return ArchiveRead(pages, None, failures)
 
 
 def _is_html(content_type: str | None) -> bool:
     return bool(content_type) and content_type.split(";")[0].strip().lower() in _HTML_TYPES
 
 
-def _mhtml(path: str, data: bytes) -> Iterator[RawPage]:
+def _mhtml(path: str, data: bytes, max_bytes: int) -> Iterator[RawPage | RecordFailure]:
     message = email.message_from_bytes(data, policy=email.policy.compat32)
     if not message.is_multipart():
         raise SourceError(f"{path}: not an MHTML file (no multipart/related body); save it again")
@@ -63,6 +85,10 @@ def _mhtml(path: str, data: bytes) -> Iterator[RawPage]:
         payload = part.get_payload(decode=True)
         if not payload:
             continue
+        # Decoding base64 or quoted-printable only shrinks, so the file's own cap bounds
+        # this; the check holds a stored archive re-read under a lower cap to it too.
+        if len(payload) > max_bytes:
+            raise SourceError(too_large(f"{path}: its page", max_bytes, len(payload)))
         yield RawPage(
             source=path,
             data=payload,
@@ -72,12 +98,24 @@ def _mhtml(path: str, data: bytes) -> Iterator[RawPage]:
         return  # the first HTML part is the page; later ones are its frames
 
 
-def _warc(path: str, data: bytes) -> Iterator[RawPage]:
+def _read_capped(stream: BinaryIO, max_bytes: int) -> bytes:
+    """At most ``max_bytes + 1`` bytes: enough to tell a stream is over the cap, never more."""
+    out = bytearray()
+    while len(out) <= max_bytes:
+        chunk = stream.read(min(_CHUNK, max_bytes + 1 - len(out)))
+        if not chunk:
+            break
+        out += chunk
+    return bytes(out)
+
+
+def _warc(path: str, data: bytes, max_bytes: int) -> Iterator[RawPage | RecordFailure]:
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
     try:
-        for record in ArchiveIterator(io.BytesIO(data)):
+        # Small blocks: each gzip block read is inflated whole (up to ~1000x its size).
+        for record in ArchiveIterator(io.BytesIO(data), block_size=_BLOCK):
             if record.rec_type != "response" or record.http_headers is None:
                 continue
             if record.http_headers.get_statuscode() != "200":
@@ -86,16 +124,12 @@ def _warc(path: str, data: bytes) -> Iterator[RawPage]:
             if not _is_html(content_type):
                 continue
             url = record.rec_headers.get_header("WARC-Target-URI")
-            payload = record.content_stream().read()
-            declared = record.http_headers.get_header("Content-Length")
-            encoded = record.http_headers.get_header("Content-Encoding") or (
-                record.http_headers.get_header("Transfer-Encoding")
-            )
-            if declared and declared.isdigit() and not encoded and len(payload) < int(declared):
-                raise SourceError(
-                    f"{path}: the response for {url} stops after {len(payload)} of its "
-                    f"{declared} bytes: the WARC file is truncated; fetch or save it again"
-                )
+            try:
+                payload = _payload(record, max_bytes)
+            except SourceError as exc:
+                # The iterator skips the rest of this record in blocks; later ones are read.
+                yield RecordFailure(f"{path}#{url}", SourceError(f"{path}: {exc}"))
+                continue
             yield RawPage(
                 source=f"{path}#{url}",
                 data=payload,
@@ -106,3 +140,36 @@ def _warc(path: str, data: bytes) -> Iterator[RawPage]:
         raise SourceError(
             f"{path}: the WARC file is damaged ({exc}); fetch or save it again"
         ) from exc
+
+
+def _payload(record: ArcWarcRecord, max_bytes: int) -> bytes:
+    """A response's body as the server meant it (de-chunked, decompressed), capped."""
+    from warcio.bufferedreaders import BufferedReader, ChunkedDataReader
+
+    url = record.rec_headers.get_header("WARC-Target-URI")
+    headers = record.http_headers
+    # The body as sent is never larger than as decoded but for a few bytes of framing,
+    # so one over the cap is refused before any decompression.
+    raw = _read_capped(record.raw_stream, max_bytes)
+    if len(raw) > max_bytes:
+        raise SourceError(too_large(f"the response for {url}", max_bytes))
+    chunked = (headers.get_header("Transfer-Encoding") or "").strip().lower() == "chunked"
+    declared = (headers.get_header("Content-Length") or "").strip()
+    if declared.isdigit() and not chunked and int(declared) != len(raw):
+        short = len(raw) < int(declared)
+        raise SourceError(
+            f"the response for {url} {'stops after' if short else 'has'} {len(raw):,} bytes "
+            f"but its Content-Length says {int(declared):,} bytes: the record is damaged"
+            f"{' or the WARC file is truncated' if short else ''}; fetch or save it again"
+        )
+    encoding = (headers.get_header("Content-Encoding") or "").strip().lower()
+    decomp = encoding if encoding in BufferedReader.get_supported_decompressors() else None
+    if not chunked and decomp is None:
+        return raw
+    reader_class = ChunkedDataReader if chunked else BufferedReader
+    decoded = _read_capped(
+        reader_class(io.BytesIO(raw), block_size=_BLOCK, decomp_type=decomp), max_bytes
+    )
+    if len(decoded) > max_bytes:
+        raise SourceError(too_large(f"the response for {url}", max_bytes, after=" decompressed"))
+    return decoded

@@ -13,6 +13,10 @@ import re
 
 from extractors.records import RemovedLine
 
+# Lines may be long and are untrusted: no two neighbouring parts of a rule may match the
+# same blanks ("\s*[:：]?\s*" could split a run of n blanks n ways at every start, so it is
+# written "\s*(?:[:：]\s*)?"), and a contact entry's end is looked for only where a run
+# of blanks begins. Free text between markers is bounded ({0,80}) to keep each try short.
 _CONTACT_LABELS = "Tel|Telephone|Fax|E-?mail|QQ|电话|传真|邮箱|电子邮箱|给中国日报网提意见"
 _PATTERNS: tuple[tuple[str, str], ...] = (
     ("copyright", r"Copyright\s*(?:©|\(c\)|&copy;)?.{0,80}?All\s+rights\s+reserved\.?"),
@@ -25,15 +29,15 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("copyright", r"(?:中国日报网|世界互联网大会)?版权所有(?:，?\s*未经书面授权[^。]{0,60}。?)?"),
     ("copyright", r"中国日报网版权说明[：:].{0,200}?违者必究。?"),
     ("copyright", r"版权保护[：:].{0,200}?禁止转载使用。?"),
-    ("icp", r"[\u4e00-\u9fff]{1,3}ICP[备证]\s*[:：]?\s*\d+\s*号?(?:\s*-\s*\d+)?"),
-    ("icp", r"ICP\s*(?:licen[cs]e|备案号)\s*[:：]?\s*[\w-]+"),
-    ("licence", r"Registration\s+Number\s*[:：]?\s*\d+"),
-    ("licence", r"Licen[cs]e\s+for\s+publishing\s+multimedia\s+online\s*[:：]?\s*\d+"),
-    ("licence", r"互联网新闻信息服务许可证(?:编号)?\s*[:：]?\s*\d+"),
+    ("icp", r"[\u4e00-\u9fff]{1,3}ICP[备证]\s*(?:[:：]\s*)?\d+(?:\s*号)?(?:\s*-\s*\d+)?"),
+    ("icp", r"ICP\s*(?:licen[cs]e|备案号)\s*(?:[:：]\s*)?[\w-]+"),
+    ("licence", r"Registration\s+Number\s*(?:[:：]\s*)?\d+"),
+    ("licence", r"Licen[cs]e\s+for\s+publishing\s+multimedia\s+online\s*(?:[:：]\s*)?\d+"),
+    ("licence", r"互联网新闻信息服务许可证(?:编号)?\s*(?:[:：]\s*)?\d+"),
     ("licence", r"[\u4e00-\u9fff]公网安备\s*\d+\s*号?"),
     ("notice", r"Note\s*:\s*Browsers\s+with\s+1024\s*\*\s*768\s+or\s+higher\s+resolution\s+"
                r"are\s+suggested\s+for\s+this\s+site\.?"),
-    ("contact", rf"(?:{_CONTACT_LABELS})\s*[:：].*?(?=\s+(?:{_CONTACT_LABELS})\s*[:：]|$)"),
+    ("contact", rf"(?:{_CONTACT_LABELS})\s*[:：].*?(?=(?<!\s)\s+(?:{_CONTACT_LABELS})\s*[:：]|$)"),
 )  # fmt: skip
 RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in _PATTERNS

@@ -28,7 +28,9 @@ _SUPERSETS = {
     "latin-1": "windows-1252",
     "latin1": "windows-1252",
 }
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.-]+)""", re.I)
+# [^<>] keeps each try inside one tag, and "(?:quote\s*)?" rather than "quote?\s*" leaves
+# one way to read the blanks around a missing quote (the other way was quadratic).
+_META_CHARSET = re.compile(rb"""<meta[^<>]+?charset\s*=\s*(?:["']\s*)?([A-Za-z0-9_:.-]+)""", re.I)
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF16_LE, "utf-16"),

@@ -9,25 +9,42 @@ from extractors.decoding import decode
 from extractors.records import Document, RawPage
 from extractors.urls import http_url
 
-_HTML_START = re.compile(
-    r"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S
-)
+# Every pattern here runs over untrusted text, so none may match one stretch of it in
+# more than one way: "(?:<!--.*?-->\s*)*" could split a run of comments in 2^n ways,
+# and "<link\b[^>]*rel=...[^>]*href" could place rel and href in n^2 ways per tag.
+# Comments and tags are found with str.find instead, and each regex sees one of them.
+_SPACE = re.compile(r"\s*")
+_HTML_TAG = re.compile(r"<(?:!doctype\s+html|html|head|body)\b", re.I)
+# [^\s>] and \s are disjoint, so the address ends in one place only.
 _SAVED_FROM = re.compile(r"<!--\s*saved from url=\(\d+\)\s*(https?://[^\s>]+?)\s*-->", re.I)
-_CANONICAL = re.compile(
-    r"""<link\b[^>]*\brel=["']?canonical["']?[^>]*\bhref=["']?(https?://[^"'\s>]+)""", re.I
-)
+_LINK_TAG = re.compile(r"<link\b[^<>]*", re.I)  # stops at the next tag: one tag per match
+_REL_CANONICAL = re.compile(r"""\brel=["']?canonical""", re.I)
+_HREF = re.compile(r"""\bhref=["']?(https?://[^"'\s>]+)""", re.I)
 
 
 def looks_like_html(text: str) -> bool:
-    return bool(_HTML_START.match(text[:4096]))
+    """Does ``text`` start, after blanks and comments, with a doctype, html, head or body tag?"""
+    head = text[:4096]
+    at = _SPACE.match(head).end()  # type: ignore[union-attr]  # \s* always matches
+    while head.startswith("<!--", at):
+        end = head.find("-->", at + 4)
+        if end < 0:
+            return False
+        at = _SPACE.match(head, end + 3).end()  # type: ignore[union-attr]
+    return bool(_HTML_TAG.match(head, at))
 
 
 def page_url(html: str) -> str | None:
     """The address a browser recorded when saving, else the page's canonical link."""
     head = html[:65536]
-    for pattern in (_SAVED_FROM, _CANONICAL):
-        if match := pattern.search(head):
-            return match.group(1)
+    if match := _SAVED_FROM.search(head):
+        return match.group(1)
+    for tag in _LINK_TAG.finditer(head):
+        # rel before href, as the sites write it; each tag is scanned once.
+        if (rel := _REL_CANONICAL.search(tag.group())) and (
+            href := _HREF.search(tag.group(), rel.end())
+        ):
+            return href.group(1)
     return None
 
 

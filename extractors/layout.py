@@ -47,7 +47,9 @@ _CAPTION = re.compile(
     r"^(?P<caption>.*?)\s*[\[【](?P<credit>(?:Photo|Photos|Image|Video|图|图片|摄影)[^\]】]{0,80})[\]】]$",
     re.I,
 )
-_CREDIT_PREFIX = re.compile(r"^(?:Photos?|Image|Video|图片?|摄影)\s*(?:/|by\b|:|：)?\s*", re.I)
+# Lines reach these patterns through clean_line (one space between words), and none
+# lets two neighbouring parts match the same blanks, so each stays linear in the line.
+_CREDIT_PREFIX = re.compile(r"^(?:Photos?|Image|Video|图片?|摄影)\s*(?:(?:/|by\b|:|：)\s*)?", re.I)
 _BREADCRUMB = re.compile(r"^(?:Home|首页)\s*(?:>|›|»|/|＞|→)", re.I)
 _CRUMB_SPLIT = re.compile(r"\s*(?:>|›|»|/|＞|→)\s*")
 _EDITOR = re.compile(

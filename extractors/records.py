@@ -31,6 +31,23 @@ def header_value(headers: tuple[tuple[str, str], ...], name: str) -> str | None:
     return next((v for k, v in headers if k.lower() == name), None)
 
 
+def storable_text(text: str) -> str:
+    """``text`` with any byte that was not UTF-8 written ``\\xNN``, so SQLite and JSON take it.
+
+    A file name that is not UTF-8 reaches Python with each such byte as a lone
+    surrogate (os.fsdecode); SQLite refuses those. Names that are UTF-8 are unchanged.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            raw = text.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:  # a surrogate no file name gives: \udNNN then
+            return text.encode("utf-8", "backslashreplace").decode("utf-8")
+        return raw.decode("utf-8", "backslashreplace")
+    return text
+
+
 def sha256_hex(data: bytes | str) -> str:
     if isinstance(data, str):
         data = data.encode("utf-8")

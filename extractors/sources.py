@@ -8,14 +8,17 @@ file's folder).
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from extractors.archives import MHTML_SUFFIXES, WARC_SUFFIXES
 from extractors.records import RawPage
 from wic_etl.errors import SourceError
+from wic_etl.limits import MAX_BYTES, too_large
 
 # Saved-page formats a directory walk picks up (text, HTML, MHTML, WARC). A file
 # named on the command line is always read, whatever its name; a walk skips the
@@ -48,22 +51,51 @@ def _is_saved_page(path: Path) -> bool:
 def _walk(directory: Path) -> tuple[list[str], int]:
     found: list[str] = []
     skipped = 0
+    # os.walk does not follow links to folders, so a link back up cannot loop it.
     for root, dirs, files in os.walk(directory):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not d.endswith("_files"))
         for name in sorted(files):
-            path = Path(root, name)
-            if _is_saved_page(path):
-                found.append(str(path.resolve()))
+            path = os.path.join(root, name)
+            if _is_saved_page(Path(path)) and _may_be_regular(path):
+                found.append(_absolute(path))
             else:
                 skipped += 1
     return found, skipped
+
+
+def _may_be_regular(path: str) -> bool:
+    """False for a FIFO, device or socket: a walk skips them (opening a FIFO blocks forever).
+
+    A link that loops or points nowhere stays in, so that reading it reports it.
+    """
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return True
+
+
+def _absolute(path: str) -> str:
+    """A regular file's real path (one file reached twice is read once), else the path given.
+
+    realpath, not Path.resolve: resolve raises RuntimeError on a symlink loop, which
+    stopped the whole run. What is not a regular file keeps the name it was given, so
+    its failure names the link rather than, say, /dev/zero.
+    """
+    real = os.path.realpath(path)
+    try:
+        if stat.S_ISREG(os.stat(real).st_mode):
+            return real
+    except OSError:
+        pass
+    return os.path.abspath(path)
 
 
 def _read_list(list_path: Path, seen_lists: frozenset[Path]) -> list[str]:
     if list_path in seen_lists:
         raise SourceError(f"source list {list_path} includes itself; remove the loop")
     try:
-        text = list_path.read_text(encoding="utf-8")
+        # surrogateescape: a list may name files whose names are not UTF-8.
+        text = list_path.read_text(encoding="utf-8", errors="surrogateescape")
     except OSError as exc:
         raise SourceError(f"cannot read source list {list_path}: {exc.strerror}") from exc
     entries = []
@@ -71,9 +103,12 @@ def _read_list(list_path: Path, seen_lists: frozenset[Path]) -> list[str]:
         entry = line.strip()
         if not entry or entry.startswith("#"):
             continue
-        if not entry.startswith("@") and not is_url(entry) and not Path(entry).is_absolute():
-            entry = str(list_path.parent / entry)
-        entries.append(entry)
+        if is_url(entry):
+            entries.append(entry)
+            continue
+        # Relative paths, of pages and of nested lists alike, are from this list's folder.
+        marker, name = ("@", entry[1:]) if entry.startswith("@") else ("", entry)
+        entries.append(marker + str(list_path.parent / name))
     return entries
 
 
@@ -87,7 +122,7 @@ def expand_sources(sources: list[str] | tuple[str, ...]) -> SourceList:
     while pending:
         source, lists = pending.pop(0)
         if source.startswith("@"):
-            list_path = Path(source[1:]).resolve()
+            list_path = Path(_absolute(source[1:]))
             entries = _read_list(list_path, lists)
             pending[0:0] = [(e, lists | {list_path}) for e in entries]
             continue
@@ -99,8 +134,10 @@ def expand_sources(sources: list[str] | tuple[str, ...]) -> SourceList:
             found, n = _walk(path)
             files.extend(found)
             skipped += n
-        elif path.is_file():
-            files.append(str(path.resolve()))
+        elif os.path.lexists(path):
+            # Named, anything that exists is read: a FIFO, device or broken link is then
+            # a failure saying what it is, rather than "does not exist".
+            files.append(_absolute(source))
         else:
             missing.append(source)
     unique = tuple(dict.fromkeys(files))
@@ -112,13 +149,58 @@ def expand_sources(sources: list[str] | tuple[str, ...]) -> SourceList:
     )
 
 
-def read_page(path: str) -> RawPage:
+def read_page(path: str, max_bytes: int = MAX_BYTES) -> RawPage:
+    """A regular file's bytes, at most ``max_bytes`` of them; SourceError for anything else."""
     try:
-        data = Path(path).read_bytes()
+        # stat before open: opening a FIFO blocks, and opening a device can act on it.
+        _refuse_irregular(path, os.stat(path))
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
     except FileNotFoundError as exc:
-        raise SourceError(f"{path} disappeared before it could be read; check the path") from exc
-    except IsADirectoryError as exc:
-        raise SourceError(f"{path} is a directory; name the files in it instead") from exc
+        raise _missing(path) from exc
     except OSError as exc:
-        raise SourceError(f"cannot read {path}: {exc.strerror}; check its permissions") from exc
+        raise _unreadable(path, exc) from exc
+    with os.fdopen(fd, "rb") as file:
+        # fstat the open file: the path may have been swapped for a FIFO after the stat.
+        info = os.fstat(file.fileno())
+        _refuse_irregular(path, info)
+        if info.st_size > max_bytes:
+            raise SourceError(too_large(path, max_bytes, info.st_size))
+        # Read one byte past the cap, never the whole file: a size can lie (/proc) or grow.
+        data = file.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise SourceError(too_large(path, max_bytes))
     return RawPage(source=path, data=data)
+
+
+_NOT_REGULAR = (
+    (stat.S_ISDIR, "a directory; name the files in it instead"),
+    (stat.S_ISFIFO, "a FIFO (named pipe), not a saved page; name the saved file instead"),
+    (stat.S_ISSOCK, "a socket, not a saved page; name the saved file instead"),
+    (stat.S_ISCHR, "a character device, not a saved page; name the saved file instead"),
+    (stat.S_ISBLK, "a block device, not a saved page; name the saved file instead"),
+)
+
+
+def _refuse_irregular(path: str, info: os.stat_result) -> None:
+    if stat.S_ISREG(info.st_mode):
+        return
+    what = next((text for test, text in _NOT_REGULAR if test(info.st_mode)), None)
+    raise SourceError(f"{path} is {what or 'not a regular file; name a saved page instead'}")
+
+
+def _missing(path: str) -> SourceError:
+    if os.path.islink(path):
+        return SourceError(
+            f"{path} is a symbolic link to {os.readlink(path)}, which does not exist; "
+            "fix or remove the link"
+        )
+    return SourceError(f"{path} disappeared before it could be read; check the path")
+
+
+def _unreadable(path: str, exc: OSError) -> SourceError:
+    if exc.errno == errno.ELOOP:
+        return SourceError(
+            f"{path} is a symbolic link that loops (it leads back to itself); fix or "
+            "remove the link"
+        )
+    return SourceError(f"cannot read {path}: {exc.strerror}; check its permissions")

@@ -20,6 +20,7 @@ from fetchers.policy import HostPolicy
 from fetchers.politeness import HostPacer
 from fetchers.robots import MAX_ROBOTS_BYTES, Robots
 from wic_etl.errors import FetchError
+from wic_etl.limits import MAX_BYTES
 
 USER_AGENT = (
     f"wic-etl/{version('wic-etl')} (news archive crawler; +https://github.com/wic-etl/wic-etl)"
@@ -35,7 +36,7 @@ class FetchSettings:
     # The whole of one request, connect to last byte: the read timeout alone lets a
     # server that drips a byte now and then hold a page (and a worker) for ever.
     deadline: float = 120.0
-    max_bytes: int = 10 * 1024 * 1024
+    max_bytes: int = MAX_BYTES
     max_redirects: int = 5
     tries: int = 4  # first request included
     backoff: float = 1.0  # first retry's wait in seconds, doubled each try, with jitter

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from extractors.archives import is_archive, read_archive
+from extractors.archives import ArchiveRead, is_archive, read_archive
 from extractors.extract import RULESET, extract_page
 from extractors.records import Extracted, Failed, Outcome, RawPage
 from extractors.sources import read_page
@@ -26,6 +26,7 @@ from loaders.store import (
     unchanged_pages,
 )
 from wic_etl.errors import SourceError
+from wic_etl.limits import MAX_BYTES
 
 
 def chunks(items: Sequence[str], size: int) -> Iterator[list[str]]:
@@ -39,24 +40,53 @@ class ReadResult:
     failures: list[Failed]
 
 
-def read_pages(paths: Sequence[str]) -> ReadResult:
-    """Read each file; an MHTML or WARC file gives the HTML documents inside it."""
+def read_pages(paths: Sequence[str], max_bytes: int = MAX_BYTES) -> ReadResult:
+    """Read each file; an MHTML or WARC file gives the HTML documents inside it.
+
+    Whatever goes wrong with one file is a failure of that file alone: the batch's
+    other files are still read and loaded.
+    """
     pages: list[RawPage] = []
     failures: list[Failed] = []
     for path in paths:
         try:
-            page = read_page(path)
-        except SourceError as exc:
-            failures.append(Failed(path, exc.stage, type(exc).__name__, str(exc)))
+            read = _read_one(path, max_bytes)
+        except Exception as exc:  # a bug on one odd file must not lose the batch
+            message = (
+                f"{path}: unexpected {type(exc).__name__} while reading it ({exc}); this is "
+                "a wic-etl bug: report it with the file attached"
+            )
+            failures.append(Failed(path, SourceError.stage, type(exc).__name__, message))
             continue
-        if not is_archive(path):
-            pages.append(page)
-            continue
-        archive = read_archive(path, page.data)
-        pages.extend(archive.pages)
-        if (exc := archive.error) is not None:  # keep the archive's bytes with the failure
-            failures.append(Failed(path, exc.stage, type(exc).__name__, str(exc), page))
+        pages.extend(read.pages)
+        failures.extend(read.failures)
     return ReadResult(pages, failures)
+
+
+def _read_one(path: str, max_bytes: int) -> ReadResult:
+    try:
+        page = read_page(path, max_bytes)
+    except SourceError as exc:
+        return ReadResult([], [Failed(path, exc.stage, type(exc).__name__, str(exc))])
+    if not is_archive(path):
+        return ReadResult([page], [])
+    return _archive_result(page, read_archive(path, page.data, max_bytes))
+
+
+def _archive_result(archive_page: RawPage, archive: ArchiveRead) -> ReadResult:
+    """An archive's pages, and its failures each kept with the archive's bytes.
+
+    Kept so, ``reextract`` reads the archive again and meets the same damage.
+    """
+    failures = [
+        Failed(f.source, f.error.stage, type(f.error).__name__, str(f.error), archive_page)
+        for f in archive.failures
+    ]
+    if (exc := archive.error) is not None:
+        failures.append(
+            Failed(archive_page.source, exc.stage, type(exc).__name__, str(exc), archive_page)
+        )
+    return ReadResult(list(archive.pages), failures)
 
 
 def missing_source_failures(missing: Sequence[str]) -> list[Failed]:
@@ -88,13 +118,13 @@ def _extract(read: ReadResult, done: Set[str] = frozenset()) -> ExtractedBatch:
     return ExtractedBatch(outcomes, unchanged, len(read.pages) + len(read.failures))
 
 
-def extract_batch(db_path: str, paths: Sequence[str]) -> ExtractedBatch:
+def extract_batch(db_path: str, paths: Sequence[str], max_bytes: int = MAX_BYTES) -> ExtractedBatch:
     """Read and extract a batch, skipping pages already done; reads the database, never writes.
 
     Runs anywhere the files and the database can be read (a Dask worker too); the
     flow loads the result, so SQLite has one writer whatever runs the extraction.
     """
-    read = read_pages(paths)
+    read = read_pages(paths, max_bytes)
     with closing(Database(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True))) as db:
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         done = unchanged_pages(db, (page.sha256 for page in read.pages), RULESET)
@@ -108,10 +138,12 @@ def load_batch(db: Database, batch: ExtractedBatch, run_id: str) -> LoadCounts:
     return counts
 
 
-def ingest_batch(db_path: str, paths: Sequence[str], run_id: str) -> LoadCounts:
+def ingest_batch(
+    db_path: str, paths: Sequence[str], run_id: str, max_bytes: int = MAX_BYTES
+) -> LoadCounts:
     """One batch of the ingest flow as plain calls: extract, then load."""
     with closing(open_database(db_path)) as db:
-        return load_batch(db, extract_batch(db_path, paths), run_id)
+        return load_batch(db, extract_batch(db_path, paths, max_bytes), run_id)
 
 
 def stored_page_ids(db_path: str) -> list[str]:
@@ -135,10 +167,9 @@ def stored_pages(db: Database, shas: Sequence[str]) -> ReadResult:
         if "#" in source or not is_archive(source) or raw.lstrip()[:1] == b"<":
             pages.append(page)
             continue
-        archive = read_archive(source, raw)  # an archive kept whole because it was damaged
-        pages.extend(archive.pages)
-        if (exc := archive.error) is not None:
-            failures.append(Failed(source, exc.stage, type(exc).__name__, str(exc), page))
+        read = _archive_result(page, read_archive(source, raw))
+        pages.extend(read.pages)
+        failures.extend(read.failures)
     return ReadResult(pages, failures)
 
 

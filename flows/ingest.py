@@ -32,6 +32,7 @@ from flows.runners import task_runner
 from loaders.crawl_state import StoredCrawlState
 from loaders.schema import open_database
 from loaders.store import LoadCounts
+from wic_etl.limits import MAX_BYTES
 
 # Outcomes of a crawl written per transaction: small, since pages arrive about one
 # a second and a killed crawl should lose little (a re-run refetches it conditionally).
@@ -42,8 +43,8 @@ CRAWL_BATCH = 25
 # wherever the task runs (in the flow's process or on a Dask worker). Retrying it
 # is harmless, as it writes nothing.
 @task(name="extract-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
-def extract_batch_task(db: str, paths: list[str]) -> ExtractedBatch:
-    extracted = extract_batch(db, paths)
+def extract_batch_task(db: str, paths: list[str], max_bytes: int = MAX_BYTES) -> ExtractedBatch:
+    extracted = extract_batch(db, paths, max_bytes)
     get_run_logger().info(
         "extracted %d files (%d unchanged) in process %d on %s",
         extracted.pages, extracted.unchanged, os.getpid(), socket.gethostname(),
@@ -77,7 +78,7 @@ def crawl_notes(report: CrawlReport) -> tuple[str, ...]:
 
 def extract_and_load(
     database: Database, db: str, files: Sequence[str], batch_size: int, run_id: str,
-    dask: str | None,
+    dask: str | None, max_bytes: int = MAX_BYTES,
 ) -> LoadCounts:  # fmt: skip
     """Extract batches on the chosen runner, load each here: the one writer of the run.
 
@@ -99,7 +100,7 @@ def extract_and_load(
 
     with task_runner(dask) as runner:
         for batch in chunks(files, batch_size):
-            params = {"db": db, "paths": batch}
+            params = {"db": db, "paths": batch, "max_bytes": max_bytes}
             pending.append(runner.task_runner.submit(extract_batch_task, params))
             if len(pending) >= runner.in_flight:
                 load_next()
@@ -121,6 +122,7 @@ def ingest(
     timeout: float = 30.0,
     retries: int = 3,
     dask: str | None = None,
+    max_bytes: int = MAX_BYTES,
 ) -> RunSummary:
     """Ingest saved pages and web pages into ``db``.
 
@@ -141,6 +143,8 @@ def ingest(
         retries: further tries after a timeout, a broken connection, a 5xx or a 429.
         dask: run the extraction of saved pages on Dask: "local", "local:N" (a
             temporary cluster of N processes) or a scheduler address "tcp://host:8786".
+        max_bytes: the largest saved file, page inside an archive (once decompressed) or
+            fetched body read; larger ones are failures.
     """
     logger = get_run_logger()
     found = expand_sources(sources)
@@ -156,14 +160,21 @@ def ingest(
         if found.missing:
             counts.add(record_failures(db, missing_source_failures(found.missing), run_id))
         if found.files:
-            counts.add(extract_and_load(database, db, found.files, batch_size, run_id, dask))
+            counts.add(
+                extract_and_load(database, db, found.files, batch_size, run_id, dask, max_bytes)
+            )
         if found.urls:
             options = CrawlOptions(
                 allow_hosts=tuple(allow_hosts or ()),
                 max_pages=max_pages,
                 since=since.isoformat() if since else None,
                 stop_after_known=stop_after_known,
-                fetch=FetchSettings(read_timeout=timeout, tries=retries + 1, rate_limit=rate_limit),
+                fetch=FetchSettings(
+                    read_timeout=timeout,
+                    tries=retries + 1,
+                    rate_limit=rate_limit,
+                    max_bytes=max_bytes,
+                ),
             )
             crawled, report = crawl_task(db, list(found.urls), options, run_id)
             counts.add(crawled)

@@ -29,6 +29,7 @@ from extractors.records import (
     RawPage,
     article_from_dict,
     sha256_hex,
+    storable_text,
 )
 from extractors.stitch import stitch
 from wic_etl.errors import LoadError
@@ -177,7 +178,7 @@ def start_run(db: Database, run_id: str, flow: str, sources: Sequence[str]) -> N
                 "flow": flow,
                 "started": now(),
                 "status": "running",
-                "sources": json.dumps(list(sources), ensure_ascii=False),
+                "sources": json.dumps([storable_text(s) for s in sources], ensure_ascii=False),
                 "host": socket.gethostname(),
                 "pid": os.getpid(),
             },
@@ -230,7 +231,7 @@ def finish_run(db: Database, run_id: str, counts: LoadCounts, skipped: int, stat
 def _store_page(db: Database, page: RawPage, run_id: str, **fields: object) -> None:
     row = {
         "sha256": page.sha256,
-        "source": page.source,
+        "source": storable_text(page.source),
         "url": page.url,
         "size": len(page.data),
         "content_type": page.content_type,
@@ -280,17 +281,18 @@ def record_failure(db: Database, failure: Failed, run_id: str, ruleset: str) -> 
             format=document.format if document else None,
             encoding=document.encoding if document else None,
         )
+    source, message = storable_text(failure.source), storable_text(failure.message)
     row = {
         "run_id": run_id,
-        "source": failure.source,
+        "source": source,
         "stage": failure.stage,
         "error_class": failure.error_class,
-        "message": failure.message,
+        "message": message,
         "page_sha256": failure.page.sha256 if failure.page else None,
         "failed_at": now(),
     }
     _insert(db, "failures", row)
-    return {"source": failure.source, "stage": failure.stage, "message": failure.message}
+    return {"source": source, "stage": failure.stage, "message": message}
 
 
 def _with_other_parts(db: Database, part: Article, page_sha256: str) -> Article:

@@ -18,6 +18,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -198,3 +200,28 @@ def gold_article_ids() -> set[str]:
 
 def gold_documents() -> int:
     return sum(len(gold(page)) for page in saved_pages())
+
+
+class TooSlow(Exception):
+    pass
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Fail a call that hangs instead of hanging the suite.
+
+    SIGALRM interrupts a regular expression (re checks for signals) and a blocking
+    open or read, so a catastrophic case fails in ``seconds`` rather than never ends.
+    Main thread only, as pytest runs tests.
+    """
+
+    def expire(signum: int, frame: object) -> None:
+        raise TooSlow(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

@@ -22,8 +22,10 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table
 
+from extractors.records import storable_text
 from wic_etl import __version__
 from wic_etl.errors import NothingToReadError, WicEtlError
+from wic_etl.limits import MAX_BYTES
 
 if TYPE_CHECKING:  # importing flows means importing Prefect: seconds, so only for types
     from flows.reporting import RunSummary
@@ -62,6 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--dask", metavar="SPEC",
         help="extract saved pages on Dask: local, local:N (N worker processes) or a "
         "scheduler address tcp://HOST:8786 (workers must see the same paths)",
+    )  # fmt: skip
+    ingest.add_argument(
+        "--max-bytes", type=int, default=MAX_BYTES, metavar="N",
+        help="largest saved file, page inside an archive (decompressed) or fetched body to "
+        "read, in bytes; larger ones are failures (default: %(default)s)",
     )  # fmt: skip
     crawl = ingest.add_argument_group("crawling (web addresses only)")
     crawl.add_argument(
@@ -280,13 +287,20 @@ def _iso_date(value: str) -> date:
 
 def run_ingest(args: argparse.Namespace, console: Console) -> int:
     for name, least in (("batch_size", 1), ("max_pages", 1), ("stop_after_known", 1),
-                        ("retries", 0)):  # fmt: skip
+                        ("retries", 0), ("max_bytes", 1)):  # fmt: skip
         if getattr(args, name) < least:
             raise WicEtlError(f"--{name.replace('_', '-')} must be at least {least}")
     for name in ("timeout", "rate_limit"):
         if (value := getattr(args, name)) is not None and value <= 0:
             raise WicEtlError(f"--{name.replace('_', '-')} must be more than 0")
 
+    for source in args.sources:
+        if source != storable_text(source):
+            # Prefect records a run's parameters as JSON, which cannot carry such bytes.
+            raise WicEtlError(
+                f"the name {storable_text(source)} is not UTF-8 and cannot be a parameter of "
+                "the run; name its folder, or list it in @list.txt, instead"
+            )
     _check_sources(args.sources)
     if args.dask:
         from flows.runners import local_workers
@@ -308,6 +322,7 @@ def run_ingest(args: argparse.Namespace, console: Console) -> int:
             timeout=args.timeout,
             retries=args.retries,
             dask=args.dask,
+            max_bytes=args.max_bytes,
         )
 
     return _run_flow(args, console, "ingest", call)

@@ -29,8 +29,10 @@ def test_warc_gives_each_html_200_response_and_skips_images_and_errors():
 
 def test_a_truncated_warc_reports_the_damage():
     result = read(BAD / "damaged.warc.gz")
-    assert result.pages == []
-    assert "stops after" in str(result.error) and "truncated" in str(result.error)
+    assert result.pages == [] and result.error is None
+    (failure,) = result.failures  # the record cut short; any after it would still be read
+    assert failure.source.startswith(str(BAD / "damaged.warc.gz#http"))
+    assert "stops after" in str(failure.error) and "truncated" in str(failure.error)
 
 
 def test_an_mhtml_without_a_page_says_so():

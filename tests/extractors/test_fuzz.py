@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from extractors.documents import to_document
 from extractors.extract import extract_page
 from extractors.records import Extracted, Failed, Listed, RawPage
-from tests.conftest import SAVED, saved_pages
+from tests.conftest import SAVED, deadline, saved_pages
 
 SECONDS_PER_PAGE = 2.0
 FIXTURE_BYTES = [p.read_bytes() for p in saved_pages() if p.suffix in (".txt", ".html")]
@@ -31,7 +31,8 @@ FUZZ = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 def check(data: bytes) -> object:
     started = time.perf_counter()
-    outcome = extract_page(RawPage("fuzz", data))
+    with deadline(SECONDS_PER_PAGE * 5):  # a catastrophic case fails here, not never
+        outcome = extract_page(RawPage("fuzz", data))
     assert time.perf_counter() - started < SECONDS_PER_PAGE
     assert isinstance(outcome, Extracted | Failed | Listed)
     if isinstance(outcome, Failed):
@@ -134,3 +135,51 @@ def test_documents_never_raise_outside_the_hierarchy_on_a_deep_tree():
     deep = "<html><body>" + "<div>" * 50_000 + "x" + "</div>" * 50_000 + "</body></html>"
     check(deep.encode())
     assert to_document(RawPage("x", deep.encode())).format == "html"
+
+
+# The start of what each regular expression in extractors/ looks for, and of what made
+# two of them explode (issue 9: "<!---->" x 40 doubled per comment, "<link rel=canonical "
+# with no href was cubic). Repeated N times, with N growing, a pattern whose time grows
+# faster than its input shows up as a page over the bound.
+FRAGMENTS = [
+    "<!---->", "<!--", "-->", "<!-- saved from url=(12)https://a", "<link rel=canonical ",
+    "<link rel='canonical' ", '<link href="http://a" ', "<meta charset=", "<meta ",
+    "<meta charset= '", "<?xml ", "<html", "</html", "<!doctype ", "Copyright ", "© ",
+    "All rights ", "版权所有", "京ICP备 ", "ICP license ", "Registration Number ",
+    "互联网新闻信息服务许可证 ", "浙公网安备 ", "Tel: ", "Tel ", "Fax:", "E-mail: ",
+    "Note : ", "[Photo", "[Photo/IC", "【图", "Photo by ", "Editor: ", "[Editor: ",
+    "责任编辑：", "Home > ", "首页 > ", " > ", "By ", "By Zhang (", "Source: ", "来源：",
+    "作者：张 ", "Updated: ", "2015-12-15 ", "2015-12-15 10:", "2015年12月15日", "2019/1/",
+    "a.", "a-b'", "_files/", "/page_1.html", "_2.html", "Share - ", "Large Medium ",
+    "分享到", " ", "\u3000", "\t",
+]  # fmt: skip
+WRAPPERS = {
+    "raw": "{}",
+    "html head": "<!DOCTYPE html><html><head>{}</head><body><p>x</p></body></html>",
+    "article paragraph": (SAVED / "html" / "chinadaily_en_ai_rules.html")
+    .read_text("utf-8")
+    .replace('<div id="Content">', '<div id="Content"><p>{}</p>', 1),
+    "text save line": (SAVED / "text" / "wic_text_volunteers.txt")
+    .read_text("utf-8")
+    .replace("\n", "\n{}\n", 3),
+}
+
+
+@FUZZ
+@given(
+    st.sampled_from(FRAGMENTS),
+    st.sampled_from(["", " ", "x", "\n"]),
+    st.integers(1, 6000),
+    st.sampled_from(sorted(WRAPPERS)),
+)
+def test_repeated_fragments_extract_in_bounded_time(fragment, joiner, times, wrapper):
+    hostile = joiner.join([fragment] * times)
+    # str.format would read the braces of the page; only the one placeholder is filled.
+    check(WRAPPERS[wrapper].replace("{}", hostile, 1).encode("utf-8"))
+
+
+@pytest.mark.parametrize("fragment", FRAGMENTS)
+def test_each_fragment_repeated_many_times_extracts_in_bounded_time(fragment):
+    """The largest case of the property above, for every fragment and wrapper."""
+    for page in WRAPPERS.values():
+        check(page.replace("{}", fragment * 6000, 1).encode("utf-8"))
