@@ -9,6 +9,12 @@ Han character counting as one token), the share of pages whose title,
 published, author and organizers (over pages that list organizers) match
 exactly, and pages per second.
 
+The real pages (``fixtures/real/``, taken unchanged from public repositories)
+are scored apart, on their own gold records: each metadata field's exact-match
+rate, the paragraph count, and body P/R/F1 against the page's own text from the
+gold first paragraph to the gold last one (whitespace collapsed; the gold files
+hold only those two paragraphs, and the span between them is the article).
+
     .venv/bin/python bench/quality.py [--json PATH] [--seconds 3]
 """
 
@@ -29,7 +35,8 @@ sys.path.insert(0, str(ROOT))
 
 from extractors.documents import to_document  # noqa: E402
 from extractors.extract import extract_document  # noqa: E402
-from extractors.records import Document, word_tokens  # noqa: E402
+from extractors.layout import clean_line  # noqa: E402
+from extractors.records import Document, RawPage, word_tokens  # noqa: E402
 from flows.batch import read_pages  # noqa: E402
 
 SUFFIXES = (".txt", ".html", ".mhtml", ".warc.gz")
@@ -146,6 +153,95 @@ def table(rows: list[tuple[str, int, Score]]) -> str:
     return "\n".join(lines)
 
 
+REAL_FIELDS = ("url", "section", "title", "author", "editor", "source", "published",
+               "paragraphs", "images")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RealCase:
+    source: str
+    document: Document
+    expected: dict
+    body: str | None  # the page's text from the gold first to the gold last paragraph
+
+
+def page_text(document: Document) -> str:
+    import lxml.html
+
+    root = lxml.html.document_fromstring(document.text)
+    for element in list(root.iter("script", "style", "noscript")):
+        element.drop_tree()
+    return clean_line(" ".join(root.itertext()))
+
+
+def real_cases(folder: Path) -> list[RealCase]:
+    cases = []
+    for path in sorted(folder.glob("*.html")):
+        data = json.loads(path.with_name(path.stem + ".expected.json").read_text("utf-8"))
+        raw = RawPage(str(path), path.read_bytes(), url=data.get("fetched_from"))
+        document = to_document(raw)
+        article = data["article"]
+        text = page_text(document)
+        # The nearest first paragraph before the last one: a page may repeat its first
+        # paragraph higher up as a summary (the Chinese page's hidden share block does).
+        end = text.find(article["body_last"])
+        start = text.rfind(article["body_first"], 0, end + len(article["body_last"]))
+        body = text[start : end + len(article["body_last"])] if 0 <= start <= end else None
+        cases.append(RealCase(raw.source, document, article, body))
+    return cases
+
+
+def ours_real(case: RealCase) -> dict:
+    try:
+        a = extract_document(case.document)
+    except Exception as exc:  # a failure scores zero, it does not stop the benchmark
+        return {"body": "", "error": str(exc)}
+    return {"body": a.body, "url": a.url, "section": a.section, "title": a.title,
+            "author": a.author, "editor": a.editor, "source": a.source,
+            "published": a.published, "paragraphs": len(a.paragraphs),
+            "images": [{"caption": i.caption, "credit": i.credit} for i in a.images]}  # fmt: skip
+
+
+def theirs_real(case: RealCase) -> dict:
+    import trafilatura
+
+    r = trafilatura.bare_extraction(case.document.text, url=case.document.url,
+                                    with_metadata=True, include_comments=False)  # fmt: skip
+    if r is None:
+        return {"body": ""}
+    lines = [line for line in (r.text or "").split("\n") if line.strip()]
+    categories = r.categories or []
+    return {"body": r.text or "", "url": r.url, "section": categories[-1] if categories else None,
+            "title": r.title, "author": r.author, "editor": None, "source": r.sitename,
+            "published": r.date, "paragraphs": len(lines), "images": None}  # fmt: skip
+
+
+def score_real(cases: list[RealCase], run: Callable[[RealCase], dict]) -> Score:
+    result = Score(matches={f: [] for f in REAL_FIELDS})
+    for case in cases:
+        got = run(case)
+        if case.body is not None:
+            got_tokens, want_tokens = tokens(got.get("body") or ""), tokens(case.body)
+            overlap = sum((got_tokens & want_tokens).values())
+            result.precision.append(overlap / max(sum(got_tokens.values()), 1))
+            result.recall.append(overlap / max(sum(want_tokens.values()), 1))
+        for name in REAL_FIELDS:
+            result.matches[name].append(got.get(name) == case.expected[name])
+    return result
+
+
+def real_table(rows: list[tuple[str, int, Score]]) -> str:
+    lines = [
+        "| extractor | real pages | body P | body R | body F1 | " + " | ".join(REAL_FIELDS) + " |",
+        "|---|---:|---:|---:|---:|" + "---:|" * len(REAL_FIELDS),
+    ]
+    for name, pages, s in rows:
+        exact = " | ".join(f"{mean(s.matches[f]):.0%}" for f in REAL_FIELDS)
+        lines.append(f"| {name} | {pages} | {mean(s.precision):.3f} | {mean(s.recall):.3f} "
+                     f"| {s.f1():.3f} | {exact} |")  # fmt: skip
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
@@ -162,8 +258,15 @@ def main() -> int:
     if generic:
         rows.append(("wic-etl (generic fallback pages)", len(generic),
                      score(generic, ours, args.seconds / 3)))  # fmt: skip
+    print("Written pages (fixtures/saved)\n")
     print(table(rows))
+    real = real_cases(ROOT / "fixtures" / "real")
+    real_rows = [("wic-etl (site profiles)", len(real), score_real(real, ours_real)),
+                 ("trafilatura", len(real), score_real(real, theirs_real))]  # fmt: skip
+    print("\nReal pages (fixtures/real)\n")
+    print(real_table(real_rows))
     failures = [c.source for c in profiled if ours(c).get("error")]
+    failures += [c.source for c in real if ours_real(c).get("error")]
     if failures:
         print("\nfailed:", *failures, sep="\n  ")
     if args.json:
@@ -172,6 +275,11 @@ def main() -> int:
                    "f1": s.f1(), "pages_per_s": s.pages_per_s,
                    **{f"{f}_exact": mean(s.matches[f]) for f in FIELDS}}
             for name, n, s in rows
+        } | {
+            f"real: {name}": {"pages": n, "precision": mean(s.precision),
+                              "recall": mean(s.recall), "f1": s.f1(),
+                              **{f"{f}_exact": mean(s.matches[f]) for f in REAL_FIELDS}}
+            for name, n, s in real_rows
         }, indent=2) + "\n")  # fmt: skip
     return 0
 

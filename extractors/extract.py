@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from extractors.documents import to_document
 from extractors.fallback import extract_generic, extractor_name
-from extractors.html_page import parts_from_html
+from extractors.html_page import parse_html, parts_from_html
 from extractors.layout import assemble
 from extractors.listing import looks_like_listing, parse_listing
 from extractors.profiles import PROFILES, pick_profile
@@ -18,14 +18,15 @@ RULESET = "+".join([*(p.extractor for p in PROFILES), extractor_name()])
 
 
 def extract_document(document: Document) -> Article:
-    profile = pick_profile(document)
+    if document.format != "html":
+        profile = pick_profile(document)
+        assert profile is not None  # a text save of no known site is refused there
+        return assemble(parts_from_text(document, profile), profile, document)
+    root = parse_html(document.text)  # parsed once: the layout check and the parts share it
+    profile = pick_profile(document, root)
     if profile is None:
         return extract_generic(document)
-    if document.format == "html":
-        parts = parts_from_html(document, profile)
-    else:
-        parts = parts_from_text(document, profile)
-    return assemble(parts, profile, document)
+    return assemble(parts_from_html(document, profile, root), profile, document)
 
 
 def extract_page(page: RawPage) -> Outcome:

@@ -1,10 +1,17 @@
-"""Pages from hosts no site profile knows: trafilatura's generic extraction.
+"""trafilatura's generic extraction: whole pages of unknown hosts, and single fields of
+known pages whose selectors found nothing.
 
-The record says so (``extractor`` = ``trafilatura/VERSION``): its fields are a
-best effort, without organizers, sections or removed-boilerplate rows.
+A page of a host no profile knows is extracted by it entirely, and the record
+says so (``extractor`` = ``trafilatura/VERSION``): its fields are a best effort,
+without organizers, sections or removed-boilerplate rows. A known page takes from
+it only the fields its profile and its meta tags could not give, and lists them
+in the article's warnings (``title:generic``, ``body:generic``, ...).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 from extractors.layout import article_id, canonical_url, clean_line, language_of
 from extractors.records import Article, Document
@@ -18,21 +25,40 @@ def extractor_name() -> str:
     return f"trafilatura/{version('trafilatura')}"
 
 
-def extract_generic(document: Document) -> Article:
-    import trafilatura  # imported here: only pages of unknown hosts need it
+@dataclass(frozen=True)
+class GenericReading:
+    title: str | None
+    paragraphs: tuple[str, ...]
+    published: str | None
+    sitename: str | None
 
-    result = trafilatura.bare_extraction(
-        document.text,
-        url=document.url,
+
+def read_generic(html: str, url: str | None) -> GenericReading:
+    import trafilatura  # imported here: most pages never need it
+
+    result: Any = trafilatura.bare_extraction(
+        html,
+        url=url,
         with_metadata=True,
         include_comments=False,
-        include_tables=False,
+        # Older layouts (the 2000s China Daily pages) set the article in a table cell.
+        include_tables=True,
         favor_precision=True,
     )
-    text = getattr(result, "text", None) if result is not None else None
-    title = clean_line(getattr(result, "title", None) or "")
-    if not text or not title:
-        what = "no article text" if not text else "no title"
+    text = getattr(result, "text", None) or ""
+    return GenericReading(
+        title=clean_line(getattr(result, "title", None) or "") or None,
+        paragraphs=tuple(p for p in map(clean_line, text.split("\n")) if p),
+        published=getattr(result, "date", None) or None,
+        sitename=getattr(result, "sitename", None) or None,
+    )
+
+
+def extract_generic(document: Document) -> Article:
+    reading = read_generic(document.text, document.url)
+    title = reading.title
+    if not reading.paragraphs or not title:
+        what = "no article text" if not reading.paragraphs else "no title"
         raise ExtractError(
             f"unknown layout: the page is from no site with a profile, and the generic "
             f"extractor (trafilatura) found {what} in it"
@@ -40,10 +66,9 @@ def extract_generic(document: Document) -> Article:
     url = canonical_url(document.url)
     host = host_of(url) or ""
     site = host.removeprefix("www.") or "unknown"
-    paragraphs = tuple(p for p in map(clean_line, text.split("\n")) if p)
-    published = getattr(result, "date", None)
+    paragraphs = reading.paragraphs
     return Article(
-        id=article_id(url, site, title, published),
+        id=article_id(url, site, title, reading.published),
         url=url,
         site=site,
         language=language_of(title + " " + " ".join(paragraphs)),
@@ -51,8 +76,8 @@ def extract_generic(document: Document) -> Article:
         title=title,
         author=None,  # trafilatura guesses authors from bylines too loosely ("Posted")
         editor=None,
-        source=getattr(result, "sitename", None) or site,
-        published=published,
+        source=reading.sitename or site,
+        published=reading.published,
         paragraphs=paragraphs,
         extractor=extractor_name(),
     )

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import cache
+from datetime import datetime
 
 import lxml.html
 from lxml import etree
-from lxml.cssselect import CSSSelector
 
-from extractors.layout import Block, Figure, Parts, clean_line, parse_caption
-from extractors.metaline import parse_meta
-from extractors.profiles.base import SiteProfile
+from extractors.dates import BEIJING, find_date
+from extractors.fallback import GenericReading, read_generic
+from extractors.layout import Block, Figure, Parts, clean_line, is_breadcrumb, parse_caption
+from extractors.metaline import Meta, parse_meta
+from extractors.profiles.base import SiteProfile, selector
 from extractors.records import Document
 from extractors.stitch import pages_linked
-from extractors.urls import join
+from extractors.urls import http_url, join, split_http
 from wic_etl.errors import ExtractError
 
 _DROP = ("script", "style", "noscript", "template", "iframe", "object", "embed", "svg")
@@ -42,72 +43,196 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 Element = lxml.html.HtmlElement
 
 
-@cache
-def _selector(css: str) -> CSSSelector:
-    return CSSSelector(css)
+_selector = selector
+
+_SENTENCE_END = tuple(".!?。！？")
+_CREDIT_MAX = 80  # a credit names a photographer and an outlet, never a sentence
+
+# Meta tags a page may carry its date in, besides the profile's byline.
+_META_DATES = ("article:published_time", "publishdate", "pubdate")
 
 
-def parts_from_html(document: Document, profile: SiteProfile) -> Parts:
-    _refuse_truncated(document.text)
-    root = _parse(document.text)
-    title = _first(root, profile.title)
-    if title is None or not _text(title):
-        raise ExtractError(f"no title: none of {', '.join(profile.title)} holds text")
-    info = _first(root, profile.info)
-    if info is None:
-        looked = ", ".join(profile.info)
-        raise ExtractError(f"no byline: none of {looked} is on the page; cannot date the article")
-    byline = _text(info)
-    meta = parse_meta(byline)
-    if meta is None:
+def parse_html(text: str) -> Element:
+    """The parsed page, comments still in it (a profile may need them to find its body)."""
+    _refuse_truncated(text)
+    try:
+        text = _CONTROL.sub(" ", _XML_DECLARATION.sub("", text, count=1))
+        return lxml.html.document_fromstring(text)
+    except (etree.ParserError, ValueError) as exc:
+        raise ExtractError(f"the HTML cannot be parsed ({exc}); save the page again") from exc
+
+
+def _strip_furniture(root: Element) -> None:
+    unwanted = [el for el in root.iter(*_DROP, etree.Comment, etree.ProcessingInstruction)]
+    for element in unwanted:
+        if element.getparent() is not None:
+            element.drop_tree()  # keeps the text that follows it
+
+
+def page_meta(root: Element) -> dict[str, str]:
+    """``<meta name|property=... content=...>`` of the page, first of each name, names lowered."""
+    found: dict[str, str] = {}
+    for meta in root.iter("meta"):
+        name = (meta.get("property") or meta.get("name") or "").strip().lower()
+        content = clean_line(meta.get("content") or "")
+        if name and content and name not in found:
+            found[name] = content
+    return found
+
+
+def _meta_published(meta: dict[str, str]) -> str | None:
+    for name in _META_DATES:
+        if value := meta.get(name):
+            try:
+                moment: datetime | None = datetime.fromisoformat(value)
+            except ValueError:
+                moment = None
+            if moment is not None and moment.tzinfo is not None:
+                return moment.astimezone(BEIJING).isoformat()
+            if found := find_date(value):
+                return found.iso
+    return None
+
+
+def _url_date(url: str | None, profile: SiteProfile) -> str | None:
+    parts = split_http(url)
+    for pattern in profile.url_dates if parts else ():
+        if (match := pattern.search(parts.path)) and (found := find_date("-".join(match.groups()))):
+            return found.iso
+    return None
+
+
+class _Generic:
+    """trafilatura's reading of the page, made only if some field needs it (it is slow)."""
+
+    def __init__(self, document: Document, url: str | None) -> None:
+        self._args = (document.text, url)
+        self._reading: GenericReading | None = None
+
+    @property
+    def reading(self) -> GenericReading:
+        if self._reading is None:
+            self._reading = read_generic(*self._args)
+        return self._reading
+
+
+def parts_from_html(document: Document, profile: SiteProfile, root: Element | None = None) -> Parts:
+    """The page's parts; a field the profile's selectors miss comes from the page's meta
+    tags, else from the generic extractor, and is named in ``Parts.warnings``."""
+    if root is None:
+        root = parse_html(document.text)
+    located = profile.locate_body(root) if profile.locate_body else None
+    _strip_furniture(root)
+    meta = page_meta(root)
+    warnings: list[str] = []
+    # Browsers' saved-from comment and the canonical link come first (documents.py);
+    # the 2017+ China Daily pages carry their address only in og:url.
+    url = document.url or http_url(meta.get("og:url"))
+    generic = _Generic(document, url)
+
+    title_element = _first(root, profile.title)
+    title = _text(title_element) if title_element is not None else ""
+    if not title and (title := meta.get("og:title", "")):
+        warnings.append("title:meta")
+    if not title and (title := generic.reading.title or ""):
+        warnings.append("title:generic")
+    if not title:
         raise ExtractError(
-            f"the byline {byline[:120]!r} holds no valid date; cannot date the article"
+            f"no title: none of {', '.join(profile.title)} holds text, and neither the "
+            "page's meta tags nor the generic extractor give one"
         )
-    body = _first(root, profile.body)
-    if body is None:
-        raise ExtractError(f"no article body: none of {', '.join(profile.body)} is on the page")
+
+    byline = _byline(root, profile)
+    line_meta = parse_meta(byline, dated=False) if byline else None
+    published = line_meta.published if line_meta else None
+    if published is None:
+        if published := _meta_published(meta):
+            warnings.append("published:meta")
+        elif published := _url_date(url, profile):
+            warnings.append("published:url")
+        elif published := generic.reading.published:
+            warnings.append("published:generic")
+        else:
+            warnings.append("published:missing")
+    source = line_meta.source if line_meta else None
+    if source is None:
+        source = meta.get("source")
+        warnings.append("source:meta" if source else "source:missing")
+    author = line_meta.author if line_meta else None
+    if line_meta is None and not profile.meta_author_is_editor and (author := meta.get("author")):
+        warnings.append("author:meta")
+
+    body = located if located is not None else _first(root, profile.body)
     pagination = _first(root, profile.pagination)
     pages_expected = 1
-    if pagination is not None and document.url:
-        hrefs = [h for a in pagination.iter("a") if (h := join(document.url, a.get("href") or ""))]
-        pages_expected = pages_linked(document.url, hrefs)
+    if pagination is not None and url:
+        hrefs = [h for a in pagination.iter("a") if (h := join(url, a.get("href") or ""))]
+        pages_expected = pages_linked(url, hrefs)
     if pagination is not None:
         pagination.drop_tree()  # "1 2 3 Next" is not article text
-    blocks = list(_blocks(body, document.url))
-    editor = _first(root, profile.editor)
-    if editor is not None and not any(a is body for a in editor.iterancestors()):
-        blocks.extend(_lines(editor))  # the editor rule in layout takes it as metadata
+    if body is not None:
+        for part in (title_element, _first(root, profile.info)):
+            if part is not None and part is not body and _inside(part, body):
+                part.drop_tree()  # a layout that prints title and byline in the body cell
+    blocks: list[Block] = list(_blocks(body, url)) if body is not None else []
+    if not any(isinstance(b, str) for b in blocks):
+        blocks = [
+            line for line in generic.reading.paragraphs if line != title and not is_breadcrumb(line)
+        ]
+        if not blocks:
+            looked = ", ".join(profile.body)
+            raise ExtractError(
+                f"no article body: none of {looked} holds text, and the generic "
+                "extractor finds none either"
+            )
+        warnings.append("body:generic")
+    editor_line = _first(root, profile.editor)
+    if editor_line is not None and not (body is not None and _inside(editor_line, body)):
+        blocks.extend(_lines(editor_line))  # the editor rule in layout takes it as metadata
+    editor = meta.get("editor")
+    if editor is None and profile.meta_author_is_editor:
+        editor = meta.get("author")
+
     breadcrumb = _first(root, profile.breadcrumb)
+    section = None
+    if breadcrumb is None and profile.breadcrumb:
+        if section := meta.get("article:section"):
+            warnings.append("section:meta")
+        else:
+            warnings.append("section:missing")
     footer = _first(root, profile.footer)
     organizers = None
     if profile.organizer_items:
-        items = [li for selector in profile.organizer_items for li in _selector(selector)(root)]
+        items = [li for css in profile.organizer_items for li in _selector(css)(root)]
         if items:
             organizers = [_text(li) for li in items]
             for li in items:
                 li.drop_tree()
     return Parts(
-        title=_text(title),
-        meta=meta,
+        title=title,
+        meta=Meta(published, source, author),
         body=_attach_captions(blocks),
         breadcrumb=_text(breadcrumb) if breadcrumb is not None else None,
         footer=_lines(footer) if footer is not None else [],
         organizers=organizers,
         pages_expected=pages_expected,
+        url=url,
+        editor=editor,
+        section=section,
+        warnings=tuple(warnings),
     )
 
 
-def _parse(text: str) -> Element:
-    try:
-        text = _CONTROL.sub(" ", _XML_DECLARATION.sub("", text, count=1))
-        root = lxml.html.document_fromstring(text)
-    except (etree.ParserError, ValueError) as exc:
-        raise ExtractError(f"the HTML cannot be parsed ({exc}); save the page again") from exc
-    unwanted = [el for el in root.iter(*_DROP, etree.Comment, etree.ProcessingInstruction)]
-    for element in unwanted:
-        if element.getparent() is not None:
-            element.drop_tree()  # keeps the text that follows it
-    return root
+def _byline(root: Element, profile: SiteProfile) -> str:
+    for css in profile.info:
+        if found := _selector(css)(root):
+            chosen = found if profile.info_joined else found[:1]
+            return clean_line(" ".join(_text(el) for el in chosen))
+    return ""
+
+
+def _inside(element: Element, container: Element) -> bool:
+    return element is container or any(a is container for a in element.iterancestors())
 
 
 _HTML_END = re.compile(r"</html", re.I)
@@ -134,6 +259,10 @@ def _text(element: Element) -> str:
     return clean_line(" ".join(element.itertext()))
 
 
+def _unwrap(text: str) -> str:
+    return text.replace("\r", " ").replace("\n", " ")
+
+
 def _lines(element: Element) -> list[str]:
     """Text lines of ``element``, one per block element or ``<br>``."""
     pieces: list[str] = []
@@ -142,12 +271,14 @@ def _lines(element: Element) -> list[str]:
         block = node.tag in _BLOCKS
         if block:
             pieces.append("\n")
+        # A newline in the source is a space (the 2000s pages hard-wrap their paragraphs);
+        # lines end only at block elements and <br>.
         if node.text:
-            pieces.append(node.text)
+            pieces.append(_unwrap(node.text))
         for child in node:
             walk(child)
             if child.tail:
-                pieces.append(child.tail)
+                pieces.append(_unwrap(child.tail))
         if block:
             pieces.append("\n")
 
@@ -174,10 +305,8 @@ def _blocks(element: Element, base: str | None) -> Iterator[Block]:
         if tag == "figure":
             img = next(child.iter("img"), None)
             caption = next(child.iter("figcaption"), None)
-            yield Figure(
-                _text(caption) if caption is not None else "",
-                _image_src(img, base) if img is not None else None,
-            )
+            text, credit = _nbsp_credit(caption) if caption is not None else ("", None)
+            yield Figure(text, _image_src(img, base) if img is not None else None, credit)
         elif tag == "img":
             yield Figure("", _image_src(child, base))
         elif tag in _TEXT_BLOCKS:
@@ -190,6 +319,23 @@ def _blocks(element: Element, base: str | None) -> Iterator[Block]:
             yield text
         if tail := clean_line(child.tail or ""):
             yield tail
+
+
+def _nbsp_credit(caption: Element) -> tuple[str, str | None]:
+    """``Joggers run ... in December.&nbsp;LIU CHAOFU/FOR CHINA DAILY``: China Daily's
+    2017+ figcaptions set the credit off with a no-break space alone, no brackets."""
+    raw = " ".join(caption.itertext()).strip()
+    before, nbsp, after = raw.rpartition("\u00a0")
+    text, credit = clean_line(before), clean_line(after)
+    if (
+        nbsp
+        and text.endswith(_SENTENCE_END)
+        and credit
+        and len(credit) <= _CREDIT_MAX
+        and not credit.endswith(_SENTENCE_END)
+    ):
+        return text, credit
+    return clean_line(raw), None
 
 
 def _attach_captions(blocks: list[Block]) -> list[Block]:

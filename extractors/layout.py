@@ -26,6 +26,7 @@ class Figure:
 
     caption: str
     src: str | None = None
+    credit: str | None = None  # when the markup sets it apart (else parsed from the caption)
 
 
 Block = str | Figure
@@ -41,6 +42,12 @@ class Parts:
     footer: list[str] = field(default_factory=list)
     organizers: list[str] | None = None  # None: find them among the footer lines
     pages_expected: int = 1  # from the page's pagination links
+    url: str | None = None  # an address found in the page (og:url), when the document had none
+    editor: str | None = None  # from meta tags; an editor line in the body wins
+    section: str | None = None  # from meta tags, for a page with no breadcrumb
+    # Fields the profile could not find where it declares them: "FIELD:meta",
+    # "FIELD:generic" (trafilatura) or "FIELD:missing".
+    warnings: tuple[str, ...] = ()
 
 
 _CAPTION = re.compile(
@@ -53,8 +60,11 @@ _CREDIT_PREFIX = re.compile(r"^(?:Photos?|Image|Video|图片?|摄影)\s*(?:(?:/|
 _BREADCRUMB = re.compile(r"^(?:Home|首页)\s*(?:>|›|»|/|＞|→)", re.I)
 _CRUMB_SPLIT = re.compile(r"\s*(?:>|›|»|/|＞|→)\s*")
 _EDITOR = re.compile(
-    r"^[\[【(（]?\s*(?:Editor|责任编辑|编辑)\s*[:：]\s*(?P<v>[^\]】)）]+?)\s*[\]】)）]?$", re.I
+    r"^[\[【(（]?\s*(?P<label>Editor|责任编辑|编辑)\s*[:：]\s*(?P<v>[^\]】)）]+?)\s*[\]】)）]?$",
+    re.I,
 )
+# 责任编辑 (the editor in charge) names one person; a （编辑：…） line may list several.
+_EDITOR_RANK = {"责任编辑": 2}
 _SENTENCE_END = tuple('.!?;,:"”’。！？；，：…')
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LETTER = re.compile(r"[^\W\d_]")
@@ -149,7 +159,7 @@ def assemble(parts: Parts, profile: SiteProfile, document: Document) -> Article:
     removed: list[RemovedLine] = []
     for line in parts.head:
         removed.extend(_removed(line, "navigation"))
-    section = None
+    section = parts.section
     if parts.breadcrumb:
         crumbs = [c for c in _CRUMB_SPLIT.split(clean_line(parts.breadcrumb)) if c]
         section = crumbs[-1] if len(crumbs) > 1 else None
@@ -157,11 +167,11 @@ def assemble(parts: Parts, profile: SiteProfile, document: Document) -> Article:
 
     paragraphs: list[str] = []
     images: list[Image] = []
-    editor = None
+    editor, editor_rank = None, -1
     for block in parts.body:
         if isinstance(block, Figure):
             caption = clean_line(block.caption)
-            caption_credit = parse_caption(caption) or (caption, None)
+            caption_credit = parse_caption(caption) or (caption, block.credit)
             images.append(Image(len(images) + 1, caption_credit[0], caption_credit[1], block.src))
             continue
         line = clean_line(block)
@@ -170,7 +180,8 @@ def assemble(parts: Parts, profile: SiteProfile, document: Document) -> Article:
         if caption_credit := parse_caption(line):
             images.append(Image(len(images) + 1, caption_credit[0], caption_credit[1], None))
         elif match := _EDITOR.match(line):
-            editor = match["v"].strip()
+            if (rank := _EDITOR_RANK.get(match["label"], 1)) >= editor_rank:
+                editor, editor_rank = match["v"].strip(), rank
             removed.append(RemovedLine("editor", line))
         elif pieces := split_boilerplate(line):
             removed.extend(pieces)
@@ -198,7 +209,7 @@ def assemble(parts: Parts, profile: SiteProfile, document: Document) -> Article:
     for line in footer:
         removed.extend(_removed(line, "navigation"))
 
-    url = canonical_url(document.url)
+    url = canonical_url(document.url or parts.url)
     page_number = 1
     if url:
         url, page_number = split_page_url(url)  # every page of an article has one id
@@ -210,7 +221,7 @@ def assemble(parts: Parts, profile: SiteProfile, document: Document) -> Article:
         section=section,
         title=title,
         author=parts.meta.author,
-        editor=editor,
+        editor=editor or parts.editor,
         source=parts.meta.source,
         published=parts.meta.published,
         paragraphs=tuple(paragraphs),
@@ -220,4 +231,5 @@ def assemble(parts: Parts, profile: SiteProfile, document: Document) -> Article:
         removed=tuple(removed),
         page_number=page_number,
         pages_expected=max(parts.pages_expected, page_number),
+        warnings=parts.warnings,
     )

@@ -32,7 +32,7 @@ _MAX_LEN = 160
 
 @dataclass(frozen=True)
 class Meta:
-    published: str
+    published: str | None  # None only where a page's byline was not found
     source: str | None
     author: str | None
 
@@ -42,24 +42,32 @@ def _clean(value: str | None) -> str | None:
     return value or None
 
 
-def parse_meta(line: str) -> Meta | None:
-    """A Meta if ``line`` is a byline/date line, else None."""
+def parse_meta(line: str, *, dated: bool = True) -> Meta | None:
+    """A Meta if ``line`` is a byline/date line, else None.
+
+    ``dated=False`` reads a line known to be the byline (the profile's selector found
+    it) even when its date is missing or invalid: its author and source still count.
+    """
     if len(line) > _MAX_LEN:
         return None
     found = find_date(line)
     if found is None:
-        return None
-    rest = (line[: found.start] + " | " + line[found.end :]).strip()
+        if dated or not _HINT.search(line):
+            return None
+        rest = line
+    else:
+        rest = (line[: found.start] + " | " + line[found.end :]).strip()
     if not _HINT.search(line) and _clean(_LEFTOVER_WORDS.sub("", rest)):
         return None  # a date inside ordinary text, not a byline
+    iso = found.iso if found else None
     # Labels are read with the date cut out, so a date never runs into a name.
     if paren := _AUTHOR_PAREN.search(rest):
-        return Meta(found.iso, _clean(paren["source"]), _clean(_DATELINE.sub("", paren["v"])))
+        return Meta(iso, _clean(paren["source"]), _clean(_DATELINE.sub("", paren["v"])))
     author = _AUTHOR_ZH.search(rest) or _AUTHOR_EN.search(rest)
     source = _SOURCE_ZH.search(rest) or _SOURCE_EN.search(rest)
     source_value = source["v"] if source else _bare_source(rest, author)
     return Meta(
-        published=found.iso,
+        published=iso,
         source=_clean(source_value),
         author=_clean(_DATELINE.sub("", author["v"])) if author else None,
     )
@@ -71,4 +79,10 @@ def _bare_source(rest: str, author: re.Match[str] | None) -> str | None:
         rest = rest.replace(author.group(0), "|")
     parts = [_clean(_LABELS.sub("", p)) for p in rest.split("|")]
     parts = [p for p in parts if p]
-    return parts[0] if parts else None
+    if not parts:
+        return None
+    # The 2000s pages print the source alone in parentheses: "(Agencies) Updated: ...".
+    first = parts[0]
+    if first.startswith(("(", "（")) and first.endswith((")", "）")):
+        return _clean(first[1:-1])
+    return first

@@ -129,6 +129,9 @@ class Article:
     page_number: int = 1
     pages_expected: int = 1
     page_count: int = 1
+    # Fields taken from somewhere other than where the profile looks ("published:meta",
+    # "section:missing", ...): layout drift shows here first.
+    warnings: tuple[str, ...] = field(default=())
 
     @property
     def is_part(self) -> bool:
@@ -210,5 +213,6 @@ def article_from_dict(data: dict[str, Any]) -> Article:
             "images": tuple(Image(**image) for image in data["images"]),
             "organizers": tuple(data["organizers"]),
             "removed": tuple(RemovedLine(**line) for line in data["removed"]),
+            "warnings": tuple(data.get("warnings", ())),
         }
     )

@@ -80,4 +80,5 @@ def stitch(parts: Iterable[Article]) -> Article:
         page_number=1,
         pages_expected=max(part.pages_expected for part in ordered),
         page_count=len(ordered),
+        warnings=tuple(dict.fromkeys(w for part in ordered for w in part.warnings)),
     )

@@ -27,6 +27,8 @@ class RunSummary:
     listings: int = 0
     failures: list[dict[str, str]] = field(default_factory=list)
     notes: tuple[str, ...] = ()  # one line each, e.g. what a crawl asked for and skipped
+    # One line per extractor whose pages needed a fallback: layout drift shows here.
+    fallbacks: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -62,10 +64,25 @@ def report_run(
         listings=counts.listings,
         failures=counts.failures,
         notes=notes,
+        fallbacks=fallback_lines(counts),
     )
+    for line in summary.fallbacks:
+        logger.warning("layout drift: %s", line)
     create_markdown_artifact(key=f"{flow}-summary", markdown=summary_markdown(summary),
                              description=f"wic-etl {flow} on {db}")  # fmt: skip
     return summary
+
+
+def fallback_lines(counts: LoadCounts) -> tuple[str, ...]:
+    """``chinadaily/2: 3 pages fell back (section:missing 3, published:meta 1)``, per extractor."""
+    lines = []
+    for name in sorted(counts.fallback_pages):
+        pages = counts.fallback_pages[name]
+        fields = counts.fallback_fields.get(name, {})
+        ranked = sorted(fields.items(), key=lambda item: (-item[1], item[0]))
+        what = ", ".join(f"{warning} {n}" for warning, n in ranked)
+        lines.append(f"{name}: {pages} page{'s' if pages != 1 else ''} fell back ({what})")
+    return tuple(lines)
 
 
 def summary_markdown(summary: RunSummary) -> str:
@@ -79,6 +96,9 @@ def summary_markdown(summary: RunSummary) -> str:
     ]
     if summary.notes:
         lines += ["", *(f"- {note}" for note in summary.notes)]
+    if summary.fallbacks:
+        lines += ["", "## Fallbacks (layout drift)", ""]
+        lines += [f"- {line}" for line in summary.fallbacks]
     if summary.failures:
         lines += ["", "## Failures", "", "| source | stage | reason |", "|---|---|---|"]
         lines += [

@@ -191,6 +191,14 @@ def add_run_owner(db: Database) -> None:
     db["runs"].add_column("pid", int)
 
 
+@migrations()
+def add_article_warnings(db: Database) -> None:
+    # The fields an article took from somewhere other than where its profile looks,
+    # as a JSON list such as ["published:meta", "section:missing"]; "[]" when none.
+    # NULL for rows loaded before this column existed, until they are extracted again.
+    db["articles"].add_column("warnings", str)
+
+
 def open_database(path: str | Path) -> Database:
     """Open (creating if need be) a wic-etl database, schema up to date, WAL on.
 

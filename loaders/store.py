@@ -51,6 +51,18 @@ class LoadCounts:
     failed: int = 0
     listings: int = 0  # section pages read for their links, not articles
     failures: list[dict[str, str]] = field(default_factory=list)
+    # Per extractor (profile/version): pages loaded with warnings, and each warning's count.
+    fallback_pages: dict[str, int] = field(default_factory=dict)
+    fallback_fields: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def note_fallbacks(self, article: Article) -> None:
+        if not article.warnings:
+            return
+        name = article.extractor
+        self.fallback_pages[name] = self.fallback_pages.get(name, 0) + 1
+        fields = self.fallback_fields.setdefault(name, {})
+        for warning in article.warnings:
+            fields[warning] = fields.get(warning, 0) + 1
 
     def add(self, other: LoadCounts) -> None:
         self.pages += other.pages
@@ -60,6 +72,12 @@ class LoadCounts:
         self.failed += other.failed
         self.listings += other.listings
         self.failures.extend(other.failures)
+        for name, pages in other.fallback_pages.items():
+            self.fallback_pages[name] = self.fallback_pages.get(name, 0) + pages
+        for name, fields in other.fallback_fields.items():
+            mine = self.fallback_fields.setdefault(name, {})
+            for warning, n in fields.items():
+                mine[warning] = mine.get(warning, 0) + n
 
 
 def article_row(article: Article) -> dict[str, object]:
@@ -83,6 +101,7 @@ def article_row(article: Article) -> dict[str, object]:
         "published_year": int(article.published[:4]) if article.published else None,
         "page_count": article.page_count,
         "pages_expected": article.pages_expected,
+        "warnings": json.dumps(list(article.warnings), ensure_ascii=False),
     }
 
 
@@ -414,6 +433,7 @@ def _load_one(
             outcome = _refused(outcome, exc)
         else:
             setattr(counts, result, getattr(counts, result) + 1)
+            counts.note_fallbacks(outcome.article)
             return
     if isinstance(outcome, Listed):
         _store_listing(db, outcome, run_id, ruleset)

@@ -259,6 +259,8 @@ def print_summary(
     console.print(table)
     for note in summary.notes:
         console.print(note, markup=False, highlight=False)
+    for line in summary.fallbacks:  # layout drift: fields taken from meta tags or trafilatura
+        console.print(line, markup=False, highlight=False)
     if summary.failures:
         failures = Table(title="failed inputs", title_justify="left", show_lines=False)
         failures.add_column("source", overflow="fold")

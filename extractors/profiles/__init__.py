@@ -2,36 +2,51 @@
 
 from __future__ import annotations
 
-from extractors.profiles import chinadaily, chinadaily_legacy, cn_chinadaily, wicwuzhen
-from extractors.profiles.base import SiteProfile
+from extractors.profiles import (
+    chinadaily,
+    chinadaily_2000s,
+    chinadaily_legacy,
+    cn_chinadaily,
+    wicwuzhen,
+)
+from extractors.profiles.base import Element, SiteProfile
 from extractors.records import Document
 from extractors.urls import host_of
 from wic_etl.errors import ExtractError
 
 # WIC first: its pages also name China Daily (which built the site), not the reverse;
-# cn.chinadaily.com.cn before chinadaily.com.cn, whose host suffix it shares.
+# the Chinese subdomains before www; the older English layouts, whose checks are
+# narrow, before the 2017+ one, whose check accepts a page with a part missing.
 PROFILES: tuple[SiteProfile, ...] = (
     wicwuzhen.PROFILE,
     cn_chinadaily.PROFILE,
-    chinadaily.PROFILE,
     chinadaily_legacy.PROFILE,
+    chinadaily_2000s.PROFILE,
+    chinadaily.PROFILE,
 )
 
 
-def pick_profile(document: Document) -> SiteProfile | None:
-    """The page's site profile; None for an HTML page of another site (generic extraction)."""
+def pick_profile(document: Document, root: Element | None = None) -> SiteProfile | None:
+    """The page's site profile; None for an HTML page of another site (generic extraction).
+
+    ``root`` is the parsed page of an HTML save: its layout decides between the
+    profiles of one host.
+    """
     host = host_of(document.url)
-    is_html = document.format == "html"
+
+    def fits(profile: SiteProfile) -> bool:
+        if root is None:
+            return document.format in profile.formats
+        return document.format in profile.formats and profile.fits_layout(root)
+
     if host:
         for profile in PROFILES:
-            if profile.owns_host(host) and (not is_html or profile.fits_layout(document.text)):
+            if profile.owns_host(host) and fits(profile):
                 return profile
     for profile in PROFILES:
-        if any(marker in document.text for marker in profile.markers) and (
-            not is_html or profile.fits_layout(document.text)
-        ):
+        if any(marker in document.text for marker in profile.markers) and fits(profile):
             return profile
-    if is_html:
+    if root is not None:
         return None
     known = ", ".join(p.site for p in PROFILES)
     raise ExtractError(

@@ -1,8 +1,12 @@
-"""chinadaily.com.cn article pages (the 2017+ layout).
+"""chinadaily.com.cn article pages (the 2017+ layout), articles and photo stories.
 
-Title in ``.lft_art h1``, byline in ``.info_l`` (``By NAME | chinadaily.com.cn |
-Updated: 2025-12-08 10:04``), paragraphs and ``figure``/``figcaption`` in
-``#Content``, footer ``div.lo-a`` with the CDIC copyright and licence numbers.
+Articles: title ``.lft_art h1``; photo stories: title ``div.ce_art h1``, body
+``div.picshow #Content`` (their only ``.lft_art`` is an ad column). Byline
+``span.info_l`` (``By NAME | China Daily | Updated: 2024-05-13 09:08``), figures
+with ``figcaption`` in ``#Content``, breadcrumb ``span#bread-nav`` (``Home / China /
+Society``; the mobile ``ol.breadcrumb#bread-nav1`` has no separators), the address
+only in ``og:url``, the editor only in ``<meta name="editor">``; ``<meta
+name="author">`` is that editor too, not the byline. Footer ``div.lo-a``.
 """
 
 from __future__ import annotations
@@ -13,16 +17,19 @@ from extractors.profiles.base import SiteProfile
 
 PROFILE = SiteProfile(
     name="chinadaily",
-    version=1,
+    version=2,
     site="chinadaily.com.cn",
     hosts=("chinadaily.com.cn",),
     markers=("China Daily Information Co", "Registration Number: 130349"),
-    signatures=('class="lft_art"',),
-    title=(".lft_art h1", "h1"),
+    # Any one of them: a page missing one part is still this layout, and degrades.
+    layout=(".lft_art > h1", ".ce_art h1", "span.info_l", "#bread-nav", ".lft_art #Content"),
+    title=(".lft_art > h1", ".ce_art h1", "h1"),
     info=(".info_l", ".info"),
-    body=("#Content", ".article"),
-    breadcrumb=(".da-bre", ".breadcrumb"),
+    body=(".picshow #Content", "#Content", ".article"),
+    breadcrumb=("#bread-nav", ".da-bre", ".breadcrumb:not(#bread-nav1)"),
     footer=("div.lo-a", ".footer"),
+    url_dates=(re.compile(r"^/a/(\d{4})(\d{2})/(\d{2})/"),),
+    meta_author_is_editor=True,
     footer_block="navigation",
     navigation=(
         re.compile(r"^(?:Share|Share\s*-\s*\w+|Print|Mail|Large\s*Medium\s*Small)$", re.I),

@@ -1,0 +1,59 @@
+"""Layout drift in the run summary: pages that fell back, per extractor, and on what."""
+
+from __future__ import annotations
+
+import json
+
+from extractors.extract import extract_page
+from extractors.records import Extracted, RawPage
+from flows.reporting import RunSummary, fallback_lines, summary_markdown
+from loaders.schema import open_database
+from loaders.store import LoadCounts, load_outcomes
+from tests.conftest import BAD, SAVED
+
+
+def _outcome(path) -> Extracted:
+    outcome = extract_page(RawPage(str(path), path.read_bytes()))
+    assert isinstance(outcome, Extracted), getattr(outcome, "message", outcome)
+    return outcome
+
+
+def test_loading_counts_fallbacks_per_extractor_and_batches_add_up(tmp_path):
+    db = open_database(tmp_path / "wic.db")
+    db.execute("insert into runs (id, flow) values ('r1', 'test')")
+    good = _outcome(SAVED / "html" / "chinadaily_en_ai_rules.html")
+    bad_date = _outcome(BAD / "variant_bad_date.html")
+    no_title = _outcome(BAD / "variant_missing_title.html")
+    first = load_outcomes(db, [good, bad_date], "r1", "rules")
+    second = load_outcomes(db, [no_title], "r1", "rules")
+    total = LoadCounts()
+    total.add(first)
+    total.add(second)
+    name = good.article.extractor
+    assert total.fallback_pages == {name: 2}
+    assert total.fallback_fields == {name: {"published:url": 1, "title:generic": 1}}
+    assert fallback_lines(total) == (
+        f"{name}: 2 pages fell back (published:url 1, title:generic 1)",
+    )
+    (stored,) = db.execute("select warnings from articles").fetchone()
+    assert json.loads(stored) == ["title:generic"]  # the three are one address: last wins
+
+
+def test_no_fallback_no_line_and_the_artifact_lists_them():
+    assert fallback_lines(LoadCounts()) == ()
+    counts = LoadCounts(
+        fallback_pages={"chinadaily/2": 1, "cn-chinadaily/2": 3},
+        fallback_fields={
+            "chinadaily/2": {"section:missing": 1},
+            "cn-chinadaily/2": {"published:meta": 1, "section:missing": 3},
+        },
+    )
+    lines = fallback_lines(counts)
+    assert lines == (
+        "chinadaily/2: 1 page fell back (section:missing 1)",
+        "cn-chinadaily/2: 3 pages fell back (section:missing 3, published:meta 1)",
+    )
+    summary = RunSummary("r", "db", 4, 4, 0, 0, 0, 0, fallbacks=lines)
+    markdown = summary_markdown(summary)
+    assert "## Fallbacks (layout drift)" in markdown
+    assert all(f"- {line}" in markdown for line in lines)
