@@ -83,7 +83,7 @@ def warc_bomb(folder: Path) -> Path:
 # (make the hostile file, name it on the command line too, words its failure must say)
 CASES: dict[str, tuple[Callable[[Path], Path], bool, tuple[str, ...]]] = {
     "backtracking-comments": (comments, False, ("unknown layout",)),
-    "backtracking-canonical": (canonical, False, ("no article",)),
+    "backtracking-canonical": (canonical, False, ("incompletely",)),
     "sparse-1GiB": (sparse, False, ("1,073,741,824 bytes", "10,485,760-byte", "--max-bytes")),
     "symlink-to-dev-zero": (dev_zero, True, ("character device",)),
     "fifo": (fifo, True, ("FIFO",)),
