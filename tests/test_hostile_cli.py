@@ -22,6 +22,9 @@ from warcio.warcwriter import WARCWriter
 
 from tests.conftest import SAVED, gold, run_cli
 
+# Whole runs of the command: `pytest -m "not slow"` leaves them out.
+pytestmark = pytest.mark.slow
+
 GOOD = [SAVED / "html" / "chinadaily_en_ai_rules.html", SAVED / "text" / "wic_text_volunteers.txt"]
 GOOD_IDS = {record["article"]["id"] for page in GOOD for record in gold(page)}
 SECONDS = 60  # the command itself takes 5-15 s here; a hang or a blow-up takes forever
