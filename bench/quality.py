@@ -33,10 +33,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from core.records import Document, RawPage, word_tokens  # noqa: E402
 from extractors.documents import to_document  # noqa: E402
 from extractors.extract import extract_document  # noqa: E402
 from extractors.layout import clean_line  # noqa: E402
-from extractors.records import Document, RawPage, word_tokens  # noqa: E402
 from flows.batch import read_pages  # noqa: E402
 
 SUFFIXES = (".txt", ".html", ".mhtml", ".warc.gz")

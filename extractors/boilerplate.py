@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from extractors.records import RemovedLine
+from core.records import RemovedLine
 
 # Lines may be long and are untrusted: no two neighbouring parts of a rule may match the
 # same blanks ("\s*[:：]?\s*" could split a run of n blanks n ways at every start, so it is

@@ -13,7 +13,7 @@ import re
 
 from charset_normalizer import from_bytes
 
-from wic_etl.errors import DecodeError
+from core.errors import DecodeError
 
 _SUPERSETS = {
     "gb2312": "gb18030",

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from email.message import Message
 
+from core.records import Document, RawPage
+from core.urls import http_url
 from extractors.decoding import decode
-from extractors.records import Document, RawPage
-from extractors.urls import http_url
 
 # Every pattern here runs over untrusted text, so none may match one stretch of it in
 # more than one way: "(?:<!--.*?-->\s*)*" could split a run of comments in 2^n ways,

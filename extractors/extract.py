@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from core.errors import ExtractError, WicEtlError
+from core.records import Article, Document, Extracted, Failed, Listed, Outcome, RawPage
+from extractors.discovery.listing import looks_like_listing, parse_listing
 from extractors.documents import to_document
 from extractors.fallback import extract_generic, extractor_name
 from extractors.html_page import parse_html, parts_from_html
 from extractors.layout import assemble
-from extractors.listing import looks_like_listing, parse_listing
 from extractors.profiles import PROFILES, pick_profile
-from extractors.records import Article, Document, Extracted, Failed, Listed, Outcome, RawPage
 from extractors.text_page import parts_from_text
-from wic_etl.errors import ExtractError, WicEtlError
 
 # Every extractor version that can produce a record: a page already extracted under
 # this exact set is not extracted again.

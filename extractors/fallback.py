@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from extractors.layout import article_id, canonical_url, clean_line, language_of
-from extractors.records import Article, Document
-from extractors.urls import host_of
-from wic_etl.errors import ExtractError
+from core.errors import ExtractError
+from core.records import Article, Document
+from core.urls import canonical_url, host_of
+from extractors.layout import article_id, clean_line, language_of
 
 
 def extractor_name() -> str:

@@ -14,15 +14,15 @@ from datetime import datetime
 import lxml.html
 from lxml import etree
 
+from core.errors import ExtractError
+from core.records import Document
+from core.stitch import pages_linked
+from core.urls import http_url, join, split_http
 from extractors.dates import BEIJING, find_date
 from extractors.fallback import GenericReading, read_generic
 from extractors.layout import Block, Figure, Parts, clean_line, is_breadcrumb, parse_caption
 from extractors.metaline import Meta, parse_meta
 from extractors.profiles.base import SiteProfile, selector
-from extractors.records import Document
-from extractors.stitch import pages_linked
-from extractors.urls import http_url, join, split_http
-from wic_etl.errors import ExtractError
 
 _DROP = ("script", "style", "noscript", "template", "iframe", "object", "embed", "svg")
 _TEXT_BLOCKS = frozenset(

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urlunsplit
 
+from core.errors import ExtractError
+from core.records import Article, Document, Image, RemovedLine, sha256_hex
+from core.stitch import split_page_url
+from core.urls import canonical_url
 from extractors.boilerplate import split_boilerplate
 from extractors.metaline import Meta
 from extractors.profiles.base import SiteProfile
-from extractors.records import Article, Document, Image, RemovedLine, sha256_hex
-from extractors.stitch import split_page_url
-from extractors.urls import split_http
-from wic_etl.errors import ExtractError
 
 
 @dataclass(frozen=True)
@@ -119,16 +118,6 @@ def find_tail_start(lines: list[str], profile: SiteProfile) -> int:
 
 def _matches(patterns: tuple[re.Pattern[str], ...], line: str) -> bool:
     return any(p.search(line) for p in patterns)
-
-
-def canonical_url(url: str | None) -> str | None:
-    parts = split_http(url)
-    if parts is None or not parts.hostname:
-        return None
-    host = parts.hostname.lower()
-    if parts.port and parts.port not in (80, 443):
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path or "/", parts.query, ""))
 
 
 def article_id(url: str | None, site: str, title: str, published: str | None) -> str:

@@ -8,12 +8,12 @@ short organizer or menu lines among it) at the end.
 
 from __future__ import annotations
 
+from core.errors import ExtractError
+from core.records import Document
 from extractors.boilerplate import split_boilerplate
 from extractors.layout import Parts, clean_line, find_tail_start, is_breadcrumb
 from extractors.metaline import parse_meta
 from extractors.profiles.base import SiteProfile
-from extractors.records import Document
-from wic_etl.errors import ExtractError
 
 # A byline further down than this is not the article's.
 _BYLINE_WITHIN = 80

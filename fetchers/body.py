@@ -12,7 +12,7 @@ import zlib
 
 import httpx
 
-from wic_etl.errors import FetchError
+from core.errors import FetchError, body_too_large
 
 # What the client asks for; anything else a server sends is refused (see _inflater).
 ACCEPT_ENCODING = "gzip, deflate"
@@ -58,16 +58,6 @@ def _inflater(encoding: str, url: str) -> _Inflater | None:
     )
 
 
-def too_large(url: str, limit: int, after: str = "") -> FetchError:
-    # There is no command-line option for the cap: a news page, feed or sitemap part
-    # is far smaller, so a body this large is not the document the user meant.
-    return FetchError(
-        f"{url}: the body is larger than the {limit:,}-byte limit{after}; it was not read "
-        "further. Check that the address is a page, feed or sitemap (a big sitemap: start "
-        "from its sitemap index or from a section listing instead)"
-    )
-
-
 async def read_body(response: httpx.Response, limit: int, body: bytearray | None = None) -> bytes:
     """The decoded body, or FetchError (with the bytes received) if too large or cut short.
 
@@ -77,7 +67,7 @@ async def read_body(response: httpx.Response, limit: int, body: bytearray | None
     url = str(response.url)
     length = response.headers.get("content-length", "")
     if length.isdigit() and int(length) > limit:
-        raise too_large(url, limit)
+        raise body_too_large(url, limit)
     inflater = _inflater(response.headers.get("content-encoding", ""), url)
     body = bytearray() if body is None else body
     try:
@@ -86,7 +76,7 @@ async def read_body(response: httpx.Response, limit: int, body: bytearray | None
                 chunk = inflater.feed(chunk, limit + 1 - len(body))
             body += chunk
             if len(body) > limit:
-                raise too_large(url, limit, " once decompressed" if inflater else "")
+                raise body_too_large(url, limit, " once decompressed" if inflater else "")
     except httpx.TransportError as exc:
         raise FetchError(
             f"{url}: the connection broke after {len(body):,} bytes of the body "

@@ -15,8 +15,8 @@ from collections.abc import Iterable
 import httpcore
 import httpx
 
+from core.errors import FetchError
 from fetchers.policy import HostPolicy
-from wic_etl.errors import FetchError
 
 
 class PeerCheckingBackend(httpcore.AsyncNetworkBackend):

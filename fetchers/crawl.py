@@ -16,22 +16,28 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 import httpx
 
-from extractors.extract import extract_page
-from extractors.layout import canonical_url
-from extractors.listing import next_listing_page
-from extractors.records import Extracted, Failed, Listed, Outcome, RawPage, Validators
-from extractors.stitch import page_urls, split_page_url
-from extractors.urls import host_of
-from fetchers.discovery import Discovery, Found, parse_discovery
+from core.errors import FetchError
+from core.records import (
+    Extracted,
+    Failed,
+    Found,
+    Listed,
+    Listing,
+    Outcome,
+    RawPage,
+    Validators,
+)
+from core.settings import DEFAULTS
+from core.stitch import page_urls, split_page_url
+from core.urls import canonical_url, host_of
 from fetchers.http import Fetcher, FetchSettings, Response
 from fetchers.policy import HostPolicy
-from wic_etl.errors import FetchError
 
 JobKind = Literal["start", "listing", "article", "part", "sitemap"]
 
@@ -41,14 +47,34 @@ class CrawlOptions:
     allow_hosts: tuple[str, ...] = ()
     # Pages (listings, articles, sitemaps) fetched per start address at most; the
     # other pages of a multi-page article are always fetched, so it stays whole.
-    max_pages: int = 200
-    # Pages of one multi-page article at most: its pager is the site's word, and a
-    # pager announcing page 999 must not become 999 requests.
-    max_article_pages: int = 50
+    max_pages: int = DEFAULTS.max_pages
+    max_article_pages: int = DEFAULTS.max_article_pages  # a pager's 999 is not 999 requests
     since: str | None = None  # ISO date: items listed before it are not fetched
-    stop_after_known: int = 20  # stop a listing after this many known articles in a row
-    concurrency: int = 4  # requests in flight across all hosts
+    stop_after_known: int = DEFAULTS.stop_after_known
+    concurrency: int = DEFAULTS.concurrency  # requests in flight across all hosts
     fetch: FetchSettings = field(default_factory=FetchSettings)
+
+
+class DiscoveryDocument(Protocol):
+    """A feed or sitemap: what kind, and its addresses, read lazily in document order."""
+
+    @property
+    def kind(self) -> str: ...
+    def entries(self) -> Iterator[Found]: ...
+
+
+@dataclass(frozen=True)
+class PageParsers:
+    """What the crawler needs to know of the pages it fetches, handed in by the flow.
+
+    The crawler fetches and follows; it never parses a page itself (as Scrapy's
+    engine leaves parsing to the spider's callbacks), so it needs no extractor.
+    """
+
+    extract: Callable[[RawPage], Outcome]
+    # A feed or sitemap in the body (read under the byte cap), or None for a page.
+    discover: Callable[[bytes, int, str], DiscoveryDocument | None]
+    next_listing_page: Callable[[Listing], str | None]
 
 
 class CrawlStore(Protocol):
@@ -93,8 +119,10 @@ class Crawler:
         store: CrawlStore,
         sink: Callable[[Outcome], None],
         log: logging.Logger | logging.LoggerAdapter[logging.Logger],
+        parsers: PageParsers,
     ) -> None:
         self.options = options
+        self.parsers = parsers
         self.store = store
         self.sink = sink
         self.log = log
@@ -190,14 +218,14 @@ class Crawler:
             self.sink(Failed(job.url, exc.stage, type(exc).__name__, str(exc), kept))
             self.log.warning("%s", exc)
             return
-        if isinstance(page, Discovery):
-            self._follow_discovery(page, job)
-            return
         if isinstance(page, Failed):
             self.sink(page)
             return
-        assert page is not None
-        outcome = extract_page(page)
+        if not isinstance(page, RawPage):
+            if page is not None:
+                self._follow_discovery(page, job)
+            return
+        outcome = self.parsers.extract(page)
         self.sink(outcome)
         self._follow_outcome(outcome, job)
 
@@ -211,7 +239,7 @@ class Crawler:
 
     def _page(
         self, job: Job, response: Response, validators: Validators | None
-    ) -> RawPage | Discovery | Failed | None:
+    ) -> RawPage | DiscoveryDocument | Failed | None:
         if response.status == 304 and validators is not None:
             stored = self.store.stored_page(validators.sha256)
             if stored is not None:
@@ -225,7 +253,7 @@ class Crawler:
             return Failed(job.url, "fetch", "FetchError", f"{job.url}: {reason}",
                           page if response.body else None)  # fmt: skip
         if job.kind in ("start", "sitemap") and (
-            found := parse_discovery(response.body, self.options.fetch.max_bytes, job.url)
+            found := self.parsers.discover(response.body, self.options.fetch.max_bytes, job.url)
         ):
             return found
         return page
@@ -236,7 +264,7 @@ class Crawler:
             older = self._follow_links(
                 [Found(link.url, link.listed) for link in outcome.listing.links], job
             )
-            following = next_listing_page(outcome.listing)
+            following = self.parsers.next_listing_page(outcome.listing)
             if following and not trail.stopped and not older:
                 if trail.budget_left(self.options.max_pages) > 0:
                     self._enqueue(Job(following, "listing", job.origin))
@@ -254,7 +282,7 @@ class Crawler:
             for part in page_urls(url, min(expected, cap)):
                 self._enqueue(Job(part, "part", job.origin))
 
-    def _follow_discovery(self, discovery: Discovery, job: Job) -> None:
+    def _follow_discovery(self, discovery: DiscoveryDocument, job: Job) -> None:
         try:
             if discovery.kind == "sitemapindex":
                 self._follow_sitemaps(discovery.entries(), job)

@@ -12,15 +12,15 @@ from importlib.metadata import version
 
 import httpx
 
-from extractors.records import Validators, header_value
-from extractors.urls import join
+from core.errors import FetchError
+from core.records import Validators, header_value
+from core.settings import DEFAULTS
+from core.urls import join
 from fetchers.body import ACCEPT_ENCODING, read_body
 from fetchers.connect import guarded_transport
 from fetchers.policy import HostPolicy
 from fetchers.politeness import HostPacer
 from fetchers.robots import MAX_ROBOTS_BYTES, Robots
-from wic_etl.errors import FetchError
-from wic_etl.limits import MAX_BYTES
 
 USER_AGENT = (
     f"wic-etl/{version('wic-etl')} (news archive crawler; +https://github.com/wic-etl/wic-etl)"
@@ -31,16 +31,16 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 @dataclass(frozen=True)
 class FetchSettings:
-    connect_timeout: float = 10.0
-    read_timeout: float = 30.0
-    # The whole of one request, connect to last byte: the read timeout alone lets a
-    # server that drips a byte now and then hold a page (and a worker) for ever.
-    deadline: float = 120.0
-    max_bytes: int = MAX_BYTES
-    max_redirects: int = 5
-    tries: int = 4  # first request included
-    backoff: float = 1.0  # first retry's wait in seconds, doubled each try, with jitter
-    max_wait: float = 120.0  # the longest Retry-After the crawler agrees to wait
+    """How one request is made; defaults from core.settings.DEFAULTS."""
+
+    connect_timeout: float = DEFAULTS.connect_timeout
+    read_timeout: float = DEFAULTS.timeout
+    deadline: float = DEFAULTS.deadline  # connect to last byte: a dripping server is cut off
+    max_bytes: int = DEFAULTS.max_bytes
+    max_redirects: int = DEFAULTS.max_redirects
+    tries: int = DEFAULTS.retries + 1  # first request included
+    backoff: float = DEFAULTS.backoff  # first retry's wait, doubled each try, with jitter
+    max_wait: float = DEFAULTS.max_wait  # the longest Retry-After the crawler agrees to wait
     rate_limit: float | None = None  # requests/s per host; None: 1/s public, unpaced named
     user_agent: str = USER_AGENT
 

@@ -22,8 +22,8 @@ import socket
 from dataclasses import dataclass, field
 from urllib.parse import SplitResult
 
-from extractors.urls import split_http
-from wic_etl.errors import FetchError
+from core.errors import FetchError
+from core.urls import split_http
 
 DEFAULT_HOST_FAMILIES = ("chinadaily.com.cn", "wicwuzhen.cn")
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from extractors.archives import ArchiveRead, is_archive, read_archive
+from core.errors import SourceError
+from core.records import Extracted, Failed, Outcome, RawPage
+from core.settings import DEFAULTS
 from extractors.extract import RULESET, extract_page
-from extractors.records import Extracted, Failed, Outcome, RawPage
-from extractors.sources import read_page
 from loaders.schema import BUSY_TIMEOUT_MS, open_database
 from loaders.store import (
     FETCH_FAILED,
@@ -25,8 +25,8 @@ from loaders.store import (
     stored_raw_pages,
     unchanged_pages,
 )
-from wic_etl.errors import SourceError
-from wic_etl.limits import MAX_BYTES
+from readers.archives import ArchiveRead, is_archive, read_archive
+from readers.sources import read_page
 
 
 def chunks(items: Sequence[str], size: int) -> Iterator[list[str]]:
@@ -40,7 +40,7 @@ class ReadResult:
     failures: list[Failed]
 
 
-def read_pages(paths: Sequence[str], max_bytes: int = MAX_BYTES) -> ReadResult:
+def read_pages(paths: Sequence[str], max_bytes: int = DEFAULTS.max_bytes) -> ReadResult:
     """Read each file; an MHTML or WARC file gives the HTML documents inside it.
 
     Whatever goes wrong with one file is a failure of that file alone: the batch's
@@ -118,7 +118,9 @@ def _extract(read: ReadResult, done: Set[str] = frozenset()) -> ExtractedBatch:
     return ExtractedBatch(outcomes, unchanged, len(read.pages) + len(read.failures))
 
 
-def extract_batch(db_path: str, paths: Sequence[str], max_bytes: int = MAX_BYTES) -> ExtractedBatch:
+def extract_batch(
+    db_path: str, paths: Sequence[str], max_bytes: int = DEFAULTS.max_bytes
+) -> ExtractedBatch:
     """Read and extract a batch, skipping pages already done; reads the database, never writes.
 
     Runs anywhere the files and the database can be read (a Dask worker too); the
@@ -139,7 +141,7 @@ def load_batch(db: Database, batch: ExtractedBatch, run_id: str) -> LoadCounts:
 
 
 def ingest_batch(
-    db_path: str, paths: Sequence[str], run_id: str, max_bytes: int = MAX_BYTES
+    db_path: str, paths: Sequence[str], run_id: str, max_bytes: int = DEFAULTS.max_bytes
 ) -> LoadCounts:
     """One batch of the ingest flow as plain calls: extract, then load."""
     with closing(open_database(db_path)) as db:

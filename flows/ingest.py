@@ -14,8 +14,11 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 from sqlite_utils import Database
 
-from extractors.sources import expand_sources
-from fetchers.crawl import Crawler, CrawlOptions, CrawlReport
+from core.settings import DEFAULTS
+from extractors.discovery.feeds import parse_discovery
+from extractors.discovery.listing import next_listing_page
+from extractors.extract import extract_page
+from fetchers.crawl import Crawler, CrawlOptions, CrawlReport, PageParsers
 from fetchers.http import FetchSettings
 from flows.batch import (
     ExtractedBatch,
@@ -32,8 +35,12 @@ from flows.runners import task_runner
 from loaders.crawl_state import StoredCrawlState
 from loaders.schema import open_database
 from loaders.store import LoadCounts
-from wic_etl.limits import MAX_BYTES
+from readers.sources import expand_sources
 
+# The crawler fetches; what a page is and what it links to, the extractors say.
+PARSERS = PageParsers(
+    extract=extract_page, discover=parse_discovery, next_listing_page=next_listing_page
+)
 # Outcomes of a crawl written per transaction: small, since pages arrive about one
 # a second and a killed crawl should lose little (a re-run refetches it conditionally).
 CRAWL_BATCH = 25
@@ -43,7 +50,9 @@ CRAWL_BATCH = 25
 # wherever the task runs (in the flow's process or on a Dask worker). Retrying it
 # is harmless, as it writes nothing.
 @task(name="extract-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
-def extract_batch_task(db: str, paths: list[str], max_bytes: int = MAX_BYTES) -> ExtractedBatch:
+def extract_batch_task(
+    db: str, paths: list[str], max_bytes: int = DEFAULTS.max_bytes
+) -> ExtractedBatch:
     extracted = extract_batch(db, paths, max_bytes)
     get_run_logger().info(
         "extracted %d files (%d unchanged) in process %d on %s",
@@ -61,7 +70,7 @@ def crawl_task(
     logger = get_run_logger()
     with closing(open_database(db)) as database:
         writer = OutcomeWriter(database, run_id, CRAWL_BATCH)
-        report = Crawler(options, StoredCrawlState(database), writer, logger).run(urls)
+        report = Crawler(options, StoredCrawlState(database), writer, logger, PARSERS).run(urls)
         writer.flush()
     for note in crawl_notes(report):
         logger.info("%s", note)
@@ -78,7 +87,7 @@ def crawl_notes(report: CrawlReport) -> tuple[str, ...]:
 
 def extract_and_load(
     database: Database, db: str, files: Sequence[str], batch_size: int, run_id: str,
-    dask: str | None, max_bytes: int = MAX_BYTES,
+    dask: str | None, max_bytes: int = DEFAULTS.max_bytes,
 ) -> LoadCounts:  # fmt: skip
     """Extract batches on the chosen runner, load each here: the one writer of the run.
 
@@ -122,7 +131,7 @@ def ingest(
     timeout: float = 30.0,
     retries: int = 3,
     dask: str | None = None,
-    max_bytes: int = MAX_BYTES,
+    max_bytes: int = DEFAULTS.max_bytes,
 ) -> RunSummary:
     """Ingest saved pages and web pages into ``db``.
 

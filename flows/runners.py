@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
-from wic_etl.errors import WicEtlError
+from core.errors import WicEtlError
 
 
 @dataclass(frozen=True)

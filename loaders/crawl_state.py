@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from extractors.records import RawPage, Validators
+from core.records import RawPage, Validators
 from loaders.store import stored_raw_pages
 
 

@@ -20,7 +20,8 @@ from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
-from extractors.records import (
+from core.errors import LoadError
+from core.records import (
     Article,
     Extracted,
     Failed,
@@ -31,8 +32,7 @@ from extractors.records import (
     sha256_hex,
     storable_text,
 )
-from extractors.stitch import stitch
-from wic_etl.errors import LoadError
+from core.stitch import stitch
 
 FETCH_FAILED = "fetch-failed"
 

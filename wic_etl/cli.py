@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table
 
-from extractors.records import storable_text
+from core.errors import NothingToReadError, WicEtlError
+from core.records import storable_text
+from core.settings import DEFAULTS
 from wic_etl import __version__
-from wic_etl.errors import NothingToReadError, WicEtlError
-from wic_etl.limits import MAX_BYTES
 
 if TYPE_CHECKING:  # importing flows means importing Prefect: seconds, so only for types
     from flows.reporting import RunSummary
@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
         "scheduler address tcp://HOST:8786 (workers must see the same paths)",
     )  # fmt: skip
     ingest.add_argument(
-        "--max-bytes", type=int, default=MAX_BYTES, metavar="N",
+        "--max-bytes", type=int, default=DEFAULTS.max_bytes, metavar="N",
         help="largest saved file, page inside an archive (decompressed) or fetched body to "
         "read, in bytes; larger ones are failures (default: %(default)s)",
     )  # fmt: skip
@@ -332,7 +332,7 @@ def run_ingest(args: argparse.Namespace, console: Console) -> int:
 
 def _check_sources(sources: list[str]) -> None:
     """Before Prefect starts (seconds): a run with nothing to read is a mistake to report now."""
-    from extractors.sources import expand_sources
+    from readers.sources import expand_sources
 
     found = expand_sources(sources)
     if found.files or found.urls:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import httpx
 
-from wic_etl.errors import WicEtlError
+from core.errors import WicEtlError
 
 STATE_FILE = "wic-etl-server.json"
 START_TIMEOUT_S = 120.0  # measured: healthy after 11-20 s on 2 cores, 30 s on a cold disk

@@ -47,7 +47,7 @@ def check_api() -> str | None:
     import httpx
     from prefect.settings import get_current_settings
 
-    from wic_etl.errors import WicEtlError
+    from core.errors import WicEtlError
 
     url = get_current_settings().api.url
     if not url:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from core.errors import ExtractError
+from core.records import Document
+from core.urls import host_of
 from extractors.profiles import (
     chinadaily,
     chinadaily_2000s,
@@ -10,9 +13,6 @@ from extractors.profiles import (
     wicwuzhen,
 )
 from extractors.profiles.base import Element, SiteProfile
-from extractors.records import Document
-from extractors.urls import host_of
-from wic_etl.errors import ExtractError
 
 # WIC first: its pages also name China Daily (which built the site), not the reverse;
 # the Chinese subdomains before www; the older English layouts, whose checks are

@@ -2,8 +2,8 @@ import codecs
 
 import pytest
 
+from core.errors import DecodeError
 from extractors.decoding import decode, normalise_label
-from wic_etl.errors import DecodeError
 
 ZH = "<p>世界互联网大会在乌镇举行，朱镕基与会。</p>"  # 镕 is in GBK but not in GB2312
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
+from core.records import Extracted, Failed, RawPage
 from extractors.extract import extract_page
-from extractors.records import Extracted, Failed, RawPage
 from tests.conftest import BAD, SAVED
 
 TITLE = "New rules ask AI services to label generated content"

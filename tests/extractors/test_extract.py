@@ -4,8 +4,8 @@ import os
 
 import pytest
 
+from core.records import Extracted, Failed, RawPage
 from extractors.extract import extract_page
-from extractors.records import Extracted, Failed, RawPage
 from tests.conftest import BAD, SAVED
 
 FORBIDDEN_IN_BODY = (

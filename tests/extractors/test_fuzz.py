@@ -6,9 +6,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.records import Extracted, Failed, Listed, RawPage
 from extractors.documents import to_document
 from extractors.extract import extract_page
-from extractors.records import Extracted, Failed, Listed, RawPage
 from tests.conftest import SAVED, deadline, saved_pages
 
 SECONDS_PER_PAGE = 2.0

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from core.records import Extracted
 from extractors.extract import extract_page
-from extractors.records import Extracted
 from flows.batch import read_pages
 from tests.conftest import ROOT, expected_for, gold, saved_pages
 

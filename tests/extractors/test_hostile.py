@@ -18,16 +18,16 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from extractors.archives import read_archive
+from core.errors import SourceError
+from core.records import Failed, RawPage, storable_text
+from core.settings import DEFAULTS
 from extractors.decoding import declared_charset
 from extractors.documents import looks_like_html, page_url
 from extractors.extract import extract_page
-from extractors.records import Failed, RawPage, storable_text
-from extractors.sources import expand_sources, read_page
 from flows.batch import read_pages
+from readers.archives import read_archive
+from readers.sources import expand_sources, read_page
 from tests.conftest import SAVED, deadline
-from wic_etl.errors import SourceError
-from wic_etl.limits import MAX_BYTES
 
 T = TypeVar("T")
 MB = 1024 * 1024
@@ -76,7 +76,7 @@ def test_a_huge_sparse_file_is_refused_without_reading_it(tmp_path):
     with pytest.raises(SourceError) as caught:
         timed(2, lambda: read_page(str(huge)))
     message = str(caught.value)
-    assert "1,073,741,824 bytes" in message and f"{MAX_BYTES:,}" in message
+    assert "1,073,741,824 bytes" in message and f"{DEFAULTS.max_bytes:,}" in message
     assert "--max-bytes" in message
 
 
@@ -256,7 +256,7 @@ def test_any_unexpected_error_reading_one_file_fails_that_file_only(tmp_path, mo
     bad = tmp_path / "bad.warc"
     bad.write_bytes(b"x")
 
-    def broken(path: str, data: bytes, max_bytes: int = MAX_BYTES) -> None:
+    def broken(path: str, data: bytes, max_bytes: int = DEFAULTS.max_bytes) -> None:
         raise KeyError("surprise")
 
     monkeypatch.setattr("flows.batch.read_archive", broken)

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from core.records import Article, Extracted, RawPage
 from extractors.extract import extract_page
-from extractors.records import Article, Extracted, RawPage
 from tests.conftest import FIXTURES
 
 REAL = FIXTURES / "real"

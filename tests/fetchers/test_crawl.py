@@ -11,6 +11,7 @@ import pytest
 from fetchers.crawl import Crawler, CrawlOptions, CrawlReport
 from fetchers.http import FetchSettings
 from flows.batch import OutcomeWriter
+from flows.ingest import PARSERS
 from loaders.crawl_state import StoredCrawlState
 from loaders.schema import open_database
 from loaders.store import LoadCounts, start_run
@@ -42,7 +43,7 @@ def crawl(
     writer = OutcomeWriter(db, "run", 10)
     opts = CrawlOptions(allow_hosts=allow_hosts, fetch=fetch, **options)  # type: ignore[arg-type]
     log = log or logging.getLogger("test")
-    report = Crawler(opts, StoredCrawlState(db), writer, log).run(urls)
+    report = Crawler(opts, StoredCrawlState(db), writer, log, PARSERS).run(urls)
     writer.flush()
     db.close()
     return report, writer.counts
@@ -135,9 +136,9 @@ def test_hosts_not_named_are_refused_before_any_request(site, tmp_path):
     db = open_database(tmp_path / "w.db")
     start_run(db, "run", "ingest", [])
     writer = OutcomeWriter(db, "run", 10)
-    report = Crawler(CrawlOptions(), StoredCrawlState(db), writer, logging.getLogger("t")).run(
-        [site.url(PANDA), "ftp://127.0.0.1/x.html", "http://localhost:1/"]
-    )
+    report = Crawler(
+        CrawlOptions(), StoredCrawlState(db), writer, logging.getLogger("t"), PARSERS
+    ).run([site.url(PANDA), "ftp://127.0.0.1/x.html", "http://localhost:1/"])
     writer.flush()
     assert site.requests == [] and report.requests == 0
     messages = [f["message"] for f in writer.counts.failures]

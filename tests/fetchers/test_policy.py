@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
+from core.errors import FetchError
 from fetchers.policy import HostPolicy
-from wic_etl.errors import FetchError
 
 
 def test_the_two_site_families_are_allowed_with_their_subdomains():

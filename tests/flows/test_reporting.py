@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
+from core.records import Extracted, RawPage
 from extractors.extract import extract_page
-from extractors.records import Extracted, RawPage
 from flows.reporting import RunSummary, fallback_lines, summary_markdown
 from loaders.schema import open_database
 from loaders.store import LoadCounts, load_outcomes

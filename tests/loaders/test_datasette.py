@@ -4,8 +4,8 @@ import asyncio
 
 from datasette.app import Datasette
 
+from core.records import Extracted, RawPage
 from extractors.extract import RULESET, extract_page
-from extractors.records import Extracted, RawPage
 from loaders.schema import open_database
 from loaders.store import load_outcomes, start_run
 from tests.conftest import SAVED

@@ -5,8 +5,8 @@ import sqlite3
 
 import pytest
 
+from core.records import Extracted, Failed, RawPage
 from extractors.extract import RULESET, extract_page
-from extractors.records import Extracted, Failed, RawPage
 from loaders.schema import open_database
 from loaders.store import load_outcomes, start_run, unchanged_pages
 from tests.conftest import BAD, SAVED, saved_pages

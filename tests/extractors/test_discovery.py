@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fetchers.discovery import parse_discovery
+from core.errors import FetchError
+from extractors.discovery.feeds import parse_discovery
 from tests.conftest import FIXTURES
-from wic_etl.errors import FetchError
 
 SITE = FIXTURES / "site"
 

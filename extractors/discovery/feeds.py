@@ -19,11 +19,13 @@ from typing import Literal
 
 from lxml import etree
 
-from extractors.urls import http_url
-from fetchers.body import too_large
+from core.errors import body_too_large
+from core.records import Found
+from core.settings import DEFAULTS
+from core.urls import http_url
 
 Kind = Literal["feed", "sitemap", "sitemapindex"]
-DEFAULT_LIMIT = 10 * 1024 * 1024  # as FetchSettings.max_bytes
+DEFAULT_LIMIT = DEFAULTS.max_bytes
 _PIECE = 64 * 1024  # bytes fed to the parser at a time
 _ISO_DATE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})")
 _ROOTS: dict[str, Kind] = {
@@ -43,12 +45,6 @@ _GZIP_MAGIC = b"\x1f\x8b"
 
 class _TooLarge(Exception):
     """The inflated document passed the cap before its end."""
-
-
-@dataclass(frozen=True)
-class Found:
-    url: str
-    date: str | None  # ISO date (YYYY-MM-DD) the document gives for it
 
 
 @dataclass(frozen=True)
@@ -82,7 +78,7 @@ class Discovery:
                 if found is not None:
                     yield found
         except _TooLarge:
-            raise too_large(self.url, self.limit, " once decompressed") from None
+            raise body_too_large(self.url, self.limit, " once decompressed") from None
 
 
 def _pieces(body: bytes, limit: int) -> Iterator[bytes]:

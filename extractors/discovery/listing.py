@@ -10,10 +10,10 @@ import re
 
 from bs4 import BeautifulSoup
 
+from core.records import Document, ListedLink, Listing
+from core.urls import join
 from extractors.dates import find_date
 from extractors.layout import clean_line
-from extractors.records import Document, ListedLink, Listing
-from extractors.urls import join
 
 # chinadaily.com.cn section pages; items as ``span.tw3_01_2_t h4 a`` with the time in a ``b``.
 ITEM_LINKS = "span.tw3_01_2_t h4 a"

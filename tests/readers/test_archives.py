@@ -1,6 +1,6 @@
 """MHTML and WARC containers: the HTML documents inside, and damage reported, not fatal."""
 
-from extractors.archives import read_archive
+from readers.archives import read_archive
 from tests.conftest import BAD, SAVED
 
 

@@ -7,7 +7,7 @@ through these functions, which answer ``None`` instead.
 
 from __future__ import annotations
 
-from urllib.parse import SplitResult, urljoin, urlsplit
+from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
 
 
 def split_http(url: str | None) -> SplitResult | None:
@@ -42,3 +42,13 @@ def join(base: str | None, href: str) -> str | None:
     except ValueError:
         return None
     return joined
+
+
+def canonical_url(url: str | None) -> str | None:
+    parts = split_http(url)
+    if parts is None or not parts.hostname:
+        return None
+    host = parts.hostname.lower()
+    if parts.port and parts.port not in (80, 443):
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path or "/", parts.query, ""))

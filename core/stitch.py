@@ -13,8 +13,8 @@ import re
 from collections.abc import Iterable
 from urllib.parse import urlunsplit
 
-from extractors.records import Article, Image, RemovedLine
-from extractors.urls import split_http
+from core.records import Article, Image, RemovedLine
+from core.urls import split_http
 
 _PAGE_SUFFIX = re.compile(r"_(?P<n>\d{1,3})(?P<ext>\.s?html?)$", re.I)
 

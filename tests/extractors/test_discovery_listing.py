@@ -1,7 +1,7 @@
 """Section listing pages are recognised and give their links, not an article."""
 
+from core.records import Listed, RawPage
 from extractors.extract import extract_page
-from extractors.records import Listed, RawPage
 from tests.conftest import listing_pages
 
 

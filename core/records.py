@@ -178,6 +178,14 @@ class Failed:
 
 
 @dataclass(frozen=True)
+class Found:
+    """An address a feed, sitemap or listing points at, and the date it gives for it."""
+
+    url: str
+    date: str | None  # ISO date (YYYY-MM-DD)
+
+
+@dataclass(frozen=True)
 class ListedLink:
     url: str
     title: str

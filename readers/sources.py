@@ -15,10 +15,10 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from extractors.archives import MHTML_SUFFIXES, WARC_SUFFIXES
-from extractors.records import RawPage
-from wic_etl.errors import SourceError
-from wic_etl.limits import MAX_BYTES, too_large
+from core.errors import SourceError, too_large
+from core.records import RawPage
+from core.settings import DEFAULTS
+from readers.archives import MHTML_SUFFIXES, WARC_SUFFIXES
 
 # Saved-page formats a directory walk picks up (text, HTML, MHTML, WARC). A file
 # named on the command line is always read, whatever its name; a walk skips the
@@ -149,7 +149,7 @@ def expand_sources(sources: list[str] | tuple[str, ...]) -> SourceList:
     )
 
 
-def read_page(path: str, max_bytes: int = MAX_BYTES) -> RawPage:
+def read_page(path: str, max_bytes: int = DEFAULTS.max_bytes) -> RawPage:
     """A regular file's bytes, at most ``max_bytes`` of them; SourceError for anything else."""
     try:
         # stat before open: opening a FIFO blocks, and opening a device can act on it.

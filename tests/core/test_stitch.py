@@ -6,9 +6,9 @@ from dataclasses import asdict
 
 import pytest
 
+from core.records import RawPage
+from core.stitch import pages_linked, split_page_url, stitch
 from extractors.extract import extract_page
-from extractors.records import RawPage
-from extractors.stitch import pages_linked, split_page_url, stitch
 from tests.conftest import SAVED
 
 GROUPS = sorted(

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from extractors.sources import expand_sources
+from readers.sources import expand_sources
 
 
 def touch(path: Path, text: str = "x") -> Path:

@@ -67,3 +67,21 @@ class LoadError(WicEtlError):
     """The database refused the records."""
 
     stage = "load"
+
+
+def too_large(what: str, limit: int, size: int | None = None, after: str = "") -> str:
+    """The message for input over the size cap: its size if known, the cap, how to raise it."""
+    size_text = f"{size:,} bytes, " if size is not None else ""
+    return (
+        f"{what} is {size_text}more than the {limit:,}-byte limit{after}; it was not read "
+        "further (raise --max-bytes if the page is real)"
+    )
+
+
+def body_too_large(url: str, limit: int, after: str = "") -> FetchError:
+    """A fetched body (or an inflated sitemap) over the cap: most likely not the document meant."""
+    return FetchError(
+        f"{url}: the body is larger than the {limit:,}-byte limit{after}; it was not read "
+        "further. Check that the address is a page, feed or sitemap (a big sitemap: start "
+        "from its sitemap index or from a section listing instead)"
+    )

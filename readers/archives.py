@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, BinaryIO
 
-from extractors.records import RawPage
-from wic_etl.errors import SourceError
-from wic_etl.limits import MAX_BYTES, too_large
+from core.errors import SourceError, too_large
+from core.records import RawPage
+from core.settings import DEFAULTS
 
 if TYPE_CHECKING:
     from warcio.recordloader import ArcWarcRecord
@@ -48,7 +48,7 @@ class ArchiveRead:
     failures: list[RecordFailure] = field(default_factory=list)  # damaged or oversize records
 
 
-def read_archive(path: str, data: bytes, max_bytes: int = MAX_BYTES) -> ArchiveRead:
+def read_archive(path: str, data: bytes, max_bytes: int = DEFAULTS.max_bytes) -> ArchiveRead:
     """The HTML documents in an archive; a damaged one still gives those before the damage.
 
     Each document is capped at ``max_bytes`` once decompressed, like a saved file.

@@ -1,0 +1,55 @@
+"""Every default of wic-etl in one frozen object.
+
+The command's options, the flows' parameters, the deployments and the crawler's
+fetch options all take their defaults from ``DEFAULTS``, so a default is written
+once: change it here and every way of running wic-etl follows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a run uses unless told otherwise."""
+
+    db: str = "data/wic.db"
+    saved: str = "fixtures/saved"  # what `make run` and the ingest/saved deployment read
+    batch_size: int = 250  # saved pages per Prefect task and per transaction
+    # The largest saved file, page inside an archive (decompressed) or fetched body
+    # read: a news page is far smaller, so a bigger input is not what the user meant.
+    max_bytes: int = 10 * 1024 * 1024
+    # Crawling.
+    max_pages: int = 200  # pages fetched per start address
+    # Pages of one multi-page article at most: its pager is the site's word, and a
+    # pager announcing page 999 must not become 999 requests.
+    max_article_pages: int = 50
+    stop_after_known: int = 20  # stop a listing after this many known articles in a row
+    timeout: float = 30.0  # seconds to wait for a server's answer (read timeout)
+    connect_timeout: float = 10.0
+    # The whole of one request, connect to last byte: the read timeout alone lets a
+    # server that drips a byte now and then hold a page (and a worker) for ever.
+    deadline: float = 120.0
+    retries: int = 3  # further tries after a timeout, a broken connection, a 5xx or a 429
+    backoff: float = 1.0  # first retry's wait in seconds, doubled each try, with jitter
+    max_wait: float = 120.0  # the longest Retry-After the crawler agrees to wait
+    max_redirects: int = 5
+    concurrency: int = 4  # requests in flight across all hosts
+    # The daily crawl (deployment ingest/daily).
+    daily_max_pages: int = 100
+    daily_cron: str = "0 6 * * *"  # 06:00 Beijing time, after the morning edition is up
+    timezone: str = "Asia/Shanghai"
+    # China Daily section listings (newest first, paginated): the daily crawl starts
+    # here and stops at the first run of already-stored articles.
+    daily_start_pages: tuple[str, ...] = (
+        "https://www.chinadaily.com.cn/china/society",
+        "https://www.chinadaily.com.cn/business/tech",
+        "https://www.chinadaily.com.cn/world/asia_pacific",
+    )
+    # Browsing.
+    datasette_host: str = "127.0.0.1"
+    datasette_port: int = 8001
+
+
+DEFAULTS = Settings()
