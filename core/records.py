@@ -176,6 +176,18 @@ class Failed:
     page: RawPage | None = None
     document: Document | None = None
 
+    @classmethod
+    def from_error(
+        cls,
+        source: str,
+        error: BaseException,
+        page: RawPage | None = None,
+        document: Document | None = None,
+    ) -> Failed:
+        """The failure ``error`` made of ``source``: its stage, class and message."""
+        stage = getattr(error, "stage", "pipeline")
+        return cls(source, stage, type(error).__name__, str(error), page, document)
+
 
 @dataclass(frozen=True)
 class Found:

@@ -45,5 +45,4 @@ def extract_page(page: RawPage) -> Outcome:
             f"unexpected {type(exc).__name__}: {exc}. This is a wic-etl bug: "
             "report it with the page attached"
         )
-    stage = getattr(error, "stage", "extract")
-    return Failed(page.source, stage, type(error).__name__, str(error), page, document)
+    return Failed.from_error(page.source, error, page, document)

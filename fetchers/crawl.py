@@ -215,7 +215,7 @@ class Crawler:
                 page = self._page(job, response, None)
         except FetchError as exc:
             kept = RawPage(job.url, exc.body, url=job.url) if exc.body else None
-            self.sink(Failed(job.url, exc.stage, type(exc).__name__, str(exc), kept))
+            self.sink(Failed.from_error(job.url, exc, kept))
             self.log.warning("%s", exc)
             return
         if isinstance(page, Failed):
@@ -289,7 +289,7 @@ class Crawler:
             else:
                 self._follow_links(discovery.entries(), job)
         except FetchError as exc:  # inflated past the cap: the entries before it stand
-            self.sink(Failed(job.url, exc.stage, type(exc).__name__, str(exc)))
+            self.sink(Failed.from_error(job.url, exc))
             self.log.warning("%s", exc)
 
     def _follow_sitemaps(self, entries: Iterable[Found], job: Job) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
+from core.accounting import RunCounts
 from core.errors import SourceError
 from core.records import Extracted, Failed, Outcome, RawPage
 from core.settings import DEFAULTS
@@ -20,7 +21,6 @@ from extractors.extract import RULESET, extract_page
 from loaders.schema import BUSY_TIMEOUT_MS, open_database
 from loaders.store import (
     FETCH_FAILED,
-    LoadCounts,
     load_outcomes,
     stored_raw_pages,
     unchanged_pages,
@@ -67,7 +67,7 @@ def _read_one(path: str, max_bytes: int) -> ReadResult:
     try:
         page = read_page(path, max_bytes)
     except SourceError as exc:
-        return ReadResult([], [Failed(path, exc.stage, type(exc).__name__, str(exc))])
+        return ReadResult([], [Failed.from_error(path, exc)])
     if not is_archive(path):
         return ReadResult([page], [])
     return _archive_result(page, read_archive(path, page.data, max_bytes))
@@ -78,14 +78,9 @@ def _archive_result(archive_page: RawPage, archive: ArchiveRead) -> ReadResult:
 
     Kept so, ``reextract`` reads the archive again and meets the same damage.
     """
-    failures = [
-        Failed(f.source, f.error.stage, type(f.error).__name__, str(f.error), archive_page)
-        for f in archive.failures
-    ]
+    failures = [Failed.from_error(f.source, f.error, archive_page) for f in archive.failures]
     if (exc := archive.error) is not None:
-        failures.append(
-            Failed(archive_page.source, exc.stage, type(exc).__name__, str(exc), archive_page)
-        )
+        failures.append(Failed.from_error(archive_page.source, exc, archive_page))
     return ReadResult(list(archive.pages), failures)
 
 
@@ -133,7 +128,7 @@ def extract_batch(
     return _extract(read, done)
 
 
-def load_batch(db: Database, batch: ExtractedBatch, run_id: str) -> LoadCounts:
+def load_batch(db: Database, batch: ExtractedBatch, run_id: str) -> RunCounts:
     counts = load_outcomes(db, batch.outcomes, run_id, RULESET)
     counts.unchanged += batch.unchanged
     counts.pages = batch.pages
@@ -142,7 +137,7 @@ def load_batch(db: Database, batch: ExtractedBatch, run_id: str) -> LoadCounts:
 
 def ingest_batch(
     db_path: str, paths: Sequence[str], run_id: str, max_bytes: int = DEFAULTS.max_bytes
-) -> LoadCounts:
+) -> RunCounts:
     """One batch of the ingest flow as plain calls: extract, then load."""
     with closing(open_database(db_path)) as db:
         return load_batch(db, extract_batch(db_path, paths, max_bytes), run_id)
@@ -175,7 +170,7 @@ def stored_pages(db: Database, shas: Sequence[str]) -> ReadResult:
     return ReadResult(pages, failures)
 
 
-def reextract_batch(db_path: str, shas: Sequence[str], run_id: str) -> LoadCounts:
+def reextract_batch(db_path: str, shas: Sequence[str], run_id: str) -> RunCounts:
     """Extract stored pages again (after an extractor change) and load what changed."""
     with closing(open_database(db_path)) as db:
         return load_batch(db, _extract(stored_pages(db, shas)), run_id)
@@ -192,7 +187,7 @@ class OutcomeWriter:
         self.db = db
         self.run_id = run_id
         self.batch_size = batch_size
-        self.counts = LoadCounts()
+        self.counts = RunCounts()
         self._buffer: list[Outcome] = []
 
     def __call__(self, outcome: Outcome) -> None:
@@ -211,6 +206,6 @@ class OutcomeWriter:
         self.counts.add(load_batch(self.db, extracted, self.run_id))
 
 
-def record_failures(db_path: str, failures: Sequence[Failed], run_id: str) -> LoadCounts:
+def record_failures(db_path: str, failures: Sequence[Failed], run_id: str) -> RunCounts:
     with closing(open_database(db_path)) as db:
         return load_batch(db, _extract(ReadResult([], list(failures))), run_id)

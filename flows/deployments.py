@@ -12,42 +12,32 @@ from collections.abc import Sequence
 from prefect import serve
 from prefect.schedules import Cron
 
+from core.settings import DEFAULTS
 from flows.ingest import ingest
 from flows.reextract import reextract
 
-DEFAULT_DB = "data/wic.db"
-SAVED_PAGES = "fixtures/saved"
-# China Daily section listings (newest first, paginated): the daily crawl starts here
-# and stops at the first run of already-stored articles.
-DAILY_START_PAGES = (
-    "https://www.chinadaily.com.cn/china/society",
-    "https://www.chinadaily.com.cn/business/tech",
-    "https://www.chinadaily.com.cn/world/asia_pacific",
-)
-DAILY_CRON = "0 6 * * *"  # 06:00 Beijing time, after the morning edition is up
-TIMEZONE = "Asia/Shanghai"
-
 
 def deployments(
-    db: str = DEFAULT_DB,
-    saved: str = SAVED_PAGES,
-    start_pages: Sequence[str] = DAILY_START_PAGES,
+    db: str = DEFAULTS.db,
+    saved: str = DEFAULTS.saved,
+    start_pages: Sequence[str] = DEFAULTS.daily_start_pages,
     allow_hosts: Sequence[str] = (),
-    cron: str = DAILY_CRON,
+    cron: str = DEFAULTS.daily_cron,
 ) -> list:
+    """The three deployments: ingest/daily (scheduled crawl), ingest/saved, reextract/all."""
     return [
         ingest.to_deployment(
             name="daily",
             description="Crawl the start pages (section listings, feeds, sitemaps) for new "
             "articles, every day. Parameters: sources (addresses), db, allow_hosts, "
             "max_pages, since, stop_after_known, rate_limit, timeout, retries.",
-            schedule=Cron(cron, timezone=TIMEZONE),
+            schedule=Cron(cron, timezone=DEFAULTS.timezone),
             parameters={
                 "sources": list(start_pages),
                 "db": db,
                 "allow_hosts": list(allow_hosts),
-                "max_pages": 100,
-                "stop_after_known": 20,
+                "max_pages": DEFAULTS.daily_max_pages,
+                "stop_after_known": DEFAULTS.stop_after_known,
             },
             tags=["wic-etl", "crawl"],
         ),

@@ -14,6 +14,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 from sqlite_utils import Database
 
+from core.accounting import RunCounts
 from core.settings import DEFAULTS
 from extractors.discovery.feeds import parse_discovery
 from extractors.discovery.listing import next_listing_page
@@ -34,7 +35,6 @@ from flows.run import pipeline_run
 from flows.runners import task_runner
 from loaders.crawl_state import StoredCrawlState
 from loaders.schema import open_database
-from loaders.store import LoadCounts
 from readers.sources import expand_sources
 
 # The crawler fetches; what a page is and what it links to, the extractors say.
@@ -66,7 +66,7 @@ def extract_batch_task(
 @task(name="crawl", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=10)
 def crawl_task(
     db: str, urls: list[str], options: CrawlOptions, run_id: str
-) -> tuple[LoadCounts, CrawlReport]:
+) -> tuple[RunCounts, CrawlReport]:
     logger = get_run_logger()
     with closing(open_database(db)) as database:
         writer = OutcomeWriter(database, run_id, CRAWL_BATCH)
@@ -88,14 +88,14 @@ def crawl_notes(report: CrawlReport) -> tuple[str, ...]:
 def extract_and_load(
     database: Database, db: str, files: Sequence[str], batch_size: int, run_id: str,
     dask: str | None, max_bytes: int = DEFAULTS.max_bytes,
-) -> LoadCounts:  # fmt: skip
+) -> RunCounts:  # fmt: skip
     """Extract batches on the chosen runner, load each here: the one writer of the run.
 
     Batches are loaded in the order they were made, whatever order they finish in,
     so every runner gives the same database; a bounded number run ahead of the load.
     """
     logger = get_run_logger()
-    counts = LoadCounts()
+    counts = RunCounts()
     pending: deque[PrefectFuture[ExtractedBatch]] = deque()
 
     def load_next() -> None:
@@ -121,15 +121,15 @@ def extract_and_load(
 @flow(name="ingest", log_prints=False)
 def ingest(
     sources: list[str],
-    db: str = "data/wic.db",
-    batch_size: int = 250,
+    db: str = DEFAULTS.db,
+    batch_size: int = DEFAULTS.batch_size,
     allow_hosts: list[str] | None = None,
-    max_pages: int = 200,
+    max_pages: int = DEFAULTS.max_pages,
     since: date | None = None,
-    stop_after_known: int = 20,
+    stop_after_known: int = DEFAULTS.stop_after_known,
     rate_limit: float | None = None,
-    timeout: float = 30.0,
-    retries: int = 3,
+    timeout: float = DEFAULTS.timeout,
+    retries: int = DEFAULTS.retries,
     dask: str | None = None,
     max_bytes: int = DEFAULTS.max_bytes,
 ) -> RunSummary:
@@ -163,8 +163,7 @@ def ingest(
             "%d files to read and %d addresses to crawl from %d sources (%d other files "
             "skipped)", len(found.files), len(found.urls), len(sources), found.skipped,
         )  # fmt: skip
-        counts = LoadCounts()
-        skipped = found.skipped
+        counts = RunCounts(skipped=found.skipped)
         notes: tuple[str, ...] = ()
         if found.missing:
             counts.add(record_failures(db, missing_source_failures(found.missing), run_id))
@@ -187,6 +186,6 @@ def ingest(
             )
             crawled, report = crawl_task(db, list(found.urls), options, run_id)
             counts.add(crawled)
-            skipped += sum(report.skipped.values())
+            counts.skipped += sum(report.skipped.values())
             notes = crawl_notes(report)
-        return report_run(database, run_id, "ingest", db, counts, skipped, notes)
+        return report_run(database, run_id, "ingest", db, counts, notes)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from prefect import get_run_logger
 from prefect.artifacts import create_markdown_artifact
 from sqlite_utils import Database
 
-from loaders.store import LoadCounts, finish_run
+from core.accounting import RunCounts
+from loaders.store import finish_run
 
 # Beyond this many the artifact lists no more failures (the table has them all).
 ARTIFACT_FAILURES = 500
@@ -16,23 +17,18 @@ ARTIFACT_FAILURES = 500
 
 @dataclass(frozen=True)
 class RunSummary:
+    """What the command prints and the artifact shows at the end of a run."""
+
     run_id: str
     db: str
-    pages: int
-    new: int
-    updated: int
-    unchanged: int
-    failed: int
-    skipped: int
-    listings: int = 0
-    failures: list[dict[str, str]] = field(default_factory=list)
+    counts: RunCounts
     notes: tuple[str, ...] = ()  # one line each, e.g. what a crawl asked for and skipped
     # One line per extractor whose pages needed a fallback: layout drift shows here.
     fallbacks: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
-        return self.failed == 0
+        return self.counts.failed == 0
 
 
 def report_run(
@@ -40,32 +36,16 @@ def report_run(
     run_id: str,
     flow: str,
     db: str,
-    counts: LoadCounts,
-    skipped: int = 0,
+    counts: RunCounts,
     notes: tuple[str, ...] = (),
 ) -> RunSummary:
     """Close the run: log each failure, finish its ``runs`` row, publish the summary artifact."""
     logger = get_run_logger()
     for failure in counts.failures:
-        logger.warning(
-            "failed at %s: %s: %s", failure["stage"], failure["source"], failure["message"]
-        )
+        logger.warning("failed at %s: %s: %s", failure.stage, failure.source, failure.message)
     status = "completed" if not counts.failed else "completed with failures"
-    finish_run(database, run_id, counts, skipped, status)
-    summary = RunSummary(
-        run_id=run_id,
-        db=db,
-        pages=counts.pages,
-        new=counts.new,
-        updated=counts.updated,
-        unchanged=counts.unchanged,
-        failed=counts.failed,
-        skipped=skipped,
-        listings=counts.listings,
-        failures=counts.failures,
-        notes=notes,
-        fallbacks=fallback_lines(counts),
-    )
+    finish_run(database, run_id, counts, status)
+    summary = RunSummary(run_id, db, counts, notes, fallback_lines(counts))
     for line in summary.fallbacks:
         logger.warning("layout drift: %s", line)
     create_markdown_artifact(key=f"{flow}-summary", markdown=summary_markdown(summary),
@@ -73,7 +53,7 @@ def report_run(
     return summary
 
 
-def fallback_lines(counts: LoadCounts) -> tuple[str, ...]:
+def fallback_lines(counts: RunCounts) -> tuple[str, ...]:
     """``chinadaily/2: 3 pages fell back (section:missing 3, published:meta 1)``, per extractor."""
     lines = []
     for name in sorted(counts.fallback_pages):
@@ -86,25 +66,27 @@ def fallback_lines(counts: LoadCounts) -> tuple[str, ...]:
 
 
 def summary_markdown(summary: RunSummary) -> str:
+    """The ``<flow>-summary`` artifact: the counters, notes, fallbacks and failures."""
+    row = summary.counts.as_row()
     lines = [
         f"# wic-etl run on `{summary.db}`",
         "",
-        "| pages | new | updated | unchanged | failed | listings | skipped |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
-        f"| {summary.pages} | {summary.new} | {summary.updated} | {summary.unchanged} "
-        f"| {summary.failed} | {summary.listings} | {summary.skipped} |",
+        "| " + " | ".join(row) + " |",
+        "|" + "---:|" * len(row),
+        "| " + " | ".join(str(n) for n in row.values()) + " |",
     ]
+    failures = summary.counts.failures
     if summary.notes:
         lines += ["", *(f"- {note}" for note in summary.notes)]
     if summary.fallbacks:
         lines += ["", "## Fallbacks (layout drift)", ""]
         lines += [f"- {line}" for line in summary.fallbacks]
-    if summary.failures:
+    if failures:
         lines += ["", "## Failures", "", "| source | stage | reason |", "|---|---|---|"]
         lines += [
-            f"| `{f['source']}` | {f['stage']} | {f['message'].replace('|', '/')} |"
-            for f in summary.failures[:ARTIFACT_FAILURES]
+            f"| `{f.source}` | {f.stage} | {f.message.replace('|', '/')} |"
+            for f in failures[:ARTIFACT_FAILURES]
         ]
-        if (more := len(summary.failures) - ARTIFACT_FAILURES) > 0:
+        if (more := len(failures) - ARTIFACT_FAILURES) > 0:
             lines += ["", f"... and {more} more: see the `failures` table, run `{summary.run_id}`."]
     return "\n".join(lines) + "\n"

@@ -15,11 +15,12 @@ import socket
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
+from core.accounting import FailureNote, RunCounts
 from core.errors import LoadError
 from core.records import (
     Article,
@@ -40,44 +41,6 @@ FETCH_FAILED = "fetch-failed"
 def now() -> str:
     # Milliseconds: runs started within one second must still sort in order.
     return datetime.now(UTC).isoformat(timespec="milliseconds")
-
-
-@dataclass
-class LoadCounts:
-    pages: int = 0  # documents read: new + updated + unchanged + failed
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    failed: int = 0
-    listings: int = 0  # section pages read for their links, not articles
-    failures: list[dict[str, str]] = field(default_factory=list)
-    # Per extractor (profile/version): pages loaded with warnings, and each warning's count.
-    fallback_pages: dict[str, int] = field(default_factory=dict)
-    fallback_fields: dict[str, dict[str, int]] = field(default_factory=dict)
-
-    def note_fallbacks(self, article: Article) -> None:
-        if not article.warnings:
-            return
-        name = article.extractor
-        self.fallback_pages[name] = self.fallback_pages.get(name, 0) + 1
-        fields = self.fallback_fields.setdefault(name, {})
-        for warning in article.warnings:
-            fields[warning] = fields.get(warning, 0) + 1
-
-    def add(self, other: LoadCounts) -> None:
-        self.pages += other.pages
-        self.new += other.new
-        self.updated += other.updated
-        self.unchanged += other.unchanged
-        self.failed += other.failed
-        self.listings += other.listings
-        self.failures.extend(other.failures)
-        for name, pages in other.fallback_pages.items():
-            self.fallback_pages[name] = self.fallback_pages.get(name, 0) + pages
-        for name, fields in other.fallback_fields.items():
-            mine = self.fallback_fields.setdefault(name, {})
-            for warning, n in fields.items():
-                mine[warning] = mine.get(warning, 0) + n
 
 
 def article_row(article: Article) -> dict[str, object]:
@@ -229,20 +192,14 @@ def interrupt_runs_of_this_process(path: str) -> None:
     conn.close()
 
 
-def finish_run(db: Database, run_id: str, counts: LoadCounts, skipped: int, status: str) -> None:
+def finish_run(db: Database, run_id: str, counts: RunCounts, status: str) -> None:
     with write_transaction(db):
         db["runs"].update(
             run_id,
             {
                 "finished": now(),
                 "status": status,
-                "pages": counts.pages,
-                "new": counts.new,
-                "updated": counts.updated,
-                "unchanged": counts.unchanged,
-                "failed": counts.failed,
-                "listings": counts.listings,
-                "skipped": skipped,
+                **counts.as_row(),
             },
         )
 
@@ -286,7 +243,7 @@ def _update(db: Database, table: str, key: str, value: object, row: dict[str, ob
     db.conn.execute(f'update "{table}" set {sets} where "{key}" = ?', [*row.values(), value])
 
 
-def record_failure(db: Database, failure: Failed, run_id: str, ruleset: str) -> dict[str, str]:
+def record_failure(db: Database, failure: Failed, run_id: str, ruleset: str) -> FailureNote:
     if failure.page is not None:
         document = failure.document
         _store_page(
@@ -311,7 +268,9 @@ def record_failure(db: Database, failure: Failed, run_id: str, ruleset: str) -> 
         "failed_at": now(),
     }
     _insert(db, "failures", row)
-    return {"source": source, "stage": failure.stage, "message": message}
+    return FailureNote(
+        source, failure.stage, failure.error_class, message, raw_kept=failure.page is not None
+    )
 
 
 def _with_other_parts(db: Database, part: Article, page_sha256: str) -> Article:
@@ -411,18 +370,16 @@ def _replace_children(db: Database, article: Article) -> None:
 
 def load_outcomes(
     db: Database, outcomes: Sequence[Outcome], run_id: str, ruleset: str
-) -> LoadCounts:
+) -> RunCounts:
     """Store a batch in one transaction: a crash leaves the batch wholly in or wholly out."""
-    counts = LoadCounts()
+    counts = RunCounts()
     with write_transaction(db):
         for outcome in outcomes:
             _load_one(db, outcome, run_id, ruleset, counts)
     return counts
 
 
-def _load_one(
-    db: Database, outcome: Outcome, run_id: str, ruleset: str, counts: LoadCounts
-) -> None:
+def _load_one(db: Database, outcome: Outcome, run_id: str, ruleset: str, counts: RunCounts) -> None:
     if isinstance(outcome, Extracted):
         try:
             # A savepoint per article: one the database refuses is rolled back alone
@@ -466,5 +423,4 @@ def _refused(item: Extracted, exc: Exception) -> Failed:
         f"the database refused article {item.article.id} ({exc}); this is a wic-etl bug: "
         "report it with the page attached"
     )
-    return Failed(item.page.source, error.stage, type(error).__name__, str(error), item.page,
-                  item.document)  # fmt: skip
+    return Failed.from_error(item.page.source, error, item.page, item.document)

@@ -54,11 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="a saved page, a folder (walked recursively), a web address (article, section "
         "listing, RSS feed or sitemap) or @list.txt (one source per line)",
     )
+    ingest.add_argument("--db", default=DEFAULTS.db, help="SQLite database (default: %(default)s)")
     ingest.add_argument(
-        "--db", default="data/wic.db", help="SQLite database (default: %(default)s)"
-    )
-    ingest.add_argument(
-        "--batch-size", type=int, default=250, help="pages per Prefect task (default: %(default)s)"
+        "--batch-size",
+        type=int,
+        default=DEFAULTS.batch_size,
+        help="pages per Prefect task (default: %(default)s)",
     )
     ingest.add_argument(
         "--dask", metavar="SPEC",
@@ -77,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
         "naming a loopback or private host is what allows reaching it",
     )  # fmt: skip
     crawl.add_argument(
-        "--max-pages", type=int, default=200, metavar="N",
+        "--max-pages", type=int, default=DEFAULTS.max_pages, metavar="N",
         help="fetch at most N pages per start address (default: %(default)s)",
     )  # fmt: skip
     crawl.add_argument(
@@ -85,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="do not fetch items listed before this date",
     )  # fmt: skip
     crawl.add_argument(
-        "--stop-after-known", type=int, default=20, metavar="N",
+        "--stop-after-known", type=int, default=DEFAULTS.stop_after_known, metavar="N",
         help="stop a listing after N already-stored articles in a row (default: %(default)s)",
     )  # fmt: skip
     crawl.add_argument(
@@ -93,11 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="requests per second per host (default: 1 for public hosts)",
     )  # fmt: skip
     crawl.add_argument(
-        "--timeout", type=float, default=30.0, metavar="S",
+        "--timeout", type=float, default=DEFAULTS.timeout, metavar="S",
         help="seconds to wait for an answer (default: %(default)s)",
     )  # fmt: skip
     crawl.add_argument(
-        "--retries", type=int, default=3, metavar="N",
+        "--retries", type=int, default=DEFAULTS.retries, metavar="N",
         help="tries after a timeout, 5xx or 429, with backoff (default: %(default)s)",
     )  # fmt: skip
     ingest.add_argument("-v", "--verbose", action="store_true", help="show Prefect's run logs")
@@ -109,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="extract every stored page again (after an extractor change); no files needed",
         description="Rebuild every article from the raw pages kept in the database.",
     )
-    again.add_argument("--db", default="data/wic.db", help="SQLite database (default: %(default)s)")
+    again.add_argument("--db", default=DEFAULTS.db, help="SQLite database (default: %(default)s)")
     again.add_argument("-v", "--verbose", action="store_true", help="show Prefect's run logs")
     again.add_argument("--debug", action="store_true", help="show the traceback of an error")
     served = commands.add_parser(
@@ -117,8 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve the deployments ingest/daily, ingest/saved and reextract/all",
         description="Serve wic-etl's deployments; start runs with `prefect deployment run`.",
     )
-    served.add_argument("--db", default="data/wic.db", help="default database of the runs")
-    served.add_argument("--saved", default="fixtures/saved", help="default saved-pages folder")
+    served.add_argument("--db", default=DEFAULTS.db, help="default database of the runs")
+    served.add_argument("--saved", default=DEFAULTS.saved, help="default saved-pages folder")
     served.add_argument(
         "--start-page", action="append", metavar="URL", dest="start_pages",
         help="where ingest/daily starts crawling (repeatable; default: China Daily's "
@@ -128,17 +129,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--allow-host", action="append", default=[], metavar="HOST", dest="allow_hosts",
         help="also let ingest/daily crawl HOST (repeatable)",
     )  # fmt: skip
-    served.add_argument("--cron", help="ingest/daily's schedule, Beijing time (default: 0 6 * * *)")
+    served.add_argument(
+        "--cron", default=DEFAULTS.daily_cron,
+        help="ingest/daily's schedule, Beijing time (default: %(default)s)",
+    )  # fmt: skip
     browse = commands.add_parser(
         "datasette",
         help="browse the database in Datasette: search, facets, canned queries",
         description="Serve the database with Datasette and wic-etl's metadata.",
     )
+    browse.add_argument("--db", default=DEFAULTS.db, help="SQLite database (default: %(default)s)")
     browse.add_argument(
-        "--db", default="data/wic.db", help="SQLite database (default: %(default)s)"
+        "--host", default=DEFAULTS.datasette_host, help="address (default: %(default)s)"
     )
-    browse.add_argument("--host", default="127.0.0.1", help="address (default: %(default)s)")
-    browse.add_argument("--port", type=int, default=8001, help="port (default: %(default)s)")
+    browse.add_argument(
+        "--port", type=int, default=DEFAULTS.datasette_port, help="port (default: %(default)s)"
+    )
     server = commands.add_parser(
         "server",
         help="the local Prefect server wic-etl starts for runs when PREFECT_API_URL is not set",
@@ -168,7 +174,7 @@ def run_serve(args: argparse.Namespace, console: Console) -> int:
             "PREFECT_API_URL=http://127.0.0.1:4200/api, or let wic-etl start its local one "
             "(unset WIC_ETL_LOCAL_SERVER)"
         )
-    from flows.deployments import DAILY_CRON, DAILY_START_PAGES, serve_all
+    from flows.deployments import serve_all
 
     console.print("Serving ingest/daily, ingest/saved and reextract/all (Ctrl-C stops); "
                   "start a run with [bold]prefect deployment run 'ingest/saved' --watch"
@@ -179,9 +185,9 @@ def run_serve(args: argparse.Namespace, console: Console) -> int:
         serve_all(
             db=str(Path(args.db).resolve()),
             saved=str(Path(args.saved).resolve()),
-            start_pages=args.start_pages or DAILY_START_PAGES,
+            start_pages=args.start_pages or DEFAULTS.daily_start_pages,
             allow_hosts=args.allow_hosts,
-            cron=args.cron or DAILY_CRON,
+            cron=args.cron,
         )
     return EXIT_OK
 
@@ -247,34 +253,40 @@ def _browse_hint(db: str) -> str:
 def print_summary(
     console: Console, summary: RunSummary, seconds: float, command: str = "ingest"
 ) -> None:
+    """The counters, notes, fallbacks and failed inputs of a run, then where to look."""
+    counts = summary.counts
     table = Table(title=f"wic-etl {command} -> {summary.db}", title_justify="left")
-    for column in ("pages", "new", "updated", "unchanged", "failed", "listings", "skipped"):
-        table.add_column(column, justify="right")
-    table.add_row(
-        *(str(getattr(summary, c)) for c in ("pages", "new", "updated", "unchanged")),
-        f"[red]{summary.failed}[/red]" if summary.failed else "0",
-        str(summary.listings),
-        str(summary.skipped),
-    )
+    cells = []
+    for name, value in counts.as_row().items():
+        table.add_column(name, justify="right")
+        cells.append(f"[red]{value}[/red]" if name == "failed" and value else str(value))
+    table.add_row(*cells)
     console.print(table)
     for note in summary.notes:
         console.print(note, markup=False, highlight=False)
     for line in summary.fallbacks:  # layout drift: fields taken from meta tags or trafilatura
         console.print(line, markup=False, highlight=False)
-    if summary.failures:
+    if counts.failures:
         failures = Table(title="failed inputs", title_justify="left", show_lines=False)
         failures.add_column("source", overflow="fold")
         failures.add_column("stage")
         failures.add_column("reason", overflow="fold")
-        for failure in summary.failures[:CONSOLE_FAILURES]:
-            failures.add_row(failure["source"], failure["stage"], failure["message"])
+        for failure in counts.failures[:CONSOLE_FAILURES]:
+            failures.add_row(failure.source, failure.stage, failure.message)
         console.print(failures)
-        if (more := len(summary.failures) - CONSOLE_FAILURES) > 0:
+        if (more := len(counts.failures) - CONSOLE_FAILURES) > 0:
             console.print(f"... and {more} more failed inputs.")
-        console.print(
-            "Their raw bytes are kept in the [bold]pages[/bold] table; the reasons are in "
-            "[bold]failures[/bold]."
-        )
+        kept = sum(f.raw_kept for f in counts.failures)
+        where = "The reasons are in [bold]failures[/bold]"
+        if kept == len(counts.failures):
+            where += "; their raw bytes are kept in [bold]pages[/bold]."
+        elif kept:
+            where += (
+                f"; the raw bytes of the {kept} that could be read are kept in [bold]pages[/bold]."
+            )
+        else:
+            where += " (none of them could be read, so no bytes were kept)."
+        console.print(where)
     console.print(
         f"Done in {seconds:.1f} s. Browse the result: [bold]{_browse_hint(summary.db)}[/bold]"
     )

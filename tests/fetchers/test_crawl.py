@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from core.accounting import RunCounts
 from fetchers.crawl import Crawler, CrawlOptions, CrawlReport
 from fetchers.http import FetchSettings
 from flows.batch import OutcomeWriter
 from flows.ingest import PARSERS
 from loaders.crawl_state import StoredCrawlState
 from loaders.schema import open_database
-from loaders.store import LoadCounts, start_run
+from loaders.store import start_run
 from tests.site_server import FixtureSite
 
 LISTING = "/china/society/"
@@ -36,7 +37,7 @@ def crawl(
     allow_hosts: tuple[str, ...] = ("127.0.0.1",),
     log: logging.Logger | None = None,
     **options: object,
-) -> tuple[CrawlReport, LoadCounts]:
+) -> tuple[CrawlReport, RunCounts]:
     fetch = options.pop("fetch", FetchSettings(read_timeout=1, tries=2, backoff=0.05))
     db = open_database(db_path)
     start_run(db, "run", "ingest", urls)
@@ -121,7 +122,7 @@ def test_a_retry_after_beyond_the_limit_is_not_waited_for(site, tmp_path):
     fetch = FetchSettings(tries=3, backoff=0.05, max_wait=0.5)
     _, counts = crawl(tmp_path / "w.db", [site.url("/faults/busy.html")], fetch=fetch)
     assert counts.failed == 1
-    assert "asked to wait 1 s" in counts.failures[0]["message"]
+    assert "asked to wait 1 s" in counts.failures[0].message
     assert len(site.requested("/faults/busy.html")) == 1
 
 
@@ -141,7 +142,7 @@ def test_hosts_not_named_are_refused_before_any_request(site, tmp_path):
     ).run([site.url(PANDA), "ftp://127.0.0.1/x.html", "http://localhost:1/"])
     writer.flush()
     assert site.requests == [] and report.requests == 0
-    messages = [f["message"] for f in writer.counts.failures]
+    messages = [f.message for f in writer.counts.failures]
     assert any("host 127.0.0.1 is not allowed" in m and "--allow-host 127.0.0.1" in m
                for m in messages)  # fmt: skip
     assert any("not an http:// or https:// address" in m for m in messages)

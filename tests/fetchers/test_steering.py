@@ -66,8 +66,8 @@ def test_a_name_that_rebinds_to_loopback_after_the_check_is_refused(site, dns, t
     _, counts = crawl(tmp_path / "w.db", [on(site, host, PANDA)], allow_hosts=(), fetch=QUICK)
     assert site.requests == [], "a request reached 127.0.0.1 through a rebound name"
     (failure,) = counts.failures
-    assert "127.0.0.1" in failure["message"] and "non-public" in failure["message"]
-    assert "wic-etl bug" not in failure["message"]
+    assert "127.0.0.1" in failure.message and "non-public" in failure.message
+    assert "wic-etl bug" not in failure.message
 
 
 def test_a_redirect_hop_to_a_rebinding_name_is_refused(site, dns, tmp_path):
@@ -79,7 +79,7 @@ def test_a_redirect_hop_to_a_rebinding_name_is_refused(site, dns, tmp_path):
     _, counts = crawl(tmp_path / "w.db", [site.url("/faults/hop.html")], fetch=QUICK)
     assert [r.path for r in site.requests] == ["/robots.txt", "/faults/hop.html"]
     (failure,) = counts.failures
-    assert host in failure["message"] and "127.0.0.1" in failure["message"]
+    assert host in failure.message and "127.0.0.1" in failure.message
 
 
 # --- A total deadline per request ---------------------------------------------------
@@ -91,7 +91,7 @@ def test_a_body_dripped_slower_than_the_deadline_fails_the_page(site, tmp_path):
     _, counts = crawl(tmp_path / "w.db", [site.url("/faults/drip.html")], fetch=fetch)
     assert time.monotonic() - started < 4
     (failure,) = counts.failures
-    assert "1.5 s" in failure["message"] and "deadline" in failure["message"]
+    assert "1.5 s" in failure.message and "deadline" in failure.message
 
 
 def test_the_deadline_defaults_to_two_minutes():
@@ -198,7 +198,7 @@ def test_a_gzipped_sitemap_is_capped_once_inflated(site, tmp_path):
     fetch = FetchSettings(read_timeout=1, tries=1, max_bytes=500_000)
     _, counts = crawl(tmp_path / "w.db", [site.url("/inflating.xml.gz")], fetch=fetch)
     (failure,) = counts.failures
-    assert "500,000-byte limit once decompressed" in failure["message"]
+    assert "500,000-byte limit once decompressed" in failure.message
 
 
 def test_an_article_announcing_999_pages_gets_only_max_article_pages(site, tmp_path):
@@ -236,7 +236,7 @@ def test_a_subdomain_of_a_named_host_on_loopback_is_not_fetched(site, dns, tmp_p
     _, counts = crawl(tmp_path / "w.db", [url], allow_hosts=("www.example.org",), fetch=QUICK)
     assert site.requests == []
     (failure,) = counts.failures
-    assert "host intranet.www.example.org is not allowed" in failure["message"]
+    assert "host intranet.www.example.org is not allowed" in failure.message
 
 
 def test_a_wildcard_allows_the_subdomains(site, dns, tmp_path: Path):
@@ -252,6 +252,6 @@ def test_a_wildcard_allows_the_subdomains(site, dns, tmp_path: Path):
 def test_a_redirect_to_an_unparseable_address_is_a_typed_refusal(site, tmp_path):
     _, counts = crawl(tmp_path / "w.db", [site.url("/faults/bad-location.html")], fetch=QUICK)
     (failure,) = counts.failures
-    assert "http:169.254.169.254/" in failure["message"]
-    assert "wic-etl bug" not in failure["message"]
+    assert "http:169.254.169.254/" in failure.message
+    assert "wic-etl bug" not in failure.message
     assert not [r for r in site.requests if "169.254" in r.path]

@@ -42,7 +42,7 @@ def test_summary_counts(run):
     summary, _ = run
     documents, articles = gold_documents(), len(gold_article_ids())
     listings = len(listing_pages())
-    assert (summary.pages, summary.failed, summary.listings) == (
+    assert (summary.counts.pages, summary.counts.failed, summary.counts.listings) == (
         documents + listings + 1,
         1,
         listings,
@@ -50,16 +50,20 @@ def test_summary_counts(run):
     assert articles < documents
     # The WARC holds a copy of an HTML fixture's page: one article, seen twice; the
     # other pages each made or extended (multi-page) an article new in this run.
-    assert summary.unchanged == 1
-    assert summary.new == documents - 1
-    assert summary.failures[0]["source"].endswith("truncated.html")
+    assert summary.counts.unchanged == 1
+    assert summary.counts.new == documents - 1
+    assert summary.counts.failures[0].source.endswith("truncated.html")
 
 
 def test_run_is_recorded_in_the_database_under_the_prefect_flow_run_id(run, prefect_api):
     summary, db = run
     row = db["runs"].get(summary.run_id)
     assert row["status"] == "completed with failures"
-    assert (row["new"], row["failed"], row["pages"]) == (summary.new, 1, summary.pages)
+    assert (row["new"], row["failed"], row["pages"]) == (
+        summary.counts.new,
+        1,
+        summary.counts.pages,
+    )
     flow_run = api(prefect_api, "GET", f"/flow_runs/{summary.run_id}")
     assert flow_run["state"]["type"] == "COMPLETED"
     assert db["failures"].get(1)["run_id"] == summary.run_id
@@ -84,9 +88,8 @@ def test_run_ends_with_a_summary_artifact(run, prefect_api):
                     {"artifacts": {"flow_run_id": {"any_": [summary.run_id]}}})  # fmt: skip
     assert [a["key"] for a in artifacts] == ["ingest-summary"]
     markdown = artifacts[0]["data"]
-    expected_row = (
-        f"| {summary.pages} | {summary.new} | 0 | {summary.unchanged} | 1 | {summary.listings} |"
-    )
+    c = summary.counts
+    expected_row = f"| {c.pages} | {c.new} | 0 | {c.unchanged} | 1 | {c.listings} |"
     assert expected_row in markdown
     assert "truncated.html" in markdown and "incompletely" in markdown
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 
+from core.accounting import RunCounts
 from core.records import Extracted, RawPage
 from extractors.extract import extract_page
 from flows.reporting import RunSummary, fallback_lines, summary_markdown
 from loaders.schema import open_database
-from loaders.store import LoadCounts, load_outcomes
+from loaders.store import load_outcomes
 from tests.conftest import BAD, SAVED
 
 
@@ -26,7 +27,7 @@ def test_loading_counts_fallbacks_per_extractor_and_batches_add_up(tmp_path):
     no_title = _outcome(BAD / "variant_missing_title.html")
     first = load_outcomes(db, [good, bad_date], "r1", "rules")
     second = load_outcomes(db, [no_title], "r1", "rules")
-    total = LoadCounts()
+    total = RunCounts()
     total.add(first)
     total.add(second)
     name = good.article.extractor
@@ -40,8 +41,8 @@ def test_loading_counts_fallbacks_per_extractor_and_batches_add_up(tmp_path):
 
 
 def test_no_fallback_no_line_and_the_artifact_lists_them():
-    assert fallback_lines(LoadCounts()) == ()
-    counts = LoadCounts(
+    assert fallback_lines(RunCounts()) == ()
+    counts = RunCounts(
         fallback_pages={"chinadaily/2": 1, "cn-chinadaily/2": 3},
         fallback_fields={
             "chinadaily/2": {"section:missing": 1},
@@ -53,7 +54,7 @@ def test_no_fallback_no_line_and_the_artifact_lists_them():
         "chinadaily/2: 1 page fell back (section:missing 1)",
         "cn-chinadaily/2: 3 pages fell back (section:missing 3, published:meta 1)",
     )
-    summary = RunSummary("r", "db", 4, 4, 0, 0, 0, 0, fallbacks=lines)
+    summary = RunSummary("r", "db", RunCounts(pages=4, new=4), fallbacks=lines)
     markdown = summary_markdown(summary)
     assert "## Fallbacks (layout drift)" in markdown
     assert all(f"- {line}" in markdown for line in lines)

@@ -92,7 +92,7 @@ def test_an_article_the_database_refuses_is_a_failure_and_the_batch_still_commit
     broken = dataclasses.replace(broken, article=dataclasses.replace(broken.article, title=None))
     result = load_outcomes(db, [good, broken], "run-1", RULESET)
     assert (result.new, result.failed) == (1, 1)
-    assert "NOT NULL constraint failed: articles.title" in result.failures[0]["message"]
+    assert "NOT NULL constraint failed: articles.title" in result.failures[0].message
     assert db["articles"].count == 1
     assert db["images"].count_where("article_id = ?", [broken.article.id]) == 0
 
