@@ -86,16 +86,14 @@ def run_ingest(corpus: Path, db: Path, env: dict[str, str]) -> tuple[float, floa
 
 def plain_calls(paths: list[Path], db: Path) -> float:
     from flows.batch import chunks, ingest_batch
-    from loaders.schema import open_database
-    from loaders.store import start_run
+    from loaders.store import Store
 
-    database = open_database(db)
-    start_run(database, "plain", "bench", ["plain"])
-    database.close()
-    started = time.perf_counter()
-    for batch in chunks([str(p) for p in paths], 250):
-        ingest_batch(str(db), batch, "plain")
-    return time.perf_counter() - started
+    with Store.open(str(db)) as store:
+        store.start_run("plain", "bench", ["plain"])
+        started = time.perf_counter()
+        for batch in chunks([str(p) for p in paths], 250):
+            ingest_batch(store, batch, "plain")
+        return time.perf_counter() - started
 
 
 def trafilatura_alone(paths: list[Path]) -> float:

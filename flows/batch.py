@@ -6,25 +6,15 @@ because Prefect's cost per task would dominate at one task per page.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator, Sequence, Set
-from contextlib import closing
 from dataclasses import dataclass
-
-from sqlite_utils import Database
 
 from core.accounting import RunCounts
 from core.errors import SourceError
 from core.records import Extracted, Failed, Outcome, RawPage
 from core.settings import DEFAULTS
 from extractors.extract import RULESET, extract_page
-from loaders.schema import BUSY_TIMEOUT_MS, open_database
-from loaders.store import (
-    FETCH_FAILED,
-    load_outcomes,
-    stored_raw_pages,
-    unchanged_pages,
-)
+from loaders.store import Store
 from readers.archives import ArchiveRead, is_archive, read_archive
 from readers.sources import read_page
 
@@ -118,46 +108,35 @@ def extract_batch(
 ) -> ExtractedBatch:
     """Read and extract a batch, skipping pages already done; reads the database, never writes.
 
-    Runs anywhere the files and the database can be read (a Dask worker too); the
-    flow loads the result, so SQLite has one writer whatever runs the extraction.
+    Runs anywhere the files and the database can be read (a worker process, a Dask
+    worker); the flow loads the result, so SQLite has one writer whatever runs it.
     """
     read = read_pages(paths, max_bytes)
-    with closing(Database(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True))) as db:
-        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        done = unchanged_pages(db, (page.sha256 for page in read.pages), RULESET)
+    with Store.open_read_only(db_path) as store:
+        done = store.unchanged_pages((page.sha256 for page in read.pages), RULESET)
     return _extract(read, done)
 
 
-def load_batch(db: Database, batch: ExtractedBatch, run_id: str) -> RunCounts:
-    counts = load_outcomes(db, batch.outcomes, run_id, RULESET)
+def load_batch(store: Store, batch: ExtractedBatch, run_id: str) -> RunCounts:
+    """Load an extracted batch: one transaction, counted."""
+    counts = store.load(batch.outcomes, run_id, RULESET)
     counts.unchanged += batch.unchanged
     counts.pages = batch.pages
     return counts
 
 
 def ingest_batch(
-    db_path: str, paths: Sequence[str], run_id: str, max_bytes: int = DEFAULTS.max_bytes
+    store: Store, paths: Sequence[str], run_id: str, max_bytes: int = DEFAULTS.max_bytes
 ) -> RunCounts:
     """One batch of the ingest flow as plain calls: extract, then load."""
-    with closing(open_database(db_path)) as db:
-        return load_batch(db, extract_batch(db_path, paths, max_bytes), run_id)
+    return load_batch(store, extract_batch(store.path, paths, max_bytes), run_id)
 
 
-def stored_page_ids(db_path: str) -> list[str]:
-    with closing(open_database(db_path)) as db:
-        return [
-            row[0]
-            for row in db.execute(
-                "select sha256 from pages where status != ? order by rowid", [FETCH_FAILED]
-            )
-        ]
-
-
-def stored_pages(db: Database, shas: Sequence[str]) -> ReadResult:
+def stored_pages(store: Store, shas: Sequence[str]) -> ReadResult:
     """Pages as they were read or fetched, from the database: no file or network needed."""
     pages: list[RawPage] = []
     failures: list[Failed] = []
-    for page in stored_raw_pages(db, shas):
+    for page in store.stored_raw_pages(shas):
         source, raw = page.source, page.data
         # An archive whose HTML documents were read is kept as those documents (HTML,
         # starting with "<"); only a damaged archive is kept whole, to be read again.
@@ -170,10 +149,9 @@ def stored_pages(db: Database, shas: Sequence[str]) -> ReadResult:
     return ReadResult(pages, failures)
 
 
-def reextract_batch(db_path: str, shas: Sequence[str], run_id: str) -> RunCounts:
+def reextract_batch(store: Store, shas: Sequence[str], run_id: str) -> RunCounts:
     """Extract stored pages again (after an extractor change) and load what changed."""
-    with closing(open_database(db_path)) as db:
-        return load_batch(db, _extract(stored_pages(db, shas)), run_id)
+    return load_batch(store, _extract(stored_pages(store, shas)), run_id)
 
 
 class OutcomeWriter:
@@ -183,8 +161,8 @@ class OutcomeWriter:
     counted unchanged and not written again, as for saved pages.
     """
 
-    def __init__(self, db: Database, run_id: str, batch_size: int) -> None:
-        self.db = db
+    def __init__(self, store: Store, run_id: str, batch_size: int) -> None:
+        self.store = store
         self.run_id = run_id
         self.batch_size = batch_size
         self.counts = RunCounts()
@@ -200,12 +178,12 @@ class OutcomeWriter:
         if not batch:
             return
         shas = [o.page.sha256 for o in batch if isinstance(o, Extracted)]
-        done = unchanged_pages(self.db, shas, RULESET)
+        done = self.store.unchanged_pages(shas, RULESET)
         fresh = [o for o in batch if not (isinstance(o, Extracted) and o.page.sha256 in done)]
         extracted = ExtractedBatch(fresh, len(batch) - len(fresh), len(batch))
-        self.counts.add(load_batch(self.db, extracted, self.run_id))
+        self.counts.add(load_batch(self.store, extracted, self.run_id))
 
 
-def record_failures(db_path: str, failures: Sequence[Failed], run_id: str) -> RunCounts:
-    with closing(open_database(db_path)) as db:
-        return load_batch(db, _extract(ReadResult([], list(failures))), run_id)
+def record_failures(store: Store, failures: Sequence[Failed], run_id: str) -> RunCounts:
+    """Inputs that failed before any page was read (a missing path): failure rows, counted."""
+    return load_batch(store, _extract(ReadResult([], list(failures))), run_id)

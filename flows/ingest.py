@@ -6,13 +6,11 @@ import os
 import socket
 from collections import deque
 from collections.abc import Sequence
-from contextlib import closing
 from datetime import date
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
-from sqlite_utils import Database
 
 from core.accounting import RunCounts
 from core.settings import DEFAULTS
@@ -33,8 +31,7 @@ from flows.batch import (
 from flows.reporting import RunSummary, report_run
 from flows.run import pipeline_run
 from flows.runners import task_runner
-from loaders.crawl_state import StoredCrawlState
-from loaders.schema import open_database
+from loaders.store import Store
 from readers.sources import expand_sources
 
 # The crawler fetches; what a page is and what it links to, the extractors say.
@@ -65,13 +62,13 @@ def extract_batch_task(
 # (a locked database, a crash): a second pass is cheap, its requests are conditional.
 @task(name="crawl", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=10)
 def crawl_task(
-    db: str, urls: list[str], options: CrawlOptions, run_id: str
+    store: Store, urls: list[str], options: CrawlOptions, run_id: str
 ) -> tuple[RunCounts, CrawlReport]:
+    # Called, not submitted: it runs in the flow's thread, on the run's one connection.
     logger = get_run_logger()
-    with closing(open_database(db)) as database:
-        writer = OutcomeWriter(database, run_id, CRAWL_BATCH)
-        report = Crawler(options, StoredCrawlState(database), writer, logger, PARSERS).run(urls)
-        writer.flush()
+    writer = OutcomeWriter(store, run_id, CRAWL_BATCH)
+    report = Crawler(options, store.crawl_state(), writer, logger, PARSERS).run(urls)
+    writer.flush()
     for note in crawl_notes(report):
         logger.info("%s", note)
     return writer.counts, report
@@ -86,8 +83,8 @@ def crawl_notes(report: CrawlReport) -> tuple[str, ...]:
 
 
 def extract_and_load(
-    database: Database, db: str, files: Sequence[str], batch_size: int, run_id: str,
-    dask: str | None, max_bytes: int = DEFAULTS.max_bytes,
+    store: Store, files: Sequence[str], batch_size: int, run_id: str, dask: str | None,
+    max_bytes: int = DEFAULTS.max_bytes,
 ) -> RunCounts:  # fmt: skip
     """Extract batches on the chosen runner, load each here: the one writer of the run.
 
@@ -100,7 +97,7 @@ def extract_and_load(
 
     def load_next() -> None:
         extracted = pending.popleft().result()
-        counts.add(load_batch(database, extracted, run_id))
+        counts.add(load_batch(store, extracted, run_id))
         # Prefect keeps every task's return value referenced until the flow ends (its
         # result record and task engine): emptied here, the batch's pages are freed,
         # or a 10,000-page run would hold all of them (measured: +630 MB).
@@ -109,7 +106,7 @@ def extract_and_load(
 
     with task_runner(dask) as runner:
         for batch in chunks(files, batch_size):
-            params = {"db": db, "paths": batch, "max_bytes": max_bytes}
+            params = {"db": store.path, "paths": batch, "max_bytes": max_bytes}
             pending.append(runner.task_runner.submit(extract_batch_task, params))
             if len(pending) >= runner.in_flight:
                 load_next()
@@ -158,7 +155,7 @@ def ingest(
     logger = get_run_logger()
     found = expand_sources(sources)
     with pipeline_run(db, "ingest", sources) as run:
-        run_id, database = run.run_id, run.database
+        run_id, store = run.run_id, run.store
         logger.info(
             "%d files to read and %d addresses to crawl from %d sources (%d other files "
             "skipped)", len(found.files), len(found.urls), len(sources), found.skipped,
@@ -166,11 +163,9 @@ def ingest(
         counts = RunCounts(skipped=found.skipped)
         notes: tuple[str, ...] = ()
         if found.missing:
-            counts.add(record_failures(db, missing_source_failures(found.missing), run_id))
+            counts.add(record_failures(store, missing_source_failures(found.missing), run_id))
         if found.files:
-            counts.add(
-                extract_and_load(database, db, found.files, batch_size, run_id, dask, max_bytes)
-            )
+            counts.add(extract_and_load(store, found.files, batch_size, run_id, dask, max_bytes))
         if found.urls:
             options = CrawlOptions(
                 allow_hosts=tuple(allow_hosts or ()),
@@ -184,8 +179,8 @@ def ingest(
                     max_bytes=max_bytes,
                 ),
             )
-            crawled, report = crawl_task(db, list(found.urls), options, run_id)
+            crawled, report = crawl_task(store, list(found.urls), options, run_id)
             counts.add(crawled)
             counts.skipped += sum(report.skipped.values())
             notes = crawl_notes(report)
-        return report_run(database, run_id, "ingest", db, counts, notes)
+        return report_run(store, run_id, "ingest", db, counts, notes)

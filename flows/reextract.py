@@ -7,24 +7,26 @@ from prefect.cache_policies import NO_CACHE
 
 from core.accounting import RunCounts
 from core.settings import DEFAULTS
-from flows.batch import chunks, reextract_batch, stored_page_ids
+from flows.batch import chunks, reextract_batch
 from flows.reporting import RunSummary, report_run
 from flows.run import pipeline_run
+from loaders.store import Store
 
 
+# Called, not submitted: it runs in the flow's thread, on the run's one connection.
 @task(name="reextract-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
-def reextract_batch_task(db: str, shas: list[str], run_id: str) -> RunCounts:
-    return reextract_batch(db, shas, run_id)
+def reextract_batch_task(store: Store, shas: list[str], run_id: str) -> RunCounts:
+    return reextract_batch(store, shas, run_id)
 
 
 @flow(name="reextract", log_prints=False)
 def reextract(db: str = DEFAULTS.db, batch_size: int = DEFAULTS.batch_size) -> RunSummary:
     """Rebuild every article from the raw pages kept in ``db`` (after an extractor change)."""
     logger = get_run_logger()
-    shas = stored_page_ids(db)
     with pipeline_run(db, "reextract", [db]) as run:
+        shas = run.store.stored_page_ids()
         logger.info("%d stored pages to extract again", len(shas))
         counts = RunCounts()
         for batch in chunks(shas, batch_size):
-            counts.add(reextract_batch_task(db, batch, run.run_id))
-        return report_run(run.database, run.run_id, "reextract", db, counts)
+            counts.add(reextract_batch_task(run.store, batch, run.run_id))
+        return report_run(run.store, run.run_id, "reextract", db, counts)

@@ -6,10 +6,9 @@ from dataclasses import dataclass
 
 from prefect import get_run_logger
 from prefect.artifacts import create_markdown_artifact
-from sqlite_utils import Database
 
 from core.accounting import RunCounts
-from loaders.store import finish_run
+from loaders.store import Store
 
 # Beyond this many the artifact lists no more failures (the table has them all).
 ARTIFACT_FAILURES = 500
@@ -32,7 +31,7 @@ class RunSummary:
 
 
 def report_run(
-    database: Database,
+    store: Store,
     run_id: str,
     flow: str,
     db: str,
@@ -44,7 +43,7 @@ def report_run(
     for failure in counts.failures:
         logger.warning("failed at %s: %s: %s", failure.stage, failure.source, failure.message)
     status = "completed" if not counts.failed else "completed with failures"
-    finish_run(database, run_id, counts, status)
+    store.finish_run(run_id, counts, status)
     summary = RunSummary(run_id, db, counts, notes, fallback_lines(counts))
     for line in summary.fallbacks:
         logger.warning("layout drift: %s", line)

@@ -7,17 +7,15 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 from prefect.runtime import flow_run
-from sqlite_utils import Database
 
-from loaders.schema import open_database
-from loaders.store import end_run, start_run
+from loaders.store import Store
 
 
 @dataclass(frozen=True)
 class RunContext:
     run_id: str
     db_path: str
-    database: Database
+    store: Store
 
 
 @contextmanager
@@ -28,16 +26,16 @@ def pipeline_run(db: str, flow: str, sources: Sequence[str]) -> Iterator[RunCont
     before the exception goes on, so the table never claims it is still running.
     """
     run_id = str(flow_run.get_id() or "local")
-    database = open_database(db)
+    store = Store.open(db)
     try:
-        start_run(database, run_id, flow, sources)
+        store.start_run(run_id, flow, sources)
         try:
-            yield RunContext(run_id, db, database)
+            yield RunContext(run_id, db, store)
         except BaseException as exc:
             status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "crashed"
             # The original error is the one to report, not a failure to record it.
             with suppress(Exception):
-                end_run(database, run_id, status)
+                store.end_run(run_id, status)
             raise
     finally:
-        database.close()
+        store.close()

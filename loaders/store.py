@@ -17,8 +17,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sqlite_utils import Database
+
+if TYPE_CHECKING:
+    from loaders.crawl_state import StoredCrawlState
 
 from core.accounting import FailureNote, RunCounts
 from core.errors import LoadError
@@ -424,3 +428,78 @@ def _refused(item: Extracted, exc: Exception) -> Failed:
         "report it with the page attached"
     )
     return Failed.from_error(item.page.source, error, item.page, item.document)
+
+
+def stored_page_ids(db: Database) -> list[str]:
+    """Every stored page that can be extracted again, in the order it was first stored."""
+    rows = db.execute(
+        "select sha256 from pages where status != ? order by rowid", [FETCH_FAILED]
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+class Store:
+    """A run's one connection to its database: every read and write of the run goes here.
+
+    Open it with ``Store.open(path)`` (schema brought up to date, WAL on) for the
+    run's writer, or ``Store.open_read_only(path)`` for an extraction worker, which
+    only asks which pages are done; close it (or use it as a context manager).
+    """
+
+    def __init__(self, db: Database, path: str) -> None:
+        self.db = db
+        self.path = path
+
+    @classmethod
+    def open(cls, path: str) -> Store:
+        from loaders.schema import open_database
+
+        return cls(open_database(path), path)
+
+    @classmethod
+    def open_read_only(cls, path: str) -> Store:
+        from loaders.schema import BUSY_TIMEOUT_MS
+
+        db = Database(sqlite3.connect(f"file:{path}?mode=ro", uri=True))
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        return cls(db, path)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start_run(self, run_id: str, flow: str, sources: Sequence[str]) -> None:
+        """Record a run as 'running' (and mark this host's abandoned runs 'interrupted')."""
+        start_run(self.db, run_id, flow, sources)
+
+    def finish_run(self, run_id: str, counts: RunCounts, status: str) -> None:
+        finish_run(self.db, run_id, counts, status)
+
+    def end_run(self, run_id: str, status: str) -> None:
+        """Close a run that did not reach its summary ('interrupted', 'crashed')."""
+        end_run(self.db, run_id, status)
+
+    def unchanged_pages(self, shas: Iterable[str], ruleset: str) -> set[str]:
+        """Pages these extractor versions already made into articles: nothing to redo."""
+        return unchanged_pages(self.db, shas, ruleset)
+
+    def stored_raw_pages(self, shas: Sequence[str]) -> list[RawPage]:
+        return stored_raw_pages(self.db, shas)
+
+    def stored_page_ids(self) -> list[str]:
+        return stored_page_ids(self.db)
+
+    def crawl_state(self) -> StoredCrawlState:
+        """What the crawler asks of the database: validators, stored copies, known articles."""
+        from loaders.crawl_state import StoredCrawlState
+
+        return StoredCrawlState(self.db)
+
+    def load(self, outcomes: Sequence[Outcome], run_id: str, ruleset: str) -> RunCounts:
+        """Write a batch in one transaction; an article the database refuses fails alone."""
+        return load_outcomes(self.db, outcomes, run_id, ruleset)

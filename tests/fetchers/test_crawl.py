@@ -13,9 +13,8 @@ from fetchers.crawl import Crawler, CrawlOptions, CrawlReport
 from fetchers.http import FetchSettings
 from flows.batch import OutcomeWriter
 from flows.ingest import PARSERS
-from loaders.crawl_state import StoredCrawlState
 from loaders.schema import open_database
-from loaders.store import start_run
+from loaders.store import Store
 from tests.site_server import FixtureSite
 
 LISTING = "/china/society/"
@@ -39,14 +38,13 @@ def crawl(
     **options: object,
 ) -> tuple[CrawlReport, RunCounts]:
     fetch = options.pop("fetch", FetchSettings(read_timeout=1, tries=2, backoff=0.05))
-    db = open_database(db_path)
-    start_run(db, "run", "ingest", urls)
-    writer = OutcomeWriter(db, "run", 10)
-    opts = CrawlOptions(allow_hosts=allow_hosts, fetch=fetch, **options)  # type: ignore[arg-type]
-    log = log or logging.getLogger("test")
-    report = Crawler(opts, StoredCrawlState(db), writer, log, PARSERS).run(urls)
-    writer.flush()
-    db.close()
+    with Store.open(str(db_path)) as store:
+        store.start_run("run", "ingest", urls)
+        writer = OutcomeWriter(store, "run", 10)
+        opts = CrawlOptions(allow_hosts=allow_hosts, fetch=fetch, **options)  # type: ignore[arg-type]
+        log = log or logging.getLogger("test")
+        report = Crawler(opts, store.crawl_state(), writer, log, PARSERS).run(urls)
+        writer.flush()
     return report, writer.counts
 
 
@@ -134,11 +132,11 @@ def test_retry_after_is_honoured(site, tmp_path):
 
 
 def test_hosts_not_named_are_refused_before_any_request(site, tmp_path):
-    db = open_database(tmp_path / "w.db")
-    start_run(db, "run", "ingest", [])
-    writer = OutcomeWriter(db, "run", 10)
+    store = Store.open(str(tmp_path / "w.db"))
+    store.start_run("run", "ingest", [])
+    writer = OutcomeWriter(store, "run", 10)
     report = Crawler(
-        CrawlOptions(), StoredCrawlState(db), writer, logging.getLogger("t"), PARSERS
+        CrawlOptions(), store.crawl_state(), writer, logging.getLogger("t"), PARSERS
     ).run([site.url(PANDA), "ftp://127.0.0.1/x.html", "http://localhost:1/"])
     writer.flush()
     assert site.requests == [] and report.requests == 0

@@ -7,7 +7,7 @@ from datasette.app import Datasette
 from core.records import Extracted, RawPage
 from extractors.extract import RULESET, extract_page
 from loaders.schema import open_database
-from loaders.store import load_outcomes, start_run
+from loaders.store import Store, load_outcomes, start_run
 from tests.conftest import SAVED
 
 PAYLOAD = "<script>alert('wic')</script><img src=x onerror=alert(1)>"
@@ -57,14 +57,11 @@ def loaded_fixtures(tmp_path):
     from tests.conftest import BAD, listing_pages, saved_pages
 
     db_path = tmp_path / "wic.db"
-    db = open_database(db_path)
-    start_run(db, "run-1", "ingest", ["fixtures"])
-    db.close()
-    ingest_batch(str(db_path), [str(p) for p in saved_pages() + listing_pages()], "run-1")
-    db = open_database(db_path)
-    start_run(db, "run-2", "ingest", ["bad"])
-    db.close()
-    ingest_batch(str(db_path), [str(BAD / "truncated.html"), str(BAD / "empty.txt")], "run-2")
+    with Store.open(str(db_path)) as store:
+        store.start_run("run-1", "ingest", ["fixtures"])
+        ingest_batch(store, [str(p) for p in saved_pages() + listing_pages()], "run-1")
+        store.start_run("run-2", "ingest", ["bad"])
+        ingest_batch(store, [str(BAD / "truncated.html"), str(BAD / "empty.txt")], "run-2")
     return db_path
 
 
