@@ -13,7 +13,6 @@ from extractors.decoding import decode
 # more than one way: "(?:<!--.*?-->\s*)*" could split a run of comments in 2^n ways,
 # and "<link\b[^>]*rel=...[^>]*href" could place rel and href in n^2 ways per tag.
 # Comments and tags are found with str.find instead, and each regex sees one of them.
-_SPACE = re.compile(r"\s*")
 _HTML_TAG = re.compile(r"<(?:!doctype\s+html|html|head|body)\b", re.I)
 # [^\s>] and \s are disjoint, so the address ends in one place only.
 _SAVED_FROM = re.compile(r"<!--\s*saved from url=\(\d+\)\s*(https?://[^\s>]+?)\s*-->", re.I)
@@ -23,15 +22,13 @@ _HREF = re.compile(r"""\bhref=["']?(https?://[^"'\s>]+)""", re.I)
 
 
 def looks_like_html(text: str) -> bool:
-    """Does ``text`` start, after blanks and comments, with a doctype, html, head or body tag?"""
-    head = text[:4096]
-    at = _SPACE.match(head).end()  # type: ignore[union-attr]  # \s* always matches
-    while head.startswith("<!--", at):
-        end = head.find("-->", at + 4)
-        if end < 0:
-            return False
-        at = _SPACE.match(head, end + 3).end()  # type: ignore[union-attr]
-    return bool(_HTML_TAG.match(head, at))
+    """Does ``text`` hold a doctype, html, head or body tag in its first 4 KB?
+
+    Not only at its start: a page whose first bytes were lost (a damaged save) is
+    still markup, and read as a text save its tags and scripts would become article
+    text. A browser's text save holds no such tags.
+    """
+    return _HTML_TAG.search(text, 0, 4096) is not None
 
 
 def page_url(html: str) -> str | None:
