@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import datetime
+from typing import TypeAlias
 
 import lxml.html
 from lxml import etree
@@ -40,7 +41,7 @@ _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 # Characters XML cannot hold; lxml refuses to move text that has them.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
-Element = lxml.html.HtmlElement
+Element: TypeAlias = lxml.html.HtmlElement
 
 
 _selector = selector
@@ -96,7 +97,9 @@ def _meta_published(meta: dict[str, str]) -> str | None:
 
 def _url_date(url: str | None, profile: SiteProfile) -> str | None:
     parts = split_http(url)
-    for pattern in profile.url_dates if parts else ():
+    if parts is None:
+        return None
+    for pattern in profile.url_dates:
         if (match := pattern.search(parts.path)) and (found := find_date("-".join(match.groups()))):
             return found.iso
     return None

@@ -160,8 +160,8 @@ def assemble(parts: Parts, profile: SiteProfile, document: Document) -> Article:
     for block in parts.body:
         if isinstance(block, Figure):
             caption = clean_line(block.caption)
-            caption_credit = parse_caption(caption) or (caption, block.credit)
-            images.append(Image(len(images) + 1, caption_credit[0], caption_credit[1], block.src))
+            text, credit = parse_caption(caption) or (caption, block.credit)
+            images.append(Image(len(images) + 1, text, credit, block.src))
             continue
         line = clean_line(block)
         if not line:

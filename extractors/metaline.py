@@ -77,8 +77,7 @@ def _bare_source(rest: str, author: re.Match[str] | None) -> str | None:
     """``chinadaily.com.cn Updated:`` and ``By X | China Daily | Updated:``: the unlabelled part."""
     if author:
         rest = rest.replace(author.group(0), "|")
-    parts = [_clean(_LABELS.sub("", p)) for p in rest.split("|")]
-    parts = [p for p in parts if p]
+    parts = [part for p in rest.split("|") if (part := _clean(_LABELS.sub("", p)))]
     if not parts:
         return None
     # The 2000s pages print the source alone in parentheses: "(Agencies) Updated: ...".

@@ -97,7 +97,7 @@ class HostPolicy:
                 f"cannot resolve host {host} ({exc}); check the address and the network",
                 retryable=True,
             ) from exc
-        addresses = {_address(info[4][0]) for info in infos}
+        addresses = {_address(str(info[4][0])) for info in infos}
         public = all(address.is_global for address in addresses)
         if not public and not self.is_named(host):
             private = ", ".join(sorted(str(a) for a in addresses if not a.is_global))

@@ -47,10 +47,10 @@ def local_workers(spec: str) -> int | None:
 @contextmanager
 def task_runner(dask: str | None) -> Iterator[Runner]:
     if not dask:
-        with ThreadPoolTaskRunner(max_workers=1) as runner:
+        with ThreadPoolTaskRunner[object](max_workers=1) as runner:
             yield Runner(runner, 1)
         return
-    from prefect_dask import DaskTaskRunner
+    from prefect_dask.task_runners import DaskTaskRunner
 
     workers = local_workers(dask)
     if workers is not None:

@@ -15,7 +15,7 @@ BUSY_TIMEOUT_MS = 60_000
 
 @migrations()
 def create_core_tables(db: Database) -> None:
-    db["runs"].create(
+    db.table("runs").create(
         {
             "id": str,  # the Prefect flow run id
             "flow": str,
@@ -32,7 +32,7 @@ def create_core_tables(db: Database) -> None:
         },
         pk="id",
     )
-    db["pages"].create(
+    db.table("pages").create(
         {
             "sha256": str,  # of the raw bytes: one row per distinct document
             "source": str,  # path or URL it was first read from
@@ -51,7 +51,7 @@ def create_core_tables(db: Database) -> None:
         pk="sha256",
         foreign_keys=[("first_run", "runs", "id")],
     )
-    db["articles"].create(
+    db.table("articles").create(
         {
             "id": str,
             "url": str,
@@ -81,29 +81,29 @@ def create_core_tables(db: Database) -> None:
         ],
     )
     # pages and articles point at each other; the second key can only follow the second table.
-    db["pages"].add_foreign_key("article_id", "articles", "id")
-    db["articles"].create_index(["site", "published"])
-    db["articles"].enable_fts(["title", "body"], create_triggers=True)
-    db["images"].create(
+    db.table("pages").add_foreign_key("article_id", "articles", "id")
+    db.table("articles").create_index(["site", "published"])
+    db.table("articles").enable_fts(["title", "body"], create_triggers=True)
+    db.table("images").create(
         {"article_id": str, "position": int, "src": str, "caption": str, "credit": str},
         pk=("article_id", "position"),
         foreign_keys=[("article_id", "articles", "id")],
     )
-    db["organizers"].create({"id": int, "name": str}, pk="id", not_null={"name"})
-    db["organizers"].create_index(["name"], unique=True)
-    db["article_organizers"].create(
+    db.table("organizers").create({"id": int, "name": str}, pk="id", not_null={"name"})
+    db.table("organizers").create_index(["name"], unique=True)
+    db.table("article_organizers").create(
         {"article_id": str, "position": int, "organizer_id": int},
         pk=("article_id", "position"),
         foreign_keys=[("article_id", "articles", "id"), ("organizer_id", "organizers", "id")],
     )
-    db["article_organizers"].create_index(["organizer_id"])
-    db["removed_lines"].create(
+    db.table("article_organizers").create_index(["organizer_id"])
+    db.table("removed_lines").create(
         {"article_id": str, "position": int, "kind": str, "text": str},
         pk=("article_id", "position"),
         foreign_keys=[("article_id", "articles", "id")],
     )
-    db["removed_lines"].create_index(["kind"])
-    db["failures"].create(
+    db.table("removed_lines").create_index(["kind"])
+    db.table("failures").create(
         {
             "id": int,
             "run_id": str,
@@ -117,14 +117,14 @@ def create_core_tables(db: Database) -> None:
         pk="id",
         foreign_keys=[("run_id", "runs", "id"), ("page_sha256", "pages", "sha256")],
     )
-    db["failures"].create_index(["run_id"])
+    db.table("failures").create_index(["run_id"])
 
 
 @migrations()
 def add_multipage_articles(db: Database) -> None:
-    db["articles"].add_column("page_count", int)  # pages stitched into the article
-    db["articles"].add_column("pages_expected", int)  # pages its pagination announces
-    db["article_parts"].create(
+    db.table("articles").add_column("page_count", int)  # pages stitched into the article
+    db.table("articles").add_column("pages_expected", int)  # pages its pagination announces
+    db.table("article_parts").create(
         {
             "article_id": str,
             "page_number": int,
@@ -139,25 +139,25 @@ def add_multipage_articles(db: Database) -> None:
 
 @migrations()
 def add_syndication(db: Database) -> None:
-    db["articles"].add_column("fingerprint", str)  # of the normalised body
-    db["articles"].add_column("duplicate_of", str)  # the first copy with this fingerprint
-    db["articles"].create_index(["fingerprint"])
+    db.table("articles").add_column("fingerprint", str)  # of the normalised body
+    db.table("articles").add_column("duplicate_of", str)  # the first copy with this fingerprint
+    db.table("articles").create_index(["fingerprint"])
 
 
 @migrations()
 def add_listings(db: Database) -> None:
-    db["runs"].add_column("listings", int)
-    db["listing_links"].create(
+    db.table("runs").add_column("listings", int)
+    db.table("listing_links").create(
         {"page_sha256": str, "position": int, "url": str, "title": str, "listed": str},
         pk=("page_sha256", "position"),
         foreign_keys=[("page_sha256", "pages", "sha256")],
     )
-    db["listing_links"].create_index(["url"])
+    db.table("listing_links").create_index(["url"])
 
 
 @migrations()
 def add_browsing(db: Database) -> None:
-    db["articles"].add_column("published_year", int)
+    db.table("articles").add_column("published_year", int)
     db.execute("update articles set published_year = cast(substr(published, 1, 4) as integer)")
     db.execute(
         """create view articles_with_organizers as
@@ -175,20 +175,20 @@ def add_browsing(db: Database) -> None:
 def add_fetching(db: Database) -> None:
     # What the server said, kept with the bytes: the archive of every fetched page, and
     # the validators that make the next crawl's request conditional.
-    db["pages"].add_column("http_status", int)
-    db["pages"].add_column("etag", str)
-    db["pages"].add_column("last_modified", str)
-    db["pages"].add_column("headers", str)  # JSON list of [name, value], as received
-    db["pages"].create_index(["source"])
-    db["pages"].create_index(["url"])
+    db.table("pages").add_column("http_status", int)
+    db.table("pages").add_column("etag", str)
+    db.table("pages").add_column("last_modified", str)
+    db.table("pages").add_column("headers", str)  # JSON list of [name, value], as received
+    db.table("pages").create_index(["source"])
+    db.table("pages").create_index(["url"])
 
 
 @migrations()
 def add_run_owner(db: Database) -> None:
     # Which process runs it: a run left 'running' by a process that is gone (killed,
     # crashed, the machine rebooted) is marked 'interrupted' by the next run on that host.
-    db["runs"].add_column("host", str)
-    db["runs"].add_column("pid", int)
+    db.table("runs").add_column("host", str)
+    db.table("runs").add_column("pid", int)
 
 
 @migrations()
@@ -196,7 +196,7 @@ def add_article_warnings(db: Database) -> None:
     # The fields an article took from somewhere other than where its profile looks,
     # as a JSON list such as ["published:meta", "section:missing"]; "[]" when none.
     # NULL for rows loaded before this column existed, until they are extracted again.
-    db["articles"].add_column("warnings", str)
+    db.table("articles").add_column("warnings", str)
 
 
 def open_database(path: str | Path) -> Database:

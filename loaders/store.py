@@ -13,7 +13,7 @@ import json
 import os
 import socket
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -158,7 +158,7 @@ def close_abandoned_runs(db: Database) -> list[str]:
 def start_run(db: Database, run_id: str, flow: str, sources: Sequence[str]) -> None:
     close_abandoned_runs(db)
     with write_transaction(db):
-        db["runs"].upsert(
+        db.table("runs").upsert(
             {
                 "id": run_id,
                 "flow": flow,
@@ -198,7 +198,7 @@ def interrupt_runs_of_this_process(path: str) -> None:
 
 def finish_run(db: Database, run_id: str, counts: RunCounts, status: str) -> None:
     with write_transaction(db):
-        db["runs"].update(
+        db.table("runs").update(
             run_id,
             {
                 "finished": now(),
@@ -236,7 +236,7 @@ def _store_page(db: Database, page: RawPage, run_id: str, **fields: object) -> N
 
 # The per-page writes below are plain SQL: sqlite-utils' table methods inspect the
 # schema on every call, which cost more than the writes themselves on large runs.
-def _insert(db: Database, table: str, row: dict[str, object]) -> None:
+def _insert(db: Database, table: str, row: Mapping[str, object]) -> None:
     columns = ", ".join(f'"{name}"' for name in row)
     marks = ", ".join("?" * len(row))
     db.conn.execute(f'insert into "{table}" ({columns}) values ({marks})', list(row.values()))
@@ -279,7 +279,7 @@ def record_failure(db: Database, failure: Failed, run_id: str, ruleset: str) -> 
 
 def _with_other_parts(db: Database, part: Article, page_sha256: str) -> Article:
     """Keep one page of a multi-page article and return the article stitched from all its pages."""
-    db["article_parts"].upsert(
+    db.table("article_parts").upsert(
         {
             "article_id": part.id,
             "page_number": part.page_number,
@@ -410,7 +410,7 @@ def _store_listing(db: Database, item: Listed, run_id: str, ruleset: str) -> Non
                 format=document.format, encoding=document.encoding,
                 url=item.page.url or document.url)  # fmt: skip
     db.execute("delete from listing_links where page_sha256 = ?", [item.page.sha256])
-    db["listing_links"].insert_all(
+    db.table("listing_links").insert_all(
         {
             "page_sha256": item.page.sha256,
             "position": position,

@@ -71,7 +71,7 @@ def read_archive(path: str, data: bytes, max_bytes: int = DEFAULTS.max_bytes) ->
 
 
 def _is_html(content_type: str | None) -> bool:
-    return bool(content_type) and content_type.split(";")[0].strip().lower() in _HTML_TYPES
+    return content_type is not None and content_type.split(";")[0].strip().lower() in _HTML_TYPES
 
 
 def _mhtml(path: str, data: bytes, max_bytes: int) -> Iterator[RawPage | RecordFailure]:
@@ -83,7 +83,7 @@ def _mhtml(path: str, data: bytes, max_bytes: int) -> Iterator[RawPage | RecordF
         if part.is_multipart() or not _is_html(part.get("Content-Type")):
             continue
         payload = part.get_payload(decode=True)
-        if not payload:
+        if not isinstance(payload, bytes) or not payload:
             continue
         # Decoding base64 or quoted-printable only shrinks, so the file's own cap bounds
         # this; the check holds a stored archive re-read under a lower cap to it too.

@@ -410,6 +410,7 @@ def run_server(args: argparse.Namespace, console: Console) -> int:
         console.print(f"Stopped the local Prefect server (pid {stopped.pid})." if stopped
                       else "No local Prefect server is running.")  # fmt: skip
         return EXIT_OK
+    server: local_server.LocalServer | None
     if args.action == "start":
         server, _ = local_server.ensure(prefect_env.QUIET_DEFAULTS)
     else:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 
-from bs4 import BeautifulSoup
+import lxml.html
+from lxml import etree
+from lxml.cssselect import CSSSelector
 
 from core.records import Document, ListedLink, Listing
 from core.urls import join
@@ -18,6 +20,10 @@ from extractors.layout import clean_line
 # chinadaily.com.cn section pages; items as ``span.tw3_01_2_t h4 a`` with the time in a ``b``.
 ITEM_LINKS = "span.tw3_01_2_t h4 a"
 PAGINATION = "#div_currpage a"
+_ITEM_LINKS = CSSSelector(ITEM_LINKS)
+_PAGINATION = CSSSelector(PAGINATION)
+# Characters XML cannot hold; lxml refuses text that has them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _LISTING_PAGE = re.compile(r"/page_(\d+)\.html?$")
 _SIGNATURE = "tw3_01_2_t"
 
@@ -27,29 +33,34 @@ def looks_like_listing(document: Document) -> bool:
 
 
 def parse_listing(document: Document) -> Listing | None:
-    soup = BeautifulSoup(document.text, "lxml")
+    """The links a section page lists (with the time printed beside each) and its pager."""
+    try:
+        root = lxml.html.document_fromstring(_CONTROL.sub(" ", document.text))
+    except (etree.ParserError, ValueError):
+        return None
     base = document.url or ""
     links = []
-    for anchor in soup.select(ITEM_LINKS):
+    for anchor in _ITEM_LINKS(root):
         href = anchor.get("href")
         if not href:
             continue
-        stamp = anchor.find_parent("span").find("b") if anchor.find_parent("span") else None
-        found = find_date(stamp.get_text()) if stamp is not None else None
+        span = next(anchor.iterancestors("span"), None)
+        stamp = next(span.iter("b"), None) if span is not None else None
+        found = find_date(stamp.text_content()) if stamp is not None else None
         if url := join(base, href):
-            title = clean_line(anchor.get_text())
+            title = clean_line(anchor.text_content())
             links.append(ListedLink(url, title, found.iso if found else None))
     if not links:
         return None
     numbered: dict[int, str] = {}
-    for anchor in soup.select(PAGINATION):
-        url = join(base, anchor.get("href", ""))
+    last = None
+    for anchor in _PAGINATION(root):
+        href = anchor.get("href") or ""
+        url = join(base, href)
         if url and (match := _LISTING_PAGE.search(url)):
             numbered[int(match[1])] = url
-    last = None
-    for anchor in soup.select(PAGINATION):
-        if clean_line(anchor.get_text()) == ">>|":
-            match = _LISTING_PAGE.search(anchor.get("href", ""))
+        if clean_line(anchor.text_content()) == ">>|":
+            match = _LISTING_PAGE.search(href)
             last = int(match[1]) if match else None
     return Listing(
         url=document.url,
