@@ -39,6 +39,7 @@ class RunCounts:
         return {name: getattr(self, name) for name in COUNTERS}
 
     def note_fallbacks(self, article: Article) -> None:
+        """Count an article's fallen-back fields under its extractor (layout drift)."""
         if not article.warnings:
             return
         name = article.extractor
@@ -48,6 +49,7 @@ class RunCounts:
             per_field[warning] = per_field.get(warning, 0) + 1
 
     def add(self, other: RunCounts) -> None:
+        """Add another batch's counts, failures and fallbacks to these."""
         for name in COUNTERS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.failures.extend(other.failures)

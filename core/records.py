@@ -22,6 +22,7 @@ def word_tokens(text: str) -> list[str]:
 
 
 def count_words(text: str) -> int:
+    """How many words ``text`` has, as ``word_tokens`` counts them."""
     return len(word_tokens(text))
 
 
@@ -49,6 +50,7 @@ def storable_text(text: str) -> str:
 
 
 def sha256_hex(data: bytes | str) -> str:
+    """Hex SHA-256 of bytes, or of text as UTF-8."""
     if isinstance(data, str):
         data = data.encode("utf-8")
     return hashlib.sha256(data).hexdigest()
@@ -68,9 +70,11 @@ class RawPage:
 
     @cached_property
     def sha256(self) -> str:
+        """SHA-256 of the raw bytes: the page's identity in ``pages``."""
         return sha256_hex(self.data)
 
     def header(self, name: str) -> str | None:
+        """The first value of an HTTP response header, if the page was fetched."""
         return header_value(self.headers, name)
 
 
@@ -95,6 +99,8 @@ class Document:
 
 @dataclass(frozen=True)
 class Image:
+    """An image of an article, in page order, with its caption and credit."""
+
     position: int
     caption: str
     credit: str | None = None
@@ -103,12 +109,16 @@ class Image:
 
 @dataclass(frozen=True)
 class RemovedLine:
+    """A piece of boilerplate stripped from a page, kept to show what was removed."""
+
     kind: str  # copyright, icp, contact, navigation, licence, editor, notice
     text: str
 
 
 @dataclass(frozen=True)
 class Article:
+    """One article as extracted: the ``articles`` row and its children."""
+
     id: str
     url: str | None
     site: str
@@ -135,18 +145,22 @@ class Article:
 
     @property
     def is_part(self) -> bool:
+        """Whether this record is one page of a multi-page article."""
         return self.pages_expected > 1 or self.page_number > 1
 
     @property
     def body(self) -> str:
+        """The paragraphs, separated by one blank line."""
         return "\n\n".join(self.paragraphs)
 
     @property
     def word_count(self) -> int:
+        """Words as a reader counts them (each Han character one word)."""
         return count_words(self.body)
 
     @property
     def content_sha256(self) -> str:
+        """SHA-256 of the body."""
         return sha256_hex(self.body)
 
     @property
@@ -199,6 +213,8 @@ class Found:
 
 @dataclass(frozen=True)
 class ListedLink:
+    """A link on a section listing page, with the time printed beside it."""
+
     url: str
     title: str
     listed: str | None  # the time printed beside the link, ISO 8601
@@ -206,6 +222,8 @@ class ListedLink:
 
 @dataclass(frozen=True)
 class Listing:
+    """A section listing page: its article links and its pager."""
+
     url: str | None
     links: tuple[ListedLink, ...]
     pages: tuple[str, ...]  # other pages of the listing linked from this one, in page order

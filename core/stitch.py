@@ -56,6 +56,7 @@ def pages_linked(page_url: str, hrefs: Iterable[str]) -> int:
 
 
 def stitch(parts: Iterable[Article]) -> Article:
+    """The pages of one multi-page article joined into one article, in page order."""
     by_page = {part.page_number: part for part in parts}
     ordered = [by_page[n] for n in sorted(by_page)]
     first = ordered[0]

@@ -30,6 +30,7 @@ def http_url(url: str | None) -> str | None:
 
 
 def host_of(url: str | None) -> str | None:
+    """The lower-case host of an http(s) address, or None."""
     parts = split_http(url)
     return parts.hostname if parts else None
 
@@ -45,6 +46,7 @@ def join(base: str | None, href: str) -> str | None:
 
 
 def canonical_url(url: str | None) -> str | None:
+    """An address as one article is known by: no fragment, default port dropped."""
     parts = split_http(url)
     if parts is None or not parts.hostname:
         return None

@@ -23,6 +23,8 @@ DATE_PATTERNS = (
 
 @dataclass(frozen=True)
 class FoundDate:
+    """A date found in text, as ISO 8601."""
+
     iso: str
     start: int
     end: int

@@ -55,6 +55,7 @@ def normalise_label(label: str) -> str:
 
 
 def declared_charset(data: bytes) -> str | None:
+    """The charset a page declares in its meta tags, if any."""
     match = _META_CHARSET.search(data[:4096])
     return match.group(1).decode("ascii") if match else None
 

@@ -54,6 +54,7 @@ def _declared(content_type: str | None) -> str | None:
 
 
 def to_document(page: RawPage) -> Document:
+    """Decode a raw page and tell a text save from HTML; find its address."""
     text, encoding = decode(page.data, declared=_declared(page.content_type))
     # A malformed address (from a saved page or an archive record) is dropped rather
     # than carried on to crash whichever step parses it next.

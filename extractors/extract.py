@@ -18,6 +18,7 @@ RULESET = "+".join([*(p.extractor for p in PROFILES), extractor_name()])
 
 
 def extract_document(document: Document) -> Article:
+    """The article in a decoded page (raises ExtractError when there is none)."""
     if document.format != "html":
         profile = pick_profile(document)
         assert profile is not None  # a text save of no known site is refused there
@@ -30,6 +31,7 @@ def extract_document(document: Document) -> Article:
 
 
 def extract_page(page: RawPage) -> Outcome:
+    """Raw bytes to an Extracted, Listed or Failed outcome; never raises."""
     document = None
     try:
         document = to_document(page)

@@ -20,6 +20,7 @@ from extractors.layout import article_id, clean_line, language_of
 
 
 def extractor_name() -> str:
+    """The generic extractor's name and version, as ``articles.extractor`` records it."""
     from importlib.metadata import version
 
     return f"trafilatura/{version('trafilatura')}"
@@ -27,6 +28,8 @@ def extractor_name() -> str:
 
 @dataclass(frozen=True)
 class GenericReading:
+    """What the generic extractor (trafilatura) read of a page."""
+
     title: str | None
     paragraphs: tuple[str, ...]
     published: str | None
@@ -34,6 +37,7 @@ class GenericReading:
 
 
 def read_generic(html: str, url: str | None) -> GenericReading:
+    """trafilatura's reading of a page (tables included), or None."""
     import trafilatura  # imported here: most pages never need it
 
     result: Any = trafilatura.bare_extraction(
@@ -55,6 +59,7 @@ def read_generic(html: str, url: str | None) -> GenericReading:
 
 
 def extract_generic(document: Document) -> Article:
+    """An article from trafilatura alone, for a page of no known site."""
     reading = read_generic(document.text, document.url)
     title = reading.title
     if not reading.paragraphs or not title:

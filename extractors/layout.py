@@ -33,6 +33,8 @@ Block = str | Figure
 
 @dataclass(frozen=True)
 class Parts:
+    """The parts a profile located on a page, before the shared rules assemble them."""
+
     title: str
     meta: Meta
     body: list[Block]
@@ -71,10 +73,12 @@ _LETTER = re.compile(r"[^\W\d_]")
 
 def clean_line(text: str) -> str:
     # str.split() knows every Unicode space (NBSP, ideographic space) but not these two.
+    """A line with its spaces collapsed and trimmed."""
     return " ".join(text.replace("\u200b", " ").replace("\ufeff", " ").split())
 
 
 def is_breadcrumb(line: str) -> bool:
+    """Whether a line is a breadcrumb (``Home > News``)."""
     return bool(_BREADCRUMB.match(line))
 
 
@@ -91,6 +95,7 @@ def is_name_like(line: str) -> bool:
 
 
 def parse_caption(text: str) -> tuple[str, str | None] | None:
+    """A caption and its credit (``[Photo/IC]`` -> ``IC``), or None if not a caption."""
     if not text.endswith(("]", "】")):
         return None  # most lines: skip the regex, which scans the whole line
     match = _CAPTION.match(text)
@@ -121,6 +126,7 @@ def _matches(patterns: tuple[re.Pattern[str], ...], line: str) -> bool:
 
 
 def article_id(url: str | None, site: str, title: str, published: str | None) -> str:
+    """16 hex characters: of the canonical URL, or of site + title + date."""
     if url:
         # http and https copies of one address are one article.
         key = "url:" + url.split("://", 1)[1]
@@ -130,6 +136,7 @@ def article_id(url: str | None, site: str, title: str, published: str | None) ->
 
 
 def language_of(text: str) -> str:
+    """'zh' or 'en', from the share of Han characters."""
     sample = text[:4000]  # enough to tell, and a long article costs no more
     letters = len(_LETTER.findall(sample))
     if not letters:
@@ -142,6 +149,7 @@ def _removed(line: str, kind: str) -> tuple[RemovedLine, ...]:
 
 
 def assemble(parts: Parts, profile: SiteProfile, document: Document) -> Article:
+    """The Article from a page's parts: body, boilerplate, organizers, images."""
     title = clean_line(parts.title)
     if not title:
         raise ExtractError("the page has no title; is it an article page?")

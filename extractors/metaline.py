@@ -32,6 +32,8 @@ _MAX_LEN = 160
 
 @dataclass(frozen=True)
 class Meta:
+    """What a byline says: the date, the source, the author."""
+
     published: str | None  # None only where a page's byline was not found
     source: str | None
     author: str | None

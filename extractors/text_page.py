@@ -20,6 +20,7 @@ _BYLINE_WITHIN = 80
 
 
 def parts_from_text(document: Document, profile: SiteProfile) -> Parts:
+    """The parts of a browser's text save, laid out around its byline."""
     lines = [line for line in map(clean_line, document.text.splitlines()) if line]
     for byline_at, line in enumerate(lines[:_BYLINE_WITHIN]):
         meta = parse_meta(line)

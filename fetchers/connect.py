@@ -20,6 +20,8 @@ from fetchers.policy import HostPolicy
 
 
 class PeerCheckingBackend(httpcore.AsyncNetworkBackend):
+    """httpcore's network backend, checking the address each connection reached."""
+
     def __init__(self, policy: HostPolicy) -> None:
         self._policy = policy
         self._inner = httpcore.AnyIOBackend()  # the crawl runs on asyncio
@@ -32,6 +34,7 @@ class PeerCheckingBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
+        """Connect, then refuse a peer address the policy does not allow."""
         stream = await self._inner.connect_tcp(
             host, port, timeout=timeout, local_address=local_address, socket_options=socket_options
         )
@@ -49,9 +52,11 @@ class PeerCheckingBackend(httpcore.AsyncNetworkBackend):
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         # The crawler never sets uds; a path is no address the policy can check.
+        """Unix sockets are never a crawl's business: refused."""
         raise FetchError(f"refused to connect to the Unix socket {path}")
 
     async def sleep(self, seconds: float) -> None:
+        """As the wrapped backend sleeps."""
         await self._inner.sleep(seconds)
 
 

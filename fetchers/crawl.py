@@ -44,6 +44,8 @@ JobKind = Literal["start", "listing", "article", "part", "sitemap"]
 
 @dataclass(frozen=True)
 class CrawlOptions:
+    """What one crawl may do: hosts, page budgets, dates, and how to fetch."""
+
     allow_hosts: tuple[str, ...] = ()
     # Pages (listings, articles, sitemaps) fetched per start address at most; the
     # other pages of a multi-page article are always fetched, so it stays whole.
@@ -59,8 +61,13 @@ class DiscoveryDocument(Protocol):
     """A feed or sitemap: what kind, and its addresses, read lazily in document order."""
 
     @property
-    def kind(self) -> str: ...
-    def entries(self) -> Iterator[Found]: ...
+    def kind(self) -> str:
+        """'feed', 'sitemap' or 'sitemapindex'."""
+        ...
+
+    def entries(self) -> Iterator[Found]:
+        """The addresses the document points at, in document order."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -78,13 +85,25 @@ class PageParsers:
 
 
 class CrawlStore(Protocol):
-    def validators(self, url: str) -> Validators | None: ...
-    def stored_page(self, sha256: str) -> RawPage | None: ...
-    def is_known(self, url: str) -> bool: ...
+    """What the crawler asks of the database (``loaders.crawl_state`` answers)."""
+
+    def validators(self, url: str) -> Validators | None:
+        """The ETag / Last-Modified of the last good fetch of ``url``, to ask conditionally."""
+        ...
+
+    def stored_page(self, sha256: str) -> RawPage | None:
+        """The stored copy of a page by its SHA-256 (for a 304 answer)."""
+        ...
+
+    def is_known(self, url: str) -> bool:
+        """Whether an article at this address is stored already."""
+        ...
 
 
 @dataclass(frozen=True)
 class Job:
+    """One address to fetch, what it is expected to be, and which start address led to it."""
+
     url: str
     kind: JobKind
     origin: int  # which start address led here
@@ -92,6 +111,8 @@ class Job:
 
 @dataclass
 class CrawlReport:
+    """What a crawl asked for and what it left: requests, 304s, skips, stops."""
+
     requests: int = 0
     not_modified: int = 0
     skipped: Counter[str] = field(default_factory=Counter)  # reason -> pages not fetched
@@ -113,6 +134,8 @@ class _Trail:
 
 
 class Crawler:
+    """Fetch the start addresses and what they lead to, politely and within budget."""
+
     def __init__(
         self,
         options: CrawlOptions,
@@ -134,6 +157,7 @@ class Crawler:
         self._queue: asyncio.Queue[Job] = asyncio.Queue()
 
     def run(self, urls: Sequence[str]) -> CrawlReport:
+        """Crawl from ``urls``; each outcome goes to the sink as it comes; the report at the end."""
         return asyncio.run(self._run(urls))
 
     async def _run(self, urls: Sequence[str]) -> CrawlReport:

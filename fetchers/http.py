@@ -47,12 +47,15 @@ class FetchSettings:
 
 @dataclass(frozen=True)
 class Response:
+    """One HTTP answer after redirects: status, headers and the capped body."""
+
     url: str  # after redirects
     status: int
     headers: tuple[tuple[str, str], ...]
     body: bytes
 
     def header(self, name: str) -> str | None:
+        """The first value of a response header (names compared case-insensitively)."""
         return header_value(self.headers, name)
 
 
@@ -126,6 +129,7 @@ class Fetcher:
         )
 
     async def close(self) -> None:
+        """Close the connection pool."""
         await self.client.aclose()
         for task in self._robots.values():
             task.cancel()
@@ -155,6 +159,7 @@ class Fetcher:
         raise AssertionError("unreachable")  # the loop returns or raises
 
     async def robots_for(self, scheme: str, netloc: str) -> Robots:
+        """The host's robots.txt rules, fetched once per host per crawl."""
         key = f"{scheme}://{netloc}"
         if key not in self._robots:
             self._robots[key] = asyncio.ensure_future(self._read_robots(key))

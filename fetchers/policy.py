@@ -41,6 +41,8 @@ def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
 
 @dataclass
 class HostPolicy:
+    """Which hosts and addresses a crawl may reach."""
+
     named: tuple[str, ...] = ()  # hosts the user allowed exactly, lower-case
     named_families: tuple[str, ...] = ()  # from "*.example.org": example.org and subdomains
     families: tuple[str, ...] = DEFAULT_HOST_FAMILIES
@@ -49,6 +51,7 @@ class HostPolicy:
 
     @classmethod
     def allowing(cls, hosts: tuple[str, ...] | list[str]) -> HostPolicy:
+        """The policy for the site families plus the hosts a user named."""
         cleaned = [h.strip().lower().strip("[]").rstrip(".") for h in hosts if h.strip()]
         return cls(
             named=tuple(h for h in cleaned if not h.startswith("*.")),
@@ -61,6 +64,7 @@ class HostPolicy:
         return host in self.named or _in_family(host, self.named_families)
 
     def allows_host(self, host: str) -> bool:
+        """Whether a host may be crawled at all (its address is checked later)."""
         return _in_family(host.lower(), self.families) or self.is_named(host)
 
     def check_url(self, url: str) -> SplitResult:

@@ -11,6 +11,8 @@ MAX_CRAWL_DELAY = 60.0
 
 
 class HostPacer:
+    """Spaces requests to each host by its rate limit or Crawl-delay."""
+
     def __init__(self) -> None:
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._next: dict[str, float] = {}

@@ -22,11 +22,14 @@ MAX_ROBOTS_BYTES = 512 * 1024  # RFC 9309 asks crawlers to read at least 500 KiB
 
 @dataclass(frozen=True)
 class Robots:
+    """A host's robots.txt rules (Protego) and its Crawl-delay."""
+
     parser: Protego | None  # None: everything allowed
     refusal: str | None = None  # why everything is disallowed, if it is
 
     @classmethod
     def from_response(cls, status: int, body: bytes) -> Robots:
+        """The rules from a robots.txt response (RFC 9309: 4xx allows all, 5xx none)."""
         if 200 <= status < 300:
             # utf-8-sig: a leading BOM would otherwise glue itself to the first
             # "User-agent" and hide the whole group.
@@ -38,9 +41,11 @@ class Robots:
 
     @classmethod
     def unreachable(cls, reason: str) -> Robots:
+        """No robots.txt could be fetched: nothing is allowed on the host this run."""
         return cls(None, f"its robots.txt could not be fetched ({reason})")
 
     def allows(self, url: str) -> bool:
+        """Whether the rules allow wic-etl to fetch ``url``."""
         if self.refusal is not None:
             return False
         return self.parser is None or self.parser.can_fetch(url, AGENT)

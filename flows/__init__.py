@@ -1,1 +1,9 @@
-"""Prefect flows: thin orchestration over the plain functions in extractors/ and loaders/."""
+"""Prefect flows: thin orchestration over the rooms below (readers, extractors, fetchers,
+loaders), and the deployments that schedule them.
+
+The flows are ``flows.ingest.ingest`` and ``flows.reextract.reextract``; the
+deployments ``flows.deployments``. Nothing is imported here: importing Prefect costs
+about a second, which ``flows.batch`` and the other plain modules do not need.
+"""
+
+__all__ = ["batch", "deployments", "ingest", "reextract"]

@@ -20,12 +20,15 @@ from readers.sources import read_page
 
 
 def chunks(items: Sequence[str], size: int) -> Iterator[list[str]]:
+    """``items`` in lists of ``size`` (the last one shorter)."""
     for start in range(0, len(items), size):
         yield list(items[start : start + size])
 
 
 @dataclass(frozen=True)
 class ReadResult:
+    """The pages a batch of files gave, and the files that failed."""
+
     pages: list[RawPage]
     failures: list[Failed]
 
@@ -75,6 +78,7 @@ def _archive_result(archive_page: RawPage, archive: ArchiveRead) -> ReadResult:
 
 
 def missing_source_failures(missing: Sequence[str]) -> list[Failed]:
+    """A failure for each named source that does not exist."""
     return [
         Failed(
             source,
@@ -174,6 +178,7 @@ class OutcomeWriter:
             self.flush()
 
     def flush(self) -> None:
+        """Write the outcomes held so far as one batch."""
         batch, self._buffer = self._buffer, []
         if not batch:
             return

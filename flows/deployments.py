@@ -59,4 +59,5 @@ def deployments(
 
 
 def serve_all(**settings: object) -> None:
+    """Serve the three deployments until stopped (``wic-etl serve``)."""
     serve(*deployments(**settings), print_starting_message=False)  # type: ignore[arg-type]

@@ -50,6 +50,7 @@ CRAWL_BATCH = 25
 def extract_batch_task(
     db: str, paths: list[str], max_bytes: int = DEFAULTS.max_bytes
 ) -> ExtractedBatch:
+    """Read and extract one batch of saved pages (a Prefect task; it never writes)."""
     extracted = extract_batch(db, paths, max_bytes)
     get_run_logger().info(
         "extracted %d files (%d unchanged) in process %d on %s",
@@ -65,6 +66,7 @@ def crawl_task(
     store: Store, urls: list[str], options: CrawlOptions, run_id: str
 ) -> tuple[RunCounts, CrawlReport]:
     # Called, not submitted: it runs in the flow's thread, on the run's one connection.
+    """Crawl the addresses, writing outcomes through the run's store as they come."""
     logger = get_run_logger()
     writer = OutcomeWriter(store, run_id, CRAWL_BATCH)
     report = Crawler(options, store.crawl_state(), writer, logger, PARSERS).run(urls)
@@ -75,6 +77,7 @@ def crawl_task(
 
 
 def crawl_notes(report: CrawlReport) -> tuple[str, ...]:
+    """The crawl's report as summary lines: requests, 304s, skips, stops."""
     notes = [f"crawl: {report.requests} requests, {report.not_modified} answered "
              "304 Not Modified (stored copy used)"]  # fmt: skip
     notes += [f"not fetched: {n} {reason}" for reason, n in sorted(report.skipped.items())]

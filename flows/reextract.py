@@ -16,6 +16,7 @@ from loaders.store import Store
 # Called, not submitted: it runs in the flow's thread, on the run's one connection.
 @task(name="reextract-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
 def reextract_batch_task(store: Store, shas: list[str], run_id: str) -> RunCounts:
+    """Extract one batch of stored pages again and load what changed."""
     return reextract_batch(store, shas, run_id)
 
 

@@ -27,6 +27,7 @@ class RunSummary:
 
     @property
     def ok(self) -> bool:
+        """Whether every input became an article or a listing."""
         return self.counts.failed == 0
 
 

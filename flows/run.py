@@ -13,6 +13,8 @@ from loaders.store import Store
 
 @dataclass(frozen=True)
 class RunContext:
+    """What a flow run works with: its id, its database path and its store."""
+
     run_id: str
     db_path: str
     store: Store

@@ -24,6 +24,8 @@ from core.errors import WicEtlError
 
 @dataclass(frozen=True)
 class Runner:
+    """A task runner and how many batches may run ahead of the load."""
+
     task_runner: TaskRunner
     in_flight: int  # batches submitted ahead of the one being loaded
 
@@ -46,6 +48,7 @@ def local_workers(spec: str) -> int | None:
 
 @contextmanager
 def task_runner(dask: str | None) -> Iterator[Runner]:
+    """The runner the extraction tasks go to: in-process, or Dask."""
     if not dask:
         with ThreadPoolTaskRunner[object](max_workers=1) as runner:
             yield Runner(runner, 1)

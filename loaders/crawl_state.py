@@ -15,6 +15,7 @@ class StoredCrawlState:
         self.db = db
 
     def validators(self, url: str) -> Validators | None:
+        """The ETag / Last-Modified of the last good fetch of ``url``."""
         row = self.db.execute(
             # The address asked for, or where a redirect from another address ended.
             "select etag, last_modified, sha256 from pages where (source = ?1 or url = ?1) "
@@ -25,10 +26,12 @@ class StoredCrawlState:
         return Validators(*row) if row else None
 
     def stored_page(self, sha256: str) -> RawPage | None:
+        """The stored copy of a page by its SHA-256."""
         found = stored_raw_pages(self.db, [sha256])
         return found[0] if found else None
 
     def is_known(self, url: str) -> bool:
+        """Whether an article at this address is stored already."""
         return (
             self.db.execute("select 1 from articles where url = ? limit 1", [url]).fetchone()
             is not None

@@ -44,10 +44,12 @@ FETCH_FAILED = "fetch-failed"
 
 def now() -> str:
     # Milliseconds: runs started within one second must still sort in order.
+    """The time now, UTC, ISO 8601 to the millisecond (runs must sort in order)."""
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def article_row(article: Article) -> dict[str, object]:
+    """An article's ``articles`` row."""
     return {
         "id": article.id,
         "url": article.url,
@@ -156,6 +158,7 @@ def close_abandoned_runs(db: Database) -> list[str]:
 
 
 def start_run(db: Database, run_id: str, flow: str, sources: Sequence[str]) -> None:
+    """Record a run as 'running', naming this host and process."""
     close_abandoned_runs(db)
     with write_transaction(db):
         db.table("runs").upsert(
@@ -197,6 +200,7 @@ def interrupt_runs_of_this_process(path: str) -> None:
 
 
 def finish_run(db: Database, run_id: str, counts: RunCounts, status: str) -> None:
+    """Record how the run ended and its counts."""
     with write_transaction(db):
         db.table("runs").update(
             run_id,
@@ -248,6 +252,7 @@ def _update(db: Database, table: str, key: str, value: object, row: dict[str, ob
 
 
 def record_failure(db: Database, failure: Failed, run_id: str, ruleset: str) -> FailureNote:
+    """Write a failure row (and the page's bytes, if any were read)."""
     if failure.page is not None:
         document = failure.document
         _store_page(
@@ -452,12 +457,14 @@ class Store:
 
     @classmethod
     def open(cls, path: str) -> Store:
+        """The writer's store: schema brought up to date, WAL on."""
         from loaders.schema import open_database
 
         return cls(open_database(path), path)
 
     @classmethod
     def open_read_only(cls, path: str) -> Store:
+        """A reader's store (an extraction worker): no writes, no schema changes."""
         from loaders.schema import BUSY_TIMEOUT_MS
 
         db = Database(sqlite3.connect(f"file:{path}?mode=ro", uri=True))
@@ -465,6 +472,7 @@ class Store:
         return cls(db, path)
 
     def close(self) -> None:
+        """Close the connection."""
         self.db.close()
 
     def __enter__(self) -> Store:
@@ -478,6 +486,7 @@ class Store:
         start_run(self.db, run_id, flow, sources)
 
     def finish_run(self, run_id: str, counts: RunCounts, status: str) -> None:
+        """Record how the run ended and its counts."""
         finish_run(self.db, run_id, counts, status)
 
     def end_run(self, run_id: str, status: str) -> None:
@@ -489,9 +498,11 @@ class Store:
         return unchanged_pages(self.db, shas, ruleset)
 
     def stored_raw_pages(self, shas: Sequence[str]) -> list[RawPage]:
+        """Pages as read or fetched, with their HTTP status and headers."""
         return stored_raw_pages(self.db, shas)
 
     def stored_page_ids(self) -> list[str]:
+        """Every page that can be extracted again, in the order first stored."""
         return stored_page_ids(self.db)
 
     def crawl_state(self) -> StoredCrawlState:

@@ -30,6 +30,7 @@ _BLOCK = 1024
 
 
 def is_archive(path: str) -> bool:
+    """Whether the path names an MHTML or WARC file (by its suffix)."""
     return path.lower().endswith(MHTML_SUFFIXES + WARC_SUFFIXES)
 
 
@@ -43,6 +44,8 @@ class RecordFailure:
 
 @dataclass(frozen=True)
 class ArchiveRead:
+    """The pages an archive holds, the records that failed, and any damage after them."""
+
     pages: list[RawPage]
     error: SourceError | None  # damage found after ``pages`` were read
     failures: list[RecordFailure] = field(default_factory=list)  # damaged or oversize records

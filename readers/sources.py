@@ -32,11 +32,14 @@ _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
 
 
 def is_url(source: str) -> bool:
+    """Whether a source is a web address rather than a path."""
     return bool(_URL.match(source))
 
 
 @dataclass(frozen=True)
 class SourceList:
+    """Sources resolved: files to read, addresses to crawl, what is missing or skipped."""
+
     files: tuple[str, ...]
     missing: tuple[str, ...]  # named sources that do not exist
     skipped: int  # files in walked directories that are not saved pages

@@ -47,3 +47,26 @@ def test_imports_only_go_down():
                 if FLOORS[target] >= floor:
                     climbing.append(f"{module.relative_to(ROOT)} imports {target}")
     assert climbing == []
+
+
+def test_every_name_a_package_exports_is_documented():
+    import importlib
+    import inspect
+
+    undocumented = []
+    for room in ("core", "readers", "extractors", "fetchers", "loaders"):
+        package = importlib.import_module(room)
+        for name in package.__all__:
+            thing = getattr(package, name)
+            if not (inspect.isfunction(thing) or inspect.isclass(thing)):
+                continue  # a constant: its module says what it is
+            doc = thing.__doc__ or ""
+            # A dataclass without a docstring gets its signature as one: not documentation.
+            if not doc.strip() or doc.startswith(f"{thing.__name__}("):
+                undocumented.append(f"{room}.{name}")
+            if inspect.isclass(thing):
+                for attr, member in vars(thing).items():
+                    public = not attr.startswith("_") and inspect.isfunction(member)
+                    if public and not inspect.getdoc(member):
+                        undocumented.append(f"{room}.{name}.{attr}")
+    assert undocumented == []

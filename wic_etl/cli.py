@@ -35,6 +35,7 @@ EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_CRASH, EXIT_INTERRUPTED = 0, 1, 2, 3, 1
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The command line: ingest, reextract, serve, datasette, server."""
     parser = argparse.ArgumentParser(
         prog="wic-etl",
         description="Turn China Daily and World Internet Conference pages into SQLite records.",
@@ -157,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_reextract(args: argparse.Namespace, console: Console) -> int:
+    """``wic-etl reextract``: rebuild every article from the stored pages."""
     _require_database(args.db)
 
     def call() -> RunSummary:
@@ -168,6 +170,7 @@ def run_reextract(args: argparse.Namespace, console: Console) -> int:
 
 
 def run_serve(args: argparse.Namespace, console: Console) -> int:
+    """``wic-etl serve``: serve the deployments until stopped."""
     if (url := _connect_prefect(console)) is None:
         raise WicEtlError(
             "serving deployments needs a Prefect server: start one (`make server`) and set "
@@ -193,6 +196,7 @@ def run_serve(args: argparse.Namespace, console: Console) -> int:
 
 
 def run_datasette(args: argparse.Namespace, console: Console) -> int:
+    """``wic-etl datasette``: browse the database with wic-etl's metadata."""
     _require_database(args.db)
     _check_database(args.db)  # brings an older database's schema up to date
     import uvicorn
@@ -300,6 +304,7 @@ def _iso_date(value: str) -> date:
 
 
 def run_ingest(args: argparse.Namespace, console: Console) -> int:
+    """``wic-etl ingest``: check the arguments, then run the ingest flow."""
     for name, least in (("batch_size", 1), ("max_pages", 1), ("stop_after_known", 1),
                         ("retries", 0), ("max_bytes", 1)):  # fmt: skip
         if getattr(args, name) < least:
@@ -403,6 +408,7 @@ def _connect_prefect(console: Console, verbose: bool = False) -> str | None:
 
 
 def run_server(args: argparse.Namespace, console: Console) -> int:
+    """``wic-etl server status|start|stop``: the local Prefect server."""
     from wic_etl import local_server, prefect_env
 
     if args.action == "stop":
@@ -492,6 +498,7 @@ def _storage_trouble(exc: BaseException, db: str | None) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command; the exit code (0, 1 failures, 2 usage, 3 unexpected, 130 Ctrl-C)."""
     args = build_parser().parse_args(argv)
     console = Console()
     errors = Console(stderr=True)

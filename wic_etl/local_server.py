@@ -36,6 +36,8 @@ SWITCH = "WIC_ETL_LOCAL_SERVER"
 
 @dataclass(frozen=True)
 class LocalServer:
+    """A local Prefect server wic-etl started: where it answers and its process."""
+
     url: str
     pid: int
     home: str
@@ -43,10 +45,12 @@ class LocalServer:
 
 
 def prefect_home() -> Path:
+    """Prefect's home folder (PREFECT_HOME, else ~/.prefect)."""
     return Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect").expanduser()
 
 
 def enabled() -> bool:
+    """Whether wic-etl may start a local server (WIC_ETL_LOCAL_SERVER is not 'off')."""
     return os.environ.get(SWITCH, "on").lower() not in ("off", "0", "no", "false")
 
 

@@ -28,6 +28,7 @@ QUIET_DEFAULTS = {
 def configure(verbose: bool = False) -> None:
     # Set but empty (`PREFECT_API_URL= wic-etl ...`) means "no server" to a user, but
     # Prefect then sends its events to "" and prints a traceback for each one.
+    """Quiet, offline-safe Prefect settings, where the user has not set their own."""
     if os.environ.get("PREFECT_API_URL") == "":
         del os.environ["PREFECT_API_URL"]
     for name, value in QUIET_DEFAULTS.items():

@@ -29,6 +29,7 @@ _SIGNATURE = "tw3_01_2_t"
 
 
 def looks_like_listing(document: Document) -> bool:
+    """Whether an HTML page is a China Daily section listing."""
     return document.format == "html" and _SIGNATURE in document.text
 
 

@@ -22,6 +22,8 @@ def selector(css: str) -> CSSSelector:
 
 @dataclass(frozen=True)
 class SiteProfile:
+    """One site layout: how to recognise it and where its parts are."""
+
     name: str
     version: int
     site: str  # host family recorded in articles.site
@@ -60,12 +62,15 @@ class SiteProfile:
 
     @property
     def extractor(self) -> str:
+        """``name/version``, recorded in ``articles.extractor``."""
         return f"{self.name}/{self.version}"
 
     def fits_layout(self, root: Element) -> bool:
+        """Whether a parsed page has this layout's parts."""
         return not self.layout or any(selector(css)(root) for css in self.layout)
 
     def owns_host(self, host: str) -> bool:
+        """Whether a host belongs to this site."""
         host = host.lower().rstrip(".")
         if host in self.excluded_hosts:
             return False
