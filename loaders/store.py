@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 from core.accounting import FailureNote, RunCounts
 from core.errors import LoadError
+from core.processes import process_alive
 from core.records import (
     Article,
     Extracted,
@@ -129,16 +130,6 @@ def write_transaction(db: Database) -> Iterator[None]:
     db.commit()
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process: alive
-    return True
-
-
 def close_abandoned_runs(db: Database) -> list[str]:
     """Mark 'interrupted' the runs of this host still 'running' whose process is gone.
 
@@ -149,7 +140,7 @@ def close_abandoned_runs(db: Database) -> list[str]:
         "select id, pid from runs where status = 'running' and host = ? and pid is not null",
         [host],
     ).fetchall()
-    gone = [run_id for run_id, pid in rows if pid != os.getpid() and not _alive(pid)]
+    gone = [run_id for run_id, pid in rows if pid != os.getpid() and not process_alive(pid)]
     if gone:
         marks = ",".join("?" * len(gone))
         with write_transaction(db):

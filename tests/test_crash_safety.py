@@ -43,20 +43,28 @@ def check_whole(db_path) -> None:
         assert incomplete == []
 
 
+def start_ingest_and_wait(
+    pages, db_path, articles: int
+) -> tuple[subprocess.Popen[bytes], list[str]]:
+    """An ingest in a session of its own, once it has loaded ``articles`` articles."""
+    command = [str(BIN / "wic-etl"), "ingest", str(pages), "--db", str(db_path),
+               "--batch-size", "20"]  # fmt: skip
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+    deadline = time.monotonic() + 300
+    while articles_so_far(db_path) < articles and proc.poll() is None:
+        assert time.monotonic() < deadline, "the ingest made no progress"
+        time.sleep(0.02)
+    return proc, command
+
+
 @pytest.mark.parametrize("kill_after", [1, 120, 260])
 def test_sigkill_mid_load_leaves_a_whole_database_and_a_rerun_completes(
     tmp_path, kill_after, prefect_api
 ):
     pages = make_corpus(tmp_path / "pages", PAGES)
     db_path = tmp_path / "wic.db"
-    command = [str(BIN / "wic-etl"), "ingest", str(pages), "--db", str(db_path),
-               "--batch-size", "20"]  # fmt: skip
-    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
-    deadline = time.monotonic() + 300
-    while articles_so_far(db_path) < kill_after and proc.poll() is None:
-        assert time.monotonic() < deadline, "the ingest made no progress"
-        time.sleep(0.02)
+    proc, command = start_ingest_and_wait(pages, db_path, kill_after)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     loaded = articles_so_far(db_path)

@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import BIN, ROOT, SAVED, run_cli
 from tests.corpus import make_corpus
-from tests.test_crash_safety import articles_so_far, check_whole
+from tests.test_crash_safety import articles_so_far, check_whole, start_ingest_and_wait
 
 # Whole flow runs against a real Prefect server: `pytest -m "not slow"` leaves them out.
 pytestmark = pytest.mark.slow
@@ -56,14 +56,7 @@ def test_ctrl_c_without_a_prefect_server_exits_130_at_once_keeping_loaded_batche
 def test_a_killed_run_is_marked_interrupted_by_the_next_run(tmp_path, prefect_api):
     pages = make_corpus(tmp_path / "pages", 400)
     db_path = tmp_path / "wic.db"
-    command = [str(BIN / "wic-etl"), "ingest", str(pages), "--db", str(db_path),
-               "--batch-size", "20"]  # fmt: skip
-    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
-    deadline = time.monotonic() + 300
-    while articles_so_far(db_path) < 20 and proc.poll() is None:
-        assert time.monotonic() < deadline, "the ingest made no progress"
-        time.sleep(0.02)
+    proc, _ = start_ingest_and_wait(pages, db_path, 20)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     assert _statuses(db_path) == ["running"]  # nobody was left to say otherwise

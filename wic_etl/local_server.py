@@ -27,6 +27,7 @@ from pathlib import Path
 import httpx
 
 from core.errors import WicEtlError
+from core.processes import process_alive
 
 STATE_FILE = "wic-etl-server.json"
 START_TIMEOUT_S = 120.0  # measured: healthy after 11-20 s on 2 cores, 30 s on a cold disk
@@ -65,16 +66,6 @@ def _healthy(url: str, timeout: float = 2.0) -> bool:
         return False
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _recorded() -> LocalServer | None:
     try:
         return LocalServer(**json.loads(_state_path().read_text("utf-8")))
@@ -85,7 +76,7 @@ def _recorded() -> LocalServer | None:
 def status() -> LocalServer | None:
     """The running local server, or None (none started, or it has gone)."""
     server = _recorded()
-    if server and _alive(server.pid) and _healthy(server.url):
+    if server and process_alive(server.pid) and _healthy(server.url):
         return server
     return None
 
@@ -145,15 +136,15 @@ def ensure(
 def stop() -> LocalServer | None:
     """Stop the local server; the one stopped, or None if none was running."""
     server = _recorded()
-    if server is None or not _alive(server.pid):
+    if server is None or not process_alive(server.pid):
         _state_path().unlink(missing_ok=True)
         return None
     os.killpg(server.pid, signal.SIGTERM)
     deadline = time.monotonic() + 20
-    while _alive(server.pid) and time.monotonic() < deadline:
+    while process_alive(server.pid) and time.monotonic() < deadline:
         time.sleep(0.1)
         _reap(server.pid)
-    if _alive(server.pid):
+    if process_alive(server.pid):
         os.killpg(server.pid, signal.SIGKILL)
     _state_path().unlink(missing_ok=True)
     return server
