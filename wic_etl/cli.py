@@ -196,12 +196,11 @@ def run_datasette(args: argparse.Namespace, console: Console) -> int:
     _require_database(args.db)
     _check_database(args.db)  # brings an older database's schema up to date
     import uvicorn
-    from datasette.app import Datasette
 
-    from loaders.datasette_metadata import metadata
+    from loaders.datasette_app import make_datasette
 
     name = Path(args.db).stem
-    app = Datasette([args.db], metadata=metadata(name)).app()
+    app = make_datasette(args.db).app()
     console.print(f"Serving {args.db} at [bold]http://{args.host}:{args.port}/{name}[/bold] "
                   "(Ctrl-C stops it)")  # fmt: skip
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
