@@ -233,9 +233,9 @@ def test_a_folder_with_no_saved_pages_says_so_and_exits_1(tmp_path):
     result = run_cli("ingest", str(tmp_path), "--db", str(tmp_path / "w.db"),
                      env={"PREFECT_API_URL": ""})  # fmt: skip
     assert result.returncode == 1
-    assert f"no saved pages found in {tmp_path} (3 other files skipped)" in " ".join(
-        result.stderr.split()
-    )
+    said = " ".join(result.stderr.split())
+    assert f"no saved pages found in {tmp_path} (skipped: 2 .jpg, 1 .pdf)" in said
+    assert ".warc.gz" in said  # what it would have read
 
 
 @pytest.mark.parametrize(
