@@ -87,6 +87,7 @@ TABLES: dict[str, dict[str, Any]] = {
         "description": "One row per pipeline run (the Prefect flow run id)",
         "sort_desc": "started",
     },
+    "_sqlite_migrations": {"hidden": True},  # sqlite-utils' record of the schema's migrations
     "failures": {
         "description": "Inputs that did not become an article, with the reason, per run",
         "columns": {"stage": "read, decode, extract or load", "message": "What went wrong"},
