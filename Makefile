@@ -6,10 +6,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DB ?= data/wic.db
 SOURCES ?= fixtures/saved
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 
 .PHONY: setup run test test-fast fuzz lint format lock server datasette clean
 
-setup: $(STAMP) /usr/bin/sqlite3
+setup: $(STAMP) /usr/bin/sqlite3 /usr/bin/chromium $(CJK_FONT)
 
 # The sqlite3 command line: the tests query the database beside a run with it, as a person would.
 /usr/bin/sqlite3:
@@ -18,6 +19,15 @@ setup: $(STAMP) /usr/bin/sqlite3
 # uv installs in seconds where pip takes most of a minute; --compile-bytecode
 # because this machine never writes bytecode caches (PYTHONDONTWRITEBYTECODE),
 # which otherwise doubles `import prefect`.
+# Headless Chromium: the Datasette pages are tested in a real browser (Debian's
+# package; no browser is downloaded by any Python package).
+/usr/bin/chromium:
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+# A font with Chinese characters, or the browser draws the Chinese pages as boxes.
+$(CJK_FONT):
+	apt-get install -y -qq fonts-wqy-microhei || (apt-get update -qq && apt-get install -y -qq fonts-wqy-microhei)
+
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv

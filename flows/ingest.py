@@ -28,6 +28,7 @@ from flows.batch import (
     missing_source_failures,
     record_failures,
 )
+from flows.progress import watcher
 from flows.reporting import RunSummary, report_run
 from flows.run import pipeline_run
 from flows.runners import task_runner
@@ -97,6 +98,11 @@ def extract_and_load(
     logger = get_run_logger()
     counts = RunCounts()
     pending: deque[PrefectFuture[ExtractedBatch]] = deque()
+    # Files per pending batch: an archive's pages count more than once in its batch's
+    # ``pages``, and the watcher counts files.
+    pending_files: deque[list[str]] = deque()
+    progress = watcher()
+    progress.start("files", len(files))
 
     def load_next() -> None:
         extracted = pending.popleft().result()
@@ -106,11 +112,13 @@ def extract_and_load(
         # or a 10,000-page run would hold all of them (measured: +630 MB).
         extracted.outcomes.clear()
         logger.info("batch loaded: %d files", extracted.pages)
+        progress.advance(len(pending_files.popleft()))
 
     with task_runner(dask) as runner:
         for batch in chunks(files, batch_size):
             params = {"db": store.path, "paths": batch, "max_bytes": max_bytes}
             pending.append(runner.task_runner.submit(extract_batch_task, params))
+            pending_files.append(batch)
             if len(pending) >= runner.in_flight:
                 load_next()
         while pending:

@@ -8,6 +8,7 @@ from prefect.cache_policies import NO_CACHE
 from core.accounting import RunCounts
 from core.settings import DEFAULTS
 from flows.batch import chunks, reextract_batch
+from flows.progress import watcher
 from flows.reporting import RunSummary, report_run
 from flows.run import pipeline_run
 from loaders.store import Store
@@ -28,6 +29,9 @@ def reextract(db: str = DEFAULTS.db, batch_size: int = DEFAULTS.batch_size) -> R
         shas = run.store.stored_page_ids()
         logger.info("%d stored pages to extract again", len(shas))
         counts = RunCounts()
+        progress = watcher()
+        progress.start("stored pages", len(shas))
         for batch in chunks(shas, batch_size):
             counts.add(reextract_batch_task(run.store, batch, run.run_id))
+            progress.advance(len(batch))
         return report_run(run.store, run.run_id, "reextract", db, counts)

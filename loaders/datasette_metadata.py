@@ -36,7 +36,11 @@ TABLES: dict[str, dict[str, Any]] = {
         "columns": ARTICLE_COLUMNS,
         "facets": ["site", "section", "language", "published_year"],
         "sort_desc": "published",
-        "fts_table": "articles_fts",  # its rowid is the article's rowid, Datasette's default
+        # Segmented for Chinese (loaders/search.py); its rowid is the article's rowid,
+        # Datasette's default fts_pk. Escaped search mode (the default): the plugin's
+        # escape_fts is what segments the query.
+        "fts_table": "articles_search",
+        "fts_pk": "rowid",
     },
     "articles_with_organizers": {
         "description": "Articles with the organizers listed on their pages, in page order",
@@ -83,6 +87,7 @@ TABLES: dict[str, dict[str, Any]] = {
         "description": "One row per pipeline run (the Prefect flow run id)",
         "sort_desc": "started",
     },
+    "_sqlite_migrations": {"hidden": True},  # sqlite-utils' record of the schema's migrations
     "failures": {
         "description": "Inputs that did not become an article, with the reason, per run",
         "columns": {"stage": "read, decode, extract or load", "message": "What went wrong"},

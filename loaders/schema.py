@@ -8,6 +8,8 @@ from pathlib import Path
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from loaders.search import rebuild_search_index
+
 migrations = Migrations("wic-etl")
 # How long a writer waits for another run's transaction before giving up.
 BUSY_TIMEOUT_MS = 60_000
@@ -197,6 +199,16 @@ def add_article_warnings(db: Database) -> None:
     # as a JSON list such as ["published:meta", "section:missing"]; "[]" when none.
     # NULL for rows loaded before this column existed, until they are extracted again.
     db.table("articles").add_column("warnings", str)
+
+
+@migrations()
+def add_chinese_search(db: Database) -> None:
+    # unicode61 over the raw text made a run of Han characters one token, so Chinese
+    # words were not found; articles_search indexes a segmented copy (loaders/search.py).
+    # One index, not two: articles_fts and its triggers go.
+    if db["articles_fts"].exists():
+        db.table("articles").disable_fts()
+    rebuild_search_index(db)
 
 
 def open_database(path: str | Path) -> Database:

@@ -39,6 +39,7 @@ from core.records import (
     storable_text,
 )
 from core.stitch import stitch
+from loaders.search import index_article_for_search
 
 FETCH_FAILED = "fetch-failed"
 
@@ -322,6 +323,7 @@ def _store_article(db: Database, item: Extracted, run_id: str, ruleset: str) -> 
         # Another page of an article this run created is part of something new.
         outcome = "new" if stored[1] == run_id else "updated"
     if outcome != "unchanged":
+        index_article_for_search(db, article.id, article.title, article.body)
         _replace_children(db, article)
         _mark_copies(db, article.fingerprint)
     _update(db, "pages", "sha256", page.sha256, {"article_id": article.id})

@@ -44,6 +44,23 @@ class SourceList:
     missing: tuple[str, ...]  # named sources that do not exist
     skipped: int  # files in walked directories that are not saved pages
     urls: tuple[str, ...] = ()  # web addresses, for the crawler
+    # What those skipped files were, most first: (".jpg", 3), ("hidden", 1), ...
+    skipped_kinds: tuple[tuple[str, int], ...] = ()
+
+    def skipped_text(self) -> str:
+        """``3 .jpg, 1 .pdf, 1 hidden``: what a walk left out, for a message."""
+        return ", ".join(f"{n} {kind}" for kind, n in self.skipped_kinds)
+
+
+def _skip_kind(path: str) -> str:
+    """What to call a skipped file in a message: its suffix, or why it is not read."""
+    name = os.path.basename(path)
+    if name.startswith("."):
+        return "hidden"
+    if not _may_be_regular(path):
+        return "not a regular file"
+    suffix = Path(name).suffix.lower()
+    return suffix if suffix else "without suffix"
 
 
 def _is_saved_page(path: Path) -> bool:
@@ -51,9 +68,9 @@ def _is_saved_page(path: Path) -> bool:
     return not name.startswith(".") and name.endswith(SAVED_PAGE_SUFFIXES)
 
 
-def _walk(directory: Path) -> tuple[list[str], int]:
+def _walk(directory: Path) -> tuple[list[str], dict[str, int]]:
     found: list[str] = []
-    skipped = 0
+    skipped: dict[str, int] = {}
     # os.walk does not follow links to folders, so a link back up cannot loop it.
     for root, dirs, files in os.walk(directory):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not d.endswith("_files"))
@@ -62,7 +79,8 @@ def _walk(directory: Path) -> tuple[list[str], int]:
             if _is_saved_page(Path(path)) and _may_be_regular(path):
                 found.append(_absolute(path))
             else:
-                skipped += 1
+                kind = _skip_kind(path)
+                skipped[kind] = skipped.get(kind, 0) + 1
     return found, skipped
 
 
@@ -120,7 +138,7 @@ def expand_sources(sources: list[str] | tuple[str, ...]) -> SourceList:
     files: list[str] = []
     missing: list[str] = []
     urls: list[str] = []
-    skipped = 0
+    skipped: dict[str, int] = {}
     pending = [(s, frozenset[Path]()) for s in sources]
     while pending:
         source, lists = pending.pop(0)
@@ -134,9 +152,10 @@ def expand_sources(sources: list[str] | tuple[str, ...]) -> SourceList:
             continue
         path = Path(source)
         if path.is_dir():
-            found, n = _walk(path)
+            found, kinds = _walk(path)
             files.extend(found)
-            skipped += n
+            for kind, n in kinds.items():
+                skipped[kind] = skipped.get(kind, 0) + n
         elif os.path.lexists(path):
             # Named, anything that exists is read: a FIFO, device or broken link is then
             # a failure saying what it is, rather than "does not exist".
@@ -147,8 +166,9 @@ def expand_sources(sources: list[str] | tuple[str, ...]) -> SourceList:
     return SourceList(
         files=unique,
         missing=tuple(missing),
-        skipped=skipped,
+        skipped=sum(skipped.values()),
         urls=tuple(dict.fromkeys(urls)),
+        skipped_kinds=tuple(sorted(skipped.items(), key=lambda item: (-item[1], item[0]))),
     )
 
 

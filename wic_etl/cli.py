@@ -13,7 +13,7 @@ import sqlite3
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from types import FrameType
@@ -32,6 +32,16 @@ if TYPE_CHECKING:  # importing flows means importing Prefect: seconds, so only f
 
 CONSOLE_FAILURES = 50  # the rest are in the failures table
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_CRASH, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_CODES = f"""exit codes:
+  {EXIT_OK}    everything done
+  {EXIT_FAILURES}    some inputs failed (each named, with its reason; see `wic-etl status`),
+       or nothing to read
+  {EXIT_USAGE}    usage or environment error: bad argument, unusable --db, full or
+       read-only disk, Prefect server not answering
+  {EXIT_CRASH}    unexpected error (one line; --debug shows the traceback)
+  {EXIT_INTERRUPTED}  interrupted (Ctrl-C); batches already loaded are kept
+"""
+STATUS_RUNS = 10
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="wic-etl",
         description="Turn China Daily and World Internet Conference pages into SQLite records.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"wic-etl {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -47,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="read saved pages or crawl web pages into the database",
         description="Read saved pages and crawl web addresses into the database, as one "
         "Prefect flow run.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     ingest.add_argument(
         "sources",
@@ -103,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="tries after a timeout, 5xx or 429, with backoff (default: %(default)s)",
     )  # fmt: skip
     ingest.add_argument("-v", "--verbose", action="store_true", help="show Prefect's run logs")
+    ingest.add_argument("-q", "--quiet", action="store_true", help=QUIET_HELP)
     ingest.add_argument(
         "--debug", action="store_true", help="show the traceback of an unexpected error"
     )
@@ -113,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     again.add_argument("--db", default=DEFAULTS.db, help="SQLite database (default: %(default)s)")
     again.add_argument("-v", "--verbose", action="store_true", help="show Prefect's run logs")
+    again.add_argument("-q", "--quiet", action="store_true", help=QUIET_HELP)
     again.add_argument("--debug", action="store_true", help="show the traceback of an error")
     served = commands.add_parser(
         "serve",
@@ -133,6 +149,19 @@ def build_parser() -> argparse.ArgumentParser:
     served.add_argument(
         "--cron", default=DEFAULTS.daily_cron,
         help="ingest/daily's schedule, Beijing time (default: %(default)s)",
+    )  # fmt: skip
+    status = commands.add_parser(
+        "status",
+        help="the last runs with their counts, and why the last run's failed inputs failed",
+        description="Show the last runs (flow, start, end, status, counts) and the last "
+        "run's failures grouped by reason. Reads the database only.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    status.add_argument("--db", default=DEFAULTS.db, help="SQLite database (default: %(default)s)")
+    status.add_argument(
+        "--runs", type=int, default=STATUS_RUNS, metavar="N",
+        help="how many runs to show (default: %(default)s)",
     )  # fmt: skip
     browse = commands.add_parser(
         "datasette",
@@ -155,6 +184,62 @@ def build_parser() -> argparse.ArgumentParser:
     )
     server.add_argument("action", choices=("status", "start", "stop"), help="what to do")
     return parser
+
+
+QUIET_HELP = "no progress bar (there is none anyway when the output is not a terminal)"
+
+
+def run_status(args: argparse.Namespace, console: Console) -> int:
+    """Print the last runs and the last run's failures grouped by reason."""
+    from loaders.status import connect_read_only, failure_groups, last_runs
+
+    _require_database(args.db)
+    if args.runs < 1:
+        raise WicEtlError("--runs must be at least 1")
+    try:
+        conn = connect_read_only(args.db)
+        runs = last_runs(conn, args.runs)
+        groups = failure_groups(conn, runs[0].id) if runs else []
+    except sqlite3.Error as exc:
+        raise WicEtlError(
+            f"cannot read the runs in {args.db} ({exc}); is it a wic-etl database?"
+        ) from exc
+    if not runs:
+        console.print(f"No runs in {args.db} yet: run [bold]wic-etl ingest[/bold] first.")
+        return EXIT_OK
+    table = Table(title=f"last runs in {args.db}", title_justify="left")
+    for name in ("run", "flow", "started (UTC)", "finished (UTC)", "status", *runs[0].counts):
+        table.add_column(name, justify="right" if name in runs[0].counts else "left")
+    for run in runs:
+        status = run.status or ""
+        style = {"completed": "green", "running": "yellow"}.get(status, "red")
+        table.add_row(
+            run.id[:8], run.flow, _when(run.started), _when(run.finished),
+            f"[{style}]{status}[/{style}]", *(str(n) for n in run.counts.values()),
+        )  # fmt: skip
+    console.print(table)
+    last = runs[0]
+    if not groups:
+        console.print(f"The last run ({last.id}) has no failures.")
+        return EXIT_OK
+    failed = Table(title=f"failures of the last run ({last.id}), by reason", title_justify="left")
+    for name, justify in (("count", "right"), ("stage", "left"), ("error", "left"),
+                          ("reason", "left"), ("for example", "left")):  # fmt: skip
+        failed.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for group in groups:
+        failed.add_row(str(group.count), group.stage, group.error_class, group.reason,
+                       group.example)  # fmt: skip
+    console.print(failed)
+    console.print(
+        "Each failure, with its whole message: the [bold]failures[/bold] table, or "
+        f"[bold]{_browse_hint(args.db)}[/bold] (canned query: failures of the last run)."
+    )
+    return EXIT_OK
+
+
+def _when(stamp: str | None) -> str:
+    """``2026-05-01 10:04:05`` (UTC) from a stored ISO time."""
+    return stamp[:19].replace("T", " ") if stamp else "-"
 
 
 def run_reextract(args: argparse.Namespace, console: Console) -> int:
@@ -200,12 +285,11 @@ def run_datasette(args: argparse.Namespace, console: Console) -> int:
     _require_database(args.db)
     _check_database(args.db)  # brings an older database's schema up to date
     import uvicorn
-    from datasette.app import Datasette
 
-    from loaders.datasette_metadata import metadata
+    from loaders.datasette_app import make_datasette
 
     name = Path(args.db).stem
-    app = Datasette([args.db], metadata=metadata(name)).app()
+    app = make_datasette(args.db).app()
     console.print(f"Serving {args.db} at [bold]http://{args.host}:{args.port}/{name}[/bold] "
                   "(Ctrl-C stops it)")  # fmt: skip
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
@@ -349,7 +433,7 @@ def run_ingest(args: argparse.Namespace, console: Console) -> int:
 
 def _check_sources(sources: list[str]) -> None:
     """Before Prefect starts (seconds): a run with nothing to read is a mistake to report now."""
-    from readers.sources import expand_sources
+    from readers.sources import SAVED_PAGE_SUFFIXES, expand_sources
 
     found = expand_sources(sources)
     if found.files or found.urls:
@@ -357,9 +441,10 @@ def _check_sources(sources: list[str]) -> None:
     if found.missing:
         named = ", ".join(found.missing)
         raise WicEtlError(f"{named}: no such file or folder; check the path")
+    skipped = f" (skipped: {found.skipped_text()})" if found.skipped else ""
     raise NothingToReadError(
-        f"no saved pages found in {', '.join(sources)} ({found.skipped} other files skipped); "
-        "wic-etl reads .txt, .html, .htm, .mhtml and .warc(.gz) files"
+        f"no saved pages found in {', '.join(sources)}{skipped}; wic-etl reads saved pages "
+        f"named {', '.join(SAVED_PAGE_SUFFIXES)}: name such files, or a folder holding them"
     )
 
 
@@ -374,10 +459,30 @@ def _run_flow(
 
     # Prefect read its settings when check_api imported it: a URL chosen after that
     # (the local server's) must be handed to it, or it starts a temporary server.
-    with temporary_settings(updates={PREFECT_API_URL: url} if url else {}):
+    with (
+        temporary_settings(updates={PREFECT_API_URL: url} if url else {}),
+        _progress(args, console),
+    ):
         summary = call()  # imports Prefect: after the quick checks above
     print_summary(console, summary, time.perf_counter() - started, command)
     return EXIT_OK if summary.ok else EXIT_FAILURES
+
+
+@contextlib.contextmanager
+def _progress(args: argparse.Namespace, console: Console) -> Iterator[None]:
+    """A progress bar while the flow runs, on a terminal unless --quiet."""
+    if args.quiet or not console.is_terminal:
+        yield
+        return
+    from flows.progress import watch
+    from wic_etl.progress import ProgressBar
+
+    bar = ProgressBar(console)
+    try:
+        with watch(bar):
+            yield
+    finally:
+        bar.stop()
 
 
 def _connect_prefect(console: Console, verbose: bool = False) -> str | None:
@@ -511,6 +616,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_reextract(args, console)
         if args.command == "serve":
             return run_serve(args, console)
+        if args.command == "status":
+            return run_status(args, console)
         if args.command == "datasette":
             return run_datasette(args, console)
         if args.command == "server":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import logging
 from pathlib import Path
 
@@ -105,8 +104,10 @@ def test_the_rate_limit_spaces_requests_to_a_host(site, tmp_path):
     crawl(tmp_path / "w.db", [site.url(LISTING)], fetch=FetchSettings(rate_limit=5.0))
     times = [r.at for r in site.requests]
     assert len(times) > 8
-    gaps = [b - a for a, b in itertools.pairwise(times)]
-    assert min(gaps) >= 0.2 - 0.02, gaps
+    # Slots of 0.2 s: no request comes before its slot. (Gaps between arrivals can be
+    # shorter when one request left its slot late, on a busy machine; none is early.)
+    early = [k for k, at in enumerate(times) if at - times[0] < k * 0.2 - 0.02]
+    assert early == [], [round(at - times[0], 3) for at in times]
 
 
 def test_requests_name_the_project_and_ask_for_compression(site, tmp_path):

@@ -19,6 +19,7 @@ def test_directories_are_walked_for_saved_pages_only(tmp_path):
     found = expand_sources([str(tmp_path / "pages")])
     assert found.files == (str(a), str(b))
     assert found.skipped == 3  # the gold record, the photo, the hidden file
+    assert found.skipped_text() == "1 .jpg, 1 .json, 1 hidden"
     assert found.missing == ()
 
 

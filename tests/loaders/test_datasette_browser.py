@@ -1,0 +1,166 @@
+"""wic-etl's Datasette in a real browser (headless Chromium): what a person sees.
+
+Serves a database of the fixtures with ``wic-etl datasette`` and opens, in
+Chromium, an article page, a Chinese search and an English search; checks the
+text a reader sees, and saves screenshots to docs/screenshots/ (the README
+shows them).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from flows.batch import ingest_batch
+from loaders.schema import open_database
+from loaders.store import start_run
+from tests.conftest import BIN, FIXTURES, ROOT, free_port, saved_pages
+
+pytestmark = pytest.mark.slow  # a browser and a server: seconds each
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+REAL = FIXTURES / "real"
+EN_ARTICLE = REAL / "en_2024_article_magichtml.html"
+
+
+def chromium(url: str, *args: str, profile: Path) -> str:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("chromium is missing: `make setup` installs it (Debian package chromium)")
+    command = [
+        CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
+        "--disable-background-networking", "--disable-component-update", "--no-first-run",
+        "--disable-sync", f"--user-data-dir={profile}",
+        # The article's images are on China Daily's servers: not reached from a test.
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+        *args, url,
+    ]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+def seen(dom: str) -> str:
+    """Roughly the text a reader sees: tags out, entities decoded, hidden parts kept."""
+    text = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", dom)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)).split())
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    tmp = tmp_path_factory.mktemp("browse")
+    db_path = tmp / "wic.db"
+    db = open_database(db_path)
+    start_run(db, "run-1", "ingest", ["fixtures"])
+    db.close()
+    pages = [str(p) for p in [*saved_pages(), *sorted(REAL.glob("*.html"))]]
+    ingest_batch(str(db_path), pages, "run-1")
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(BIN / "wic-etl"), "datasette", "--db", str(db_path), "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}/wic"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(base, timeout=2)
+                break
+            except httpx.HTTPError:
+                assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+                assert time.monotonic() < deadline, "wic-etl datasette did not start"
+                time.sleep(0.3)
+        yield base, db_path
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def look(url: str, name: str, tmp_path: Path) -> str:
+    """The page's DOM once loaded, and a screenshot of it saved as docs/screenshots/NAME."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    dom = chromium(url, "--dump-dom", profile=tmp_path / "dom")
+    shot = SCREENSHOTS / name
+    shot.unlink(missing_ok=True)
+    chromium(url, f"--screenshot={shot}", "--window-size=1280,2000", "--hide-scrollbars",
+             profile=tmp_path / "shot")  # fmt: skip
+    assert shot.stat().st_size > 20_000, "a blank screenshot"
+    return dom
+
+
+def article(db_path: Path, where: str) -> dict:
+    db = open_database(db_path)
+    try:
+        return next(db.query(f"select * from articles where {where}"))
+    finally:
+        db.close()
+
+
+def test_an_article_page_reads_like_the_article(served, tmp_path):
+    base, db_path = served
+    row = article(db_path, "url like '%chinadaily.com.cn%' and language = 'en' "
+                           "and exists (select 1 from images where article_id = articles.id) "
+                           "order by length(body) limit 1")  # fmt: skip
+    dom = look(f"{base}/articles/{row['id']}", "article.png", tmp_path)
+    text = seen(dom)
+    assert f"<h1>{html.escape(row['title'], quote=False)}</h1>" in dom  # the headline on top
+    paragraphs = row["body"].split("\n\n")
+    assert all(" ".join(p.split()) in text for p in paragraphs)  # every paragraph, as printed
+    assert text.index(" ".join(paragraphs[0].split())) < text.index(
+        " ".join(paragraphs[-1].split())
+    )
+    assert f'href="{html.escape(row["url"])}"' in dom  # the original page
+    assert row["published"][:10] in text and row["site"] in text
+    db = open_database(db_path)
+    (caption,) = db.execute(
+        "select caption from images where article_id = ? order by position limit 1", [row["id"]]
+    ).fetchone()
+    db.close()
+    assert "<figcaption>" in dom and " ".join(caption.split()) in text
+
+
+def test_a_chinese_search_shows_hits_with_a_highlighted_snippet(served, tmp_path):
+    base, db_path = served
+    dom = look(f"{base}/articles?_search=乌镇", "search-zh.png", tmp_path)
+    hits = re.findall(r'<li class="wic-hit".*?</li>', dom, re.S)
+    db = open_database(db_path)
+    expected = {t for (t,) in db.execute("select title from articles where body like '%乌镇%' "
+                                         "or title like '%乌镇%'")}  # fmt: skip
+    db.close()
+    assert len(hits) == len(expected) >= 3
+    for hit in hits:
+        snippet = re.search(r'<p class="wic-snippet">(.*?)</p>', hit, re.S).group(1)
+        assert "<mark>乌镇</mark>" in snippet  # the word, highlighted in its sentence
+        assert re.search(r"\d{4}-\d\d-\d\d · wicwuzhen.cn", hit)  # date and site
+    titles = {re.sub(r"<[^>]+>|\s", "", re.search(r"<h3.*?</h3>", h, re.S).group()) for h in hits}
+    assert titles == expected
+    assert 'value="乌镇"' in dom  # the box keeps what was typed
+
+
+def test_an_english_search_shows_hits_with_a_highlighted_snippet(served, tmp_path):
+    base, _ = served
+    dom = look(f"{base}/articles?_search=quantum+testbed", "search-en.png", tmp_path)
+    (hit,) = re.findall(r'<li class="wic-hit".*?</li>', dom, re.S)
+    assert "Hefei lab opens its quantum testbed to outside researchers" in seen(hit)
+    snippet = re.search(r'<p class="wic-snippet">(.*?)</p>', hit, re.S).group(1)
+    assert re.search(r"<mark>quantum</mark>", snippet, re.I)
+
+
+def test_tables_are_listed_project_first_and_organizers_link_to_their_articles(served, tmp_path):
+    base, _ = served
+    dom = chromium(base, "--dump-dom", profile=tmp_path / "p")
+    listed = re.findall(r'<h3><a href="/wic/([^"]+)">', dom)
+    assert listed[:3] == ["articles", "images", "organizers"]
+    assert listed.index("runs") < listed.index("failures")
+    assert "_sqlite_migrations" not in listed and "articles_search_data" not in listed
+    organizers = chromium(f"{base}/organizers", "--dump-dom", profile=tmp_path / "o")
+    assert "/wic/articles_by_organizer?organizer=" in organizers
