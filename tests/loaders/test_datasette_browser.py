@@ -2,8 +2,8 @@
 
 Serves a database of the fixtures with ``wic-etl datasette`` and opens, in
 Chromium, an article page, a Chinese search and an English search; checks the
-text a reader sees, and saves screenshots to docs/screenshots/ (the README
-shows them).
+text a reader sees, and saves screenshots to build/screenshots/ for review after
+each run (git ignores them; the README shows copies kept in docs/screenshots/).
 """
 
 from __future__ import annotations
@@ -21,13 +21,13 @@ import pytest
 
 from flows.batch import ingest_batch
 from loaders.schema import open_database
-from loaders.store import start_run
+from loaders.store import Store
 from tests.conftest import BIN, FIXTURES, ROOT, free_port, saved_pages
 
 pytestmark = pytest.mark.slow  # a browser and a server: seconds each
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+SCREENSHOTS = ROOT / "build" / "screenshots"
 REAL = FIXTURES / "real"
 EN_ARTICLE = REAL / "en_2024_article_magichtml.html"
 
@@ -58,11 +58,10 @@ def seen(dom: str) -> str:
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     tmp = tmp_path_factory.mktemp("browse")
     db_path = tmp / "wic.db"
-    db = open_database(db_path)
-    start_run(db, "run-1", "ingest", ["fixtures"])
-    db.close()
     pages = [str(p) for p in [*saved_pages(), *sorted(REAL.glob("*.html"))]]
-    ingest_batch(str(db_path), pages, "run-1")
+    with Store.open(str(db_path)) as store:
+        store.start_run("run-1", "ingest", ["fixtures"])
+        ingest_batch(store, pages, "run-1")
     port = free_port()
     proc = subprocess.Popen(
         [str(BIN / "wic-etl"), "datasette", "--db", str(db_path), "--port", str(port)],
@@ -86,7 +85,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
 
 
 def look(url: str, name: str, tmp_path: Path) -> str:
-    """The page's DOM once loaded, and a screenshot of it saved as docs/screenshots/NAME."""
+    """The page's DOM once loaded, and a screenshot of it saved as build/screenshots/NAME."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     dom = chromium(url, "--dump-dom", profile=tmp_path / "dom")
     shot = SCREENSHOTS / name
