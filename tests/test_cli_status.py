@@ -36,7 +36,8 @@ def test_status_shows_the_last_runs_and_the_last_runs_failures_by_reason(tmp_pat
     assert "run-bad-" in runs[0] and "completed with failures" in runs[0]  # newest first
     assert "run-good" in runs[1] and re.search(r"\bcompleted\b", runs[1])
     good_pages = len(list((SAVED / "text").glob("*.txt")))
-    assert re.search(rf"│\s+{good_pages}\s+│\s+{good_pages}\s+│", runs[1])  # pages, new
+    # pages, new, updated, unchanged, failed, listings, skipped (a wide terminal shows all)
+    assert re.search(rf"completed\s+{good_pages}\s+{good_pages}\s+0\s+0\s+0\s+0\s+0$", runs[1])
     section = out.split("failures of the last run (run-bad-00002)")[1]
     truncated = next(line for line in section.splitlines() if "stops without closing" in line)
     assert re.match(r"│\s+2\s+│ extract\s+│ ExtractError", truncated)
@@ -61,3 +62,14 @@ def test_help_lists_the_exit_codes():
         codes = result.stdout.split("exit codes:")[1]
         for code in ("0", "1", "2", "3", "130"):
             assert re.search(rf"^\s+{code}\s+\w", codes, re.M), (command, code)
+
+
+def test_status_fits_an_80_column_terminal(tmp_path):
+    db_path = tmp_path / "wic.db"
+    run(db_path, "run-bad-00001", sorted(str(p) for p in BAD.iterdir()))
+    result = run_cli("status", "--db", str(db_path), env={**NO_PREFECT, "COLUMNS": "80"})
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    (row,) = [line for line in lines if line.startswith("run-bad-")]
+    assert "…" not in row and " failures " in row  # "completed with failures", shortened

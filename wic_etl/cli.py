@@ -14,11 +14,12 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -207,15 +208,24 @@ def run_status(args: argparse.Namespace, console: Console) -> int:
     if not runs:
         console.print(f"No runs in {args.db} yet: run [bold]wic-etl ingest[/bold] first.")
         return EXIT_OK
-    table = Table(title=f"last runs in {args.db}", title_justify="left")
-    for name in ("run", "flow", "started (UTC)", "finished (UTC)", "status", *runs[0].counts):
-        table.add_column(name, justify="right" if name in runs[0].counts else "left")
+    # Fits an 80-column terminal: no outer borders, the start as month-day hour:minute;
+    # how long each run took, listings and skipped only on a wider one.
+    wide = console.width >= 110
+    counters = [c for c in runs[0].counts if wide or c not in LESSER_COUNTERS]
+    table = Table(title=f"last runs in {args.db}", title_justify="left", box=box.SIMPLE_HEAD,
+                  pad_edge=False, padding=(0, 1), collapse_padding=True, show_edge=False)  # fmt: skip
+    columns = ("run", "flow", "started UTC", *(("took",) if wide else ()), "status", *counters)
+    for name in columns:
+        table.add_column(name, justify="right" if name in counters else "left",
+                         no_wrap=name != "status")  # fmt: skip
     for run in runs:
         status = run.status or ""
         style = {"completed": "green", "running": "yellow"}.get(status, "red")
+        shown = status if wide else status.replace("completed with failures", "failures")
         table.add_row(
-            run.id[:8], run.flow, _when(run.started), _when(run.finished),
-            f"[{style}]{status}[/{style}]", *(str(n) for n in run.counts.values()),
+            run.id[:8], run.flow, _when(run.started),
+            *((_took(run.started, run.finished),) if wide else ()),
+            f"[{style}]{shown}[/{style}]", *(str(run.counts[c]) for c in counters),
         )  # fmt: skip
     console.print(table)
     last = runs[0]
@@ -237,9 +247,23 @@ def run_status(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
+LESSER_COUNTERS = ("listings", "skipped")  # shown by `wic-etl status` on wide terminals only
+
+
 def _when(stamp: str | None) -> str:
-    """``2026-05-01 10:04:05`` (UTC) from a stored ISO time."""
-    return stamp[:19].replace("T", " ") if stamp else "-"
+    """``05-01 10:04`` (UTC) from a stored ISO time."""
+    return stamp[5:16].replace("T", " ") if stamp else "-"
+
+
+def _took(started: str | None, finished: str | None) -> str:
+    """How long a run took, ``42 s`` or ``3 min``; ``-`` while it runs or if unknown."""
+    if not started or not finished:
+        return "-"
+    try:
+        seconds = (datetime.fromisoformat(finished) - datetime.fromisoformat(started)).seconds
+    except ValueError:
+        return "-"
+    return f"{seconds} s" if seconds < 120 else f"{seconds // 60} min"
 
 
 def run_reextract(args: argparse.Namespace, console: Console) -> int:
