@@ -8,7 +8,12 @@ see corpus.py), then measures in one run:
   (b) the same read + extract + load as plain function calls (no Prefect);
   (c) trafilatura's extraction alone, with metadata (JSON output);
   (d) a second ``wic-etl ingest`` over the unchanged corpus;
-  (e) the peak RSS of the ingest process.
+  (e) the peak RSS of the ingest process;
+  (f) the parse floor: ``lxml.html.document_fromstring`` of the same bytes, nothing
+      else, one process;
+  (g) wic-etl's extraction on one core: read + decode + extract, no load, one process.
+
+(f) and (g) run over the first ``--floor-pages`` pages (default 400), best of two.
 
     .venv/bin/python bench/speed.py [--pages 1000 --pages 10000] [--json PATH]
 
@@ -29,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -96,6 +102,33 @@ def plain_calls(paths: list[Path], db: Path) -> float:
         return time.perf_counter() - started
 
 
+def parse_floor(paths: list[Path]) -> float:
+    """Seconds to parse each page with lxml and nothing else: what extraction cannot beat."""
+    import lxml.html
+
+    datas = [p.read_bytes() for p in paths]  # reading is not parsing: kept out of the clock
+    started = time.perf_counter()
+    for data in datas:
+        lxml.html.document_fromstring(data)
+    return time.perf_counter() - started
+
+
+def extract_one_core(paths: list[Path]) -> float:
+    """Seconds to read, decode and extract each page in this process: no database, no Prefect."""
+    from extractors.extract import extract_page
+    from readers.sources import read_page
+
+    started = time.perf_counter()
+    for path in paths:
+        extract_page(read_page(str(path)))
+    return time.perf_counter() - started
+
+
+def best_of(times: int, measure_once: Callable[[], float]) -> float:
+    """The fastest of ``times`` runs: on a shared machine the noise only ever adds time."""
+    return min(measure_once() for _ in range(times))
+
+
 def trafilatura_alone(paths: list[Path]) -> float:
     import trafilatura
 
@@ -105,7 +138,7 @@ def trafilatura_alone(paths: list[Path]) -> float:
     return time.perf_counter() - started
 
 
-def measure(n: int, work: Path, env: dict[str, str]) -> dict[str, float]:
+def measure(n: int, work: Path, env: dict[str, str], floor_pages: int) -> dict[str, float]:
     corpus = work / f"corpus-{n}"
     print(f"N={n}: building the corpus in {corpus} ...", file=sys.stderr)
     paths = build(corpus, n)
@@ -124,6 +157,10 @@ def measure(n: int, work: Path, env: dict[str, str]) -> dict[str, float]:
     plain = plain_calls(paths, plain_db)
     print(f"N={n}: trafilatura ...", file=sys.stderr)
     theirs = trafilatura_alone(paths)
+    print(f"N={n}: parse floor and one-core extraction ...", file=sys.stderr)
+    sample = paths[:floor_pages]
+    floor = best_of(2, lambda: parse_floor(sample))
+    one_core = best_of(2, lambda: extract_one_core(sample))
     return {
         "pages": n,
         "mean_page_kb": round(size_kb, 1),
@@ -136,21 +173,28 @@ def measure(n: int, work: Path, env: dict[str, str]) -> dict[str, float]:
         "rerun_speedup": round(first / second, 1),
         "peak_rss_mb": round(rss, 1),
         "wic_etl_vs_trafilatura": round((n / first) / (n / theirs), 2),
+        "parse_floor_pages_per_s": round(len(sample) / floor, 1),
+        "extract_one_core_pages_per_s": round(len(sample) / one_core, 1),
+        "extract_share_of_floor": round(floor / one_core, 3),
+        "cores": os.cpu_count() or 1,
     }
 
 
 def table(runs: list[dict[str, float]]) -> str:
     lines = [
         "| pages | mean KB | wic-etl pages/s (flow) | plain calls pages/s | trafilatura pages/s "
-        "| wic-etl / trafilatura | Prefect share | re-run speed-up | peak RSS MB |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| wic-etl / trafilatura | Prefect share | re-run speed-up | peak RSS MB "
+        "| parse floor pages/s | extract 1 core pages/s | of floor | cores |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in runs:
         lines.append(
             f"| {r['pages']} | {r['mean_page_kb']} | {r['wic_etl_pages_per_s']} "
             f"| {r['plain_calls_pages_per_s']} | {r['trafilatura_pages_per_s']} "
             f"| {r['wic_etl_vs_trafilatura']}x | {r['prefect_share']:.1%} "
-            f"| {r['rerun_speedup']}x | {r['peak_rss_mb']} |"
+            f"| {r['rerun_speedup']}x | {r['peak_rss_mb']} "
+            f"| {r['parse_floor_pages_per_s']} | {r['extract_one_core_pages_per_s']} "
+            f"| {r['extract_share_of_floor']:.0%} | {r['cores']} |"
         )
     return "\n".join(lines)
 
@@ -160,6 +204,8 @@ def main() -> int:
     parser.add_argument("--pages", type=int, action="append", help="corpus size (repeatable)")
     parser.add_argument("--json", type=Path, help="write the figures to this JSON file")
     parser.add_argument("--workdir", type=Path, help="where corpora and databases go")
+    parser.add_argument("--floor-pages", type=int, default=400,
+                        help="pages for the parse floor and one-core extraction")  # fmt: skip
     args = parser.parse_args()
     sizes = args.pages or [1000, 10000]
     work = args.workdir or Path(tempfile.gettempdir()) / "wic-etl-bench"
@@ -168,7 +214,7 @@ def main() -> int:
     server, url = start_prefect(home)
     env = {**os.environ, **QUIET, "PREFECT_HOME": str(home), "PREFECT_API_URL": url}
     try:
-        runs = [measure(n, work, env) for n in sizes]
+        runs = [measure(n, work, env, args.floor_pages) for n in sizes]
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
