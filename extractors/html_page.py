@@ -39,6 +39,9 @@ _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 
 # Characters XML cannot hold; lxml refuses to move text that has them.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# The same characters one by one: a page almost never has any, and looking for each
+# with ``in`` (memchr) costs a sixth of a regex pass over 100 KB of markup.
+_CONTROL_CHARS = tuple(c for c in (*map(chr, range(0x20)), "\ufffe", "\uffff") if _CONTROL.match(c))
 
 Element = lxml.html.HtmlElement
 
@@ -56,7 +59,11 @@ def parse_html(text: str) -> Element:
     """The parsed page, comments still in it (a profile may need them to find its body)."""
     _refuse_truncated(text)
     try:
-        text = _CONTROL.sub(" ", _XML_DECLARATION.sub("", text, count=1))
+        # match, not sub: sub would try the anchored pattern at every position of the page.
+        if declaration := _XML_DECLARATION.match(text):
+            text = text[declaration.end() :]
+        if any(char in text for char in _CONTROL_CHARS):
+            text = _CONTROL.sub(" ", text)
         return lxml.html.document_fromstring(text)
     except (etree.ParserError, ValueError) as exc:
         raise ExtractError(f"the HTML cannot be parsed ({exc}); save the page again") from exc
