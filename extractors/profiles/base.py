@@ -5,18 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
 
-import lxml.html
-from lxml.cssselect import CSSSelector
+from extractors.lookup import Element, PageLookup
 
-Element = lxml.html.HtmlElement
-
-
-@cache
-def selector(css: str) -> CSSSelector:
-    """Compiled once per CSS string: compiling costs more than matching a whole page."""
-    return CSSSelector(css)
+__all__ = ["Element", "SiteProfile"]
 
 
 @dataclass(frozen=True)
@@ -61,8 +53,10 @@ class SiteProfile:
     def extractor(self) -> str:
         return f"{self.name}/{self.version}"
 
-    def fits_layout(self, root: Element) -> bool:
-        return not self.layout or any(selector(css)(root) for css in self.layout)
+    def fits_layout(self, root: Element, lookup: PageLookup | None = None) -> bool:
+        """Does the parsed page have this layout? ``lookup`` shares the page's lookups."""
+        lookup = lookup or PageLookup(root)
+        return not self.layout or any(lookup.all(css) for css in self.layout)
 
     def owns_host(self, host: str) -> bool:
         host = host.lower().rstrip(".")
