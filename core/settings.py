@@ -7,7 +7,8 @@ once: change it here and every way of running wic-etl follows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,8 @@ class Settings:
     db: str = "data/wic.db"
     saved: str = "fixtures/saved"  # what `make run` and the ingest/saved deployment read
     batch_size: int = 250  # saved pages per Prefect task and per transaction
+    # Processes extracting saved pages: every core (1: in the flow's own process).
+    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     # The largest saved file, page inside an archive (decompressed) or fetched body
     # read: a news page is far smaller, so a bigger input is not what the user meant.
     max_bytes: int = 10 * 1024 * 1024

@@ -6,6 +6,7 @@ because Prefect's cost per task would dominate at one task per page.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence, Set
 from dataclasses import dataclass
 
@@ -115,6 +116,24 @@ def extract_batch(
     with Store.open_read_only(db_path) as store:
         done = store.unchanged_pages((page.sha256 for page in read.pages), RULESET)
     return _extract(read, done)
+
+
+def extract_batch_in_worker(
+    db_path: str, paths: Sequence[str], max_bytes: int = DEFAULTS.max_bytes
+) -> tuple[ExtractedBatch, int]:
+    """``extract_batch`` in a worker process, and that process's id (for the run's log).
+
+    Imports nothing of Prefect: a worker process only loads what extraction needs.
+    The article's derived values (word count, hashes) are computed here too.
+    """
+    extracted = extract_batch(db_path, paths, max_bytes)
+    for outcome in extracted.outcomes:
+        if isinstance(outcome, Extracted):
+            # Computed here, in parallel, they are pickled with the article: the
+            # single writer's share of each page gets smaller.
+            article = outcome.article
+            article.word_count, article.content_sha256, article.fingerprint  # noqa: B018
+    return extracted, os.getpid()
 
 
 def load_batch(store: Store, batch: ExtractedBatch, run_id: str) -> RunCounts:
