@@ -29,6 +29,7 @@ from flows.batch import (
     load_batch,
     missing_source_failures,
     record_failures,
+    unchanged_files,
 )
 from flows.reporting import RunSummary, report_run
 from flows.run import pipeline_run
@@ -98,7 +99,13 @@ def extract_and_load(
     so every runner gives the same database; a bounded number run ahead of the load.
     """
     logger = get_run_logger()
-    counts = RunCounts()
+    # Files unchanged since a run made them into articles are counted, not read: an
+    # unchanged re-run submits no task for them.
+    unchanged = unchanged_files(store, files)
+    counts = RunCounts(pages=len(unchanged), unchanged=len(unchanged))
+    files = [f for f in files if f not in unchanged]
+    if unchanged:
+        logger.info("%d files unchanged since they were loaded: not read again", len(unchanged))
     pending: deque[PrefectFuture[ExtractedBatch]] = deque()
 
     def load_next() -> None:
@@ -110,6 +117,9 @@ def extract_and_load(
         extracted.outcomes.clear()
         logger.info("batch loaded: %d files", extracted.pages)
 
+    # No more processes than batches: a worker costs a process start (0.2-0.4 s), and a
+    # small run that fits one batch is done sooner in the flow's own process.
+    workers = min(workers, -(-len(files) // batch_size))
     with task_runner(dask, workers) as runner:
         for batch in chunks(files, batch_size):
             params = {"db": store.path, "paths": batch, "max_bytes": max_bytes}

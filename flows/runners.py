@@ -83,9 +83,9 @@ def task_runner(dask: str | None, workers: int = 1) -> Iterator[Runner]:
         with ThreadPoolTaskRunner(max_workers=1) as runner:
             yield Runner(runner, 1)
         return
-    # Two batches per worker in flight: one extracting, one waiting its turn, so a
-    # worker never idles while the flow loads.
-    in_flight = 2 * workers
+    # One batch per worker in flight besides the one the flow is loading: every worker
+    # extracts while the flow loads, and no more batches than that wait in memory.
+    in_flight = workers + 1
     with worker_pool(workers) as pool, ThreadPoolTaskRunner(max_workers=in_flight) as runner:
         yield Runner(runner, in_flight, pool)
 
