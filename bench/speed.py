@@ -81,16 +81,32 @@ def start_prefect(home: Path) -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit("the Prefect server did not start within 120 s")
 
 
+# Started from a small process of its own: Linux carries a process's peak RSS over
+# exec (and a fork starts at its parent's RSS), so an ingest started straight from
+# this script, grown by the plain calls of an earlier N, would report this script's size.
+_LAUNCH = """
+import os, subprocess, sys, time
+started = time.perf_counter()
+proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+err = proc.stderr.read()
+_, status, usage = os.wait4(proc.pid, 0)
+sys.stderr.buffer.write(err[-2000:])
+print(time.perf_counter() - started, usage.ru_maxrss)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run_ingest(corpus: Path, db: Path, env: dict[str, str]) -> tuple[float, float]:
     """Wall seconds and peak RSS (MB) of one ``wic-etl ingest`` process."""
-    started = time.perf_counter()
-    proc = subprocess.Popen([str(BIN / "wic-etl"), "ingest", str(corpus), "--db", str(db)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"wic-etl ingest failed: {proc.stderr.read().decode()[-2000:]}")
-    return seconds, usage.ru_maxrss / 1024
+    done = subprocess.run(
+        [sys.executable, "-c", _LAUNCH, str(BIN / "wic-etl"), "ingest", str(corpus),
+         "--db", str(db)],
+        env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise SystemExit(f"wic-etl ingest failed: {done.stderr[-2000:]}")
+    seconds, maxrss_kb = done.stdout.split()
+    return float(seconds), int(maxrss_kb) / 1024
 
 
 def plain_calls(paths: list[Path], db: Path, workers: int) -> float:
