@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from dataclasses import replace
 
 import httpx
@@ -65,10 +66,15 @@ def test_worker_processes_give_the_same_database_as_the_flow_process(tmp_path, p
     assert contents(pooled) == contents(alone)
     with sqlite3.connect(pooled) as conn:
         assert conn.execute("select count(*) from articles").fetchone()[0] > 20
-    # The extraction ran in the two worker processes, not in the flow's.
-    logs = httpx.post(f"{prefect_api}/logs/filter", timeout=30, json={
-        "logs": {"flow_run_id": {"any_": [scaled.run_id]}}, "limit": 200,
-    }).json()  # fmt: skip
-    pids = {int(m.split(" in process ")[1].split()[0])
-            for m in (log["message"] for log in logs) if " in process " in m}  # fmt: skip
+    # The extraction ran in the two worker processes, not in the flow's. Run logs reach
+    # the server in the background: wait for them a little.
+    pids: set[int] = set()
+    deadline = time.monotonic() + 30
+    while len(pids) < 2 and time.monotonic() < deadline:
+        time.sleep(0.5)
+        logs = httpx.post(f"{prefect_api}/logs/filter", timeout=30, json={
+            "logs": {"flow_run_id": {"any_": [scaled.run_id]}}, "limit": 200,
+        }).json()  # fmt: skip
+        pids = {int(m.split(" in process ")[1].split()[0])
+                for m in (log["message"] for log in logs) if " in process " in m}  # fmt: skip
     assert len(pids) == 2 and os.getpid() not in pids
