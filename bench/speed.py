@@ -5,10 +5,18 @@ see corpus.py), then measures in one run:
 
   (a) ``wic-etl ingest`` into a new database, the whole command, against a local
       Prefect server this script starts on 127.0.0.1;
-  (b) the same read + extract + load as plain function calls (no Prefect);
-  (c) trafilatura's extraction alone, with metadata (JSON output);
+  (b) the same read + extract + load as plain function calls (no Prefect), with
+      the same worker processes (one per core, the command's default);
+  (c) trafilatura's extraction alone, with metadata (JSON output), in CPU seconds;
   (d) a second ``wic-etl ingest`` over the unchanged corpus;
-  (e) the peak RSS of the ingest process.
+  (e) the peak RSS of the ingest process;
+  (f) the parse floor: ``lxml.html.document_fromstring`` of the same bytes, nothing
+      else, one process;
+  (g) wic-etl's extraction on one core: read + decode + extract, no load, one process.
+
+(f) and (g) run over the first ``--floor-pages`` pages (default 400), best of two,
+timed in CPU seconds of this process: both are one core's work, and on a shared
+machine wall time also counts whoever else runs.
 
     .venv/bin/python bench/speed.py [--pages 1000 --pages 10000] [--json PATH]
 
@@ -29,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,40 +81,108 @@ def start_prefect(home: Path) -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit("the Prefect server did not start within 120 s")
 
 
+# Started from a small process of its own: Linux carries a process's peak RSS over
+# exec (and a fork starts at its parent's RSS), so an ingest started straight from
+# this script, grown by the plain calls of an earlier N, would report this script's size.
+_LAUNCH = """
+import os, subprocess, sys, time
+started = time.perf_counter()
+proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+err = proc.stderr.read()
+_, status, usage = os.wait4(proc.pid, 0)
+sys.stderr.buffer.write(err[-2000:])
+print(time.perf_counter() - started, usage.ru_maxrss)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run_ingest(corpus: Path, db: Path, env: dict[str, str]) -> tuple[float, float]:
     """Wall seconds and peak RSS (MB) of one ``wic-etl ingest`` process."""
-    started = time.perf_counter()
-    proc = subprocess.Popen([str(BIN / "wic-etl"), "ingest", str(corpus), "--db", str(db)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"wic-etl ingest failed: {proc.stderr.read().decode()[-2000:]}")
-    return seconds, usage.ru_maxrss / 1024
+    done = subprocess.run(
+        [sys.executable, "-c", _LAUNCH, str(BIN / "wic-etl"), "ingest", str(corpus),
+         "--db", str(db)],
+        env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise SystemExit(f"wic-etl ingest failed: {done.stderr[-2000:]}")
+    seconds, maxrss_kb = done.stdout.split()
+    return float(seconds), int(maxrss_kb) / 1024
 
 
-def plain_calls(paths: list[Path], db: Path) -> float:
-    from flows.batch import chunks, ingest_batch
+def plain_calls(paths: list[Path], db: Path, workers: int) -> float:
+    """The ingest's own work without Prefect: the same batches, worker processes and
+    in-order loading as the flow, as plain function calls."""
+    from collections import deque
+    from concurrent.futures import Future
+
+    from flows.batch import (
+        ExtractedBatch,
+        chunks,
+        extract_batch_in_worker,
+        ingest_batch,
+        load_batch,
+    )
+    from flows.runners import worker_pool
     from loaders.store import Store
 
+    files = [str(p) for p in paths]
     with Store.open(str(db)) as store:
         store.start_run("plain", "bench", ["plain"])
         started = time.perf_counter()
-        for batch in chunks([str(p) for p in paths], 250):
-            ingest_batch(store, batch, "plain")
+        if workers <= 1:
+            for batch in chunks(files, 250):
+                ingest_batch(store, batch, "plain")
+            return time.perf_counter() - started
+        with worker_pool(workers) as pool:
+            pending: deque[Future[tuple[ExtractedBatch, int]]] = deque()
+            for batch in chunks(files, 250):
+                pending.append(pool.submit(extract_batch_in_worker, store.path, batch))
+                if len(pending) > workers:
+                    load_batch(store, pending.popleft().result()[0], "plain")
+            while pending:
+                load_batch(store, pending.popleft().result()[0], "plain")
         return time.perf_counter() - started
+
+
+def parse_floor(paths: list[Path]) -> float:
+    """CPU seconds to parse each page with lxml and nothing else: what extraction cannot beat."""
+    import lxml.html
+
+    datas = [p.read_bytes() for p in paths]  # reading is not parsing: kept out of the clock
+    started = time.process_time()
+    for data in datas:
+        lxml.html.document_fromstring(data)
+    return time.process_time() - started
+
+
+def extract_one_core(paths: list[Path]) -> float:
+    """CPU seconds to read, decode and extract each page here: no database, no Prefect."""
+    from extractors.extract import extract_page
+    from readers.sources import read_page
+
+    started = time.process_time()
+    for path in paths:
+        extract_page(read_page(str(path)))
+    return time.process_time() - started
+
+
+def best_of(times: int, measure_once: Callable[[], float]) -> float:
+    """The fastest of ``times`` runs: on a shared machine the noise only ever adds time."""
+    return min(measure_once() for _ in range(times))
 
 
 def trafilatura_alone(paths: list[Path]) -> float:
     import trafilatura
 
-    started = time.perf_counter()
+    # CPU seconds: it is one process on one core, and on a shared machine wall time
+    # would count other users' work against it (and flatter wic-etl by comparison).
+    started = time.process_time()
     for path in paths:
         trafilatura.extract(path.read_bytes(), with_metadata=True, output_format="json")
-    return time.perf_counter() - started
+    return time.process_time() - started
 
 
-def measure(n: int, work: Path, env: dict[str, str]) -> dict[str, float]:
+def measure(n: int, work: Path, env: dict[str, str], floor_pages: int) -> dict[str, float]:
     corpus = work / f"corpus-{n}"
     print(f"N={n}: building the corpus in {corpus} ...", file=sys.stderr)
     paths = build(corpus, n)
@@ -121,9 +198,13 @@ def measure(n: int, work: Path, env: dict[str, str]) -> dict[str, float]:
     plain_db = work / f"plain-{n}.db"
     for leftover in work.glob(f"plain-{n}.db*"):
         leftover.unlink()
-    plain = plain_calls(paths, plain_db)
+    plain = plain_calls(paths, plain_db, os.cpu_count() or 1)
     print(f"N={n}: trafilatura ...", file=sys.stderr)
     theirs = trafilatura_alone(paths)
+    print(f"N={n}: parse floor and one-core extraction ...", file=sys.stderr)
+    sample = paths[:floor_pages]
+    floor = best_of(2, lambda: parse_floor(sample))
+    one_core = best_of(2, lambda: extract_one_core(sample))
     return {
         "pages": n,
         "mean_page_kb": round(size_kb, 1),
@@ -136,21 +217,28 @@ def measure(n: int, work: Path, env: dict[str, str]) -> dict[str, float]:
         "rerun_speedup": round(first / second, 1),
         "peak_rss_mb": round(rss, 1),
         "wic_etl_vs_trafilatura": round((n / first) / (n / theirs), 2),
+        "parse_floor_pages_per_s": round(len(sample) / floor, 1),
+        "extract_one_core_pages_per_s": round(len(sample) / one_core, 1),
+        "extract_share_of_floor": round(floor / one_core, 3),
+        "cores": os.cpu_count() or 1,
     }
 
 
 def table(runs: list[dict[str, float]]) -> str:
     lines = [
         "| pages | mean KB | wic-etl pages/s (flow) | plain calls pages/s | trafilatura pages/s "
-        "| wic-etl / trafilatura | Prefect share | re-run speed-up | peak RSS MB |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| wic-etl / trafilatura | Prefect share | re-run speed-up | peak RSS MB "
+        "| parse floor pages/s | extract 1 core pages/s | of floor | cores |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in runs:
         lines.append(
             f"| {r['pages']} | {r['mean_page_kb']} | {r['wic_etl_pages_per_s']} "
             f"| {r['plain_calls_pages_per_s']} | {r['trafilatura_pages_per_s']} "
             f"| {r['wic_etl_vs_trafilatura']}x | {r['prefect_share']:.1%} "
-            f"| {r['rerun_speedup']}x | {r['peak_rss_mb']} |"
+            f"| {r['rerun_speedup']}x | {r['peak_rss_mb']} "
+            f"| {r['parse_floor_pages_per_s']} | {r['extract_one_core_pages_per_s']} "
+            f"| {r['extract_share_of_floor']:.0%} | {r['cores']} |"
         )
     return "\n".join(lines)
 
@@ -160,6 +248,8 @@ def main() -> int:
     parser.add_argument("--pages", type=int, action="append", help="corpus size (repeatable)")
     parser.add_argument("--json", type=Path, help="write the figures to this JSON file")
     parser.add_argument("--workdir", type=Path, help="where corpora and databases go")
+    parser.add_argument("--floor-pages", type=int, default=400,
+                        help="pages for the parse floor and one-core extraction")  # fmt: skip
     args = parser.parse_args()
     sizes = args.pages or [1000, 10000]
     work = args.workdir or Path(tempfile.gettempdir()) / "wic-etl-bench"
@@ -168,7 +258,7 @@ def main() -> int:
     server, url = start_prefect(home)
     env = {**os.environ, **QUIET, "PREFECT_HOME": str(home), "PREFECT_API_URL": url}
     try:
-        runs = [measure(n, work, env) for n in sizes]
+        runs = [measure(n, work, env, args.floor_pages) for n in sizes]
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)

@@ -148,22 +148,26 @@ class Article:
         """Whether this record is one page of a multi-page article."""
         return self.pages_expected > 1 or self.page_number > 1
 
-    @property
+    # Cached: the loader asks for each more than once, and a worker process that
+    # extracted the article computes them there, so they travel with it (pickled in
+    # the instance's __dict__) and the run's one writer does not compute them again.
+    # Fields are frozen, so a cached value never goes stale.
+    @cached_property
     def body(self) -> str:
         """The paragraphs, separated by one blank line."""
         return "\n\n".join(self.paragraphs)
 
-    @property
+    @cached_property
     def word_count(self) -> int:
         """Words as a reader counts them (each Han character one word)."""
         return count_words(self.body)
 
-    @property
+    @cached_property
     def content_sha256(self) -> str:
         """SHA-256 of the body."""
         return sha256_hex(self.body)
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
         """The body with case, punctuation and spacing gone: the same story on two sites."""
         normal = unicodedata.normalize("NFKC", self.body).casefold()

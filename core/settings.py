@@ -7,7 +7,8 @@ once: change it here and every way of running wic-etl follows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -16,7 +17,13 @@ class Settings:
 
     db: str = "data/wic.db"
     saved: str = "fixtures/saved"  # what `make run` and the ingest/saved deployment read
-    batch_size: int = 250  # saved pages per Prefect task and per transaction
+    # Saved pages per Prefect task and per transaction. 100, not more: with worker
+    # processes, (workers + 2) batches are in memory at once (each page's raw bytes
+    # travel to the writer), so the peak RSS grows with it; 250 cost 100 MB more at
+    # the same speed (bench/speed.py, 2 workers), and a task costs the flow 5-12 ms.
+    batch_size: int = 100
+    # Processes extracting saved pages: every core (1: in the flow's own process).
+    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     # The largest saved file, page inside an archive (decompressed) or fetched body
     # read: a news page is far smaller, so a bigger input is not what the user meant.
     max_bytes: int = 10 * 1024 * 1024

@@ -51,12 +51,21 @@ _KEYWORDS = re.compile(
     r"电话|传真|邮箱|提意见|版权",
     re.IGNORECASE,
 )
+# Substrings of the casefolded line that every _KEYWORDS match contains: checked with
+# ``in`` first, as the regex (no literal prefix to skip ahead by, case-insensitive)
+# costs more than the rest of a page's extraction over a page's paragraphs. ":"
+# stands for the "note:" and contact labels; "ı" is folded to "i" because re.I
+# matches it with "i" but casefold() keeps it.
+_KEYWORD_HINTS = ("copyright", "©", "rights", "presented", "content", "cdic", "icp", "备",
+                  "registration", "licen", "许可证", ":", "：", "电话", "传真", "邮箱", "提意见",
+                  "版权")  # fmt: skip
 _LEFTOVER = re.compile(r"[\s|.,;:·•\-–—/\\()\[\]【】（）。，；：、]*")
 
 
 def split_boilerplate(line: str) -> tuple[RemovedLine, ...] | None:
     """The pieces of ``line`` by kind if the whole line is boilerplate, else None."""
-    if not _KEYWORDS.search(line):
+    folded = line.casefold().replace("ı", "i")
+    if not any(hint in folded for hint in _KEYWORD_HINTS) or not _KEYWORDS.search(line):
         return None
     taken: list[tuple[int, int, str]] = []
     for kind, pattern in RULES:

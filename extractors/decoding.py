@@ -46,6 +46,7 @@ _MAGIC = {
     b"SQLite format 3": "an SQLite database",
 }
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ufffd]")
+_CONTROL_CHARS = tuple(c for c in map(chr, [*range(0x80), 0xFFFD]) if _CONTROL.match(c))
 
 
 def normalise_label(label: str) -> str:
@@ -95,6 +96,8 @@ def _refuse_binary(data: bytes) -> None:
 
 def _check_text(text: str, encoding: str) -> None:
     sample = text[:8192]
+    if not any(char in sample for char in _CONTROL_CHARS):
+        return  # the usual page: a few memchr scans instead of a regex pass
     bad = len(_CONTROL.findall(sample))
     if sample and bad / len(sample) > 0.02:
         raise DecodeError(

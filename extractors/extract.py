@@ -9,6 +9,7 @@ from extractors.documents import to_document
 from extractors.fallback import extract_generic, extractor_name
 from extractors.html_page import parse_html, parts_from_html
 from extractors.layout import assemble
+from extractors.lookup import PageLookup
 from extractors.profiles import PROFILES, pick_profile
 from extractors.text_page import parts_from_text
 
@@ -24,10 +25,11 @@ def extract_document(document: Document) -> Article:
         assert profile is not None  # a text save of no known site is refused there
         return assemble(parts_from_text(document, profile), profile, document)
     root = parse_html(document.text)  # parsed once: the layout check and the parts share it
-    profile = pick_profile(document, root)
+    lookup = PageLookup(root)  # and so do their CSS lookups
+    profile = pick_profile(document, root, lookup)
     if profile is None:
         return extract_generic(document)
-    return assemble(parts_from_html(document, profile, root), profile, document)
+    return assemble(parts_from_html(document, profile, root, lookup), profile, document)
 
 
 def extract_page(page: RawPage) -> Outcome:

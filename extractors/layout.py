@@ -69,6 +69,7 @@ _EDITOR_RANK = {"责任编辑": 2}
 _SENTENCE_END = tuple('.!?;,:"”’。！？；，：…')
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LETTER = re.compile(r"[^\W\d_]")
+_ASCII_LETTER = re.compile(r"[A-Za-z]")  # what _LETTER matches of ASCII
 
 
 def clean_line(text: str) -> str:
@@ -138,6 +139,8 @@ def article_id(url: str | None, site: str, title: str, published: str | None) ->
 def language_of(text: str) -> str:
     """'zh' or 'en', from the share of Han characters."""
     sample = text[:4000]  # enough to tell, and a long article costs no more
+    if sample.isascii():  # O(1) in CPython: no CJK, so any letter makes it English
+        return "en" if _ASCII_LETTER.search(sample) else "und"
     letters = len(_LETTER.findall(sample))
     if not letters:
         return "und"

@@ -6,8 +6,10 @@ because Prefect's cost per task would dominate at one task per page.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 from core.accounting import RunCounts
 from core.errors import SourceError
@@ -119,6 +121,60 @@ def extract_batch(
     with Store.open_read_only(db_path) as store:
         done = store.unchanged_pages((page.sha256 for page in read.pages), RULESET)
     return _extract(read, done)
+
+
+def extract_batch_in_worker(
+    db_path: str, paths: Sequence[str], max_bytes: int = DEFAULTS.max_bytes
+) -> tuple[ExtractedBatch, int]:
+    """``extract_batch`` in a worker process, and that process's id (for the run's log).
+
+    Imports nothing of Prefect: a worker process only loads what extraction needs.
+    What goes back to the writer is made smaller and cheaper to load: the article's
+    derived values (word count, hashes) are computed here, and the decoded text is
+    left behind (the loader keeps the raw bytes and only the decoding's name and
+    format), which halves what is pickled and held per batch in flight.
+    """
+    extracted = extract_batch(db_path, paths, max_bytes)
+    outcomes = [_for_the_writer(outcome) for outcome in extracted.outcomes]
+    return replace(extracted, outcomes=outcomes), os.getpid()
+
+
+def _for_the_writer(outcome: Outcome) -> Outcome:
+    if isinstance(outcome, Extracted):
+        article = outcome.article
+        article.word_count, article.content_sha256, article.fingerprint  # noqa: B018
+    if outcome.document is None:
+        return outcome
+    return replace(outcome, document=replace(outcome.document, text=""))
+
+
+# A file is taken as unchanged only if it last changed this long before the run that
+# stored it began: clocks of file systems and of this process may disagree a little.
+CHANGE_MARGIN_S = 2.0
+
+
+def unchanged_files(store: Store, files: Sequence[str]) -> set[str]:
+    """Saved files not changed since a run made them into articles: no need to read them.
+
+    A re-run would otherwise read and hash every file to find it unchanged. A file is
+    unchanged here when its latest stored page is an article of these extractor
+    versions, its size is the same, and neither its mtime nor its ctime is later
+    than the start of the run that stored it (less ``CHANGE_MARGIN_S``): any write
+    after that run began moves the ctime, which, unlike the mtime, no tool can set
+    back (``cp -p``, ``rsync -t``, ``touch -d``). Archives are always read: one holds
+    many pages. Anything in doubt is read, and the SHA-256 decides as before.
+    """
+    stored = store.done_sources([f for f in files if not is_archive(f)], RULESET)
+    unchanged = set()
+    for path, (size, started) in stored.items():
+        try:
+            info = os.stat(path)
+            since = datetime.fromisoformat(started).timestamp() - CHANGE_MARGIN_S
+        except (OSError, ValueError):
+            continue
+        if info.st_size == size and max(info.st_mtime, info.st_ctime) < since:
+            unchanged.add(path)
+    return unchanged
 
 
 def load_batch(store: Store, batch: ExtractedBatch, run_id: str) -> RunCounts:

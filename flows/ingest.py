@@ -6,6 +6,7 @@ import os
 import socket
 from collections import deque
 from collections.abc import Sequence
+from concurrent.futures import Executor
 from datetime import date
 
 from prefect import flow, get_run_logger, task
@@ -24,9 +25,11 @@ from flows.batch import (
     OutcomeWriter,
     chunks,
     extract_batch,
+    extract_batch_in_worker,
     load_batch,
     missing_source_failures,
     record_failures,
+    unchanged_files,
 )
 from flows.progress import watcher
 from flows.reporting import RunSummary, report_run
@@ -45,17 +48,20 @@ CRAWL_BATCH = 25
 
 
 # Extraction only: the flow loads what it returns, so the database has one writer
-# wherever the task runs (in the flow's process or on a Dask worker). Retrying it
-# is harmless, as it writes nothing.
+# wherever the task runs (a worker process, the flow's process or a Dask worker).
+# Retrying it is harmless, as it writes nothing.
 @task(name="extract-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
 def extract_batch_task(
-    db: str, paths: list[str], max_bytes: int = DEFAULTS.max_bytes
+    db: str, paths: list[str], max_bytes: int = DEFAULTS.max_bytes, pool: Executor | None = None
 ) -> ExtractedBatch:
-    """Read and extract one batch of saved pages (a Prefect task; it never writes)."""
-    extracted = extract_batch(db, paths, max_bytes)
+    """Extract a batch here, or, given the run's worker ``pool``, in one of its processes."""
+    if pool is None:
+        extracted, pid = extract_batch(db, paths, max_bytes), os.getpid()
+    else:
+        extracted, pid = pool.submit(extract_batch_in_worker, db, paths, max_bytes).result()
     get_run_logger().info(
         "extracted %d files (%d unchanged) in process %d on %s",
-        extracted.pages, extracted.unchanged, os.getpid(), socket.gethostname(),
+        extracted.pages, extracted.unchanged, pid, socket.gethostname(),
     )  # fmt: skip
     return extracted
 
@@ -88,7 +94,7 @@ def crawl_notes(report: CrawlReport) -> tuple[str, ...]:
 
 def extract_and_load(
     store: Store, files: Sequence[str], batch_size: int, run_id: str, dask: str | None,
-    max_bytes: int = DEFAULTS.max_bytes,
+    max_bytes: int = DEFAULTS.max_bytes, workers: int = 1,
 ) -> RunCounts:  # fmt: skip
     """Extract batches on the chosen runner, load each here: the one writer of the run.
 
@@ -96,7 +102,13 @@ def extract_and_load(
     so every runner gives the same database; a bounded number run ahead of the load.
     """
     logger = get_run_logger()
-    counts = RunCounts()
+    # Files unchanged since a run made them into articles are counted, not read: an
+    # unchanged re-run submits no task for them.
+    unchanged = unchanged_files(store, files)
+    counts = RunCounts(pages=len(unchanged), unchanged=len(unchanged))
+    files = [f for f in files if f not in unchanged]
+    if unchanged:
+        logger.info("%d files unchanged since they were loaded: not read again", len(unchanged))
     pending: deque[PrefectFuture[ExtractedBatch]] = deque()
     # Files per pending batch: an archive's pages count more than once in its batch's
     # ``pages``, and the watcher counts files.
@@ -114,9 +126,14 @@ def extract_and_load(
         logger.info("batch loaded: %d files", extracted.pages)
         progress.advance(len(pending_files.popleft()))
 
-    with task_runner(dask) as runner:
+    # No more processes than batches: a worker costs a process start (0.2-0.4 s), and a
+    # small run that fits one batch is done sooner in the flow's own process.
+    workers = min(workers, -(-len(files) // batch_size))
+    with task_runner(dask, workers) as runner:
         for batch in chunks(files, batch_size):
             params = {"db": store.path, "paths": batch, "max_bytes": max_bytes}
+            if runner.pool is not None:
+                params["pool"] = runner.pool
             pending.append(runner.task_runner.submit(extract_batch_task, params))
             pending_files.append(batch)
             if len(pending) >= runner.in_flight:
@@ -140,6 +157,7 @@ def ingest(
     retries: int = DEFAULTS.retries,
     dask: str | None = None,
     max_bytes: int = DEFAULTS.max_bytes,
+    workers: int = DEFAULTS.workers,
 ) -> RunSummary:
     """Ingest saved pages and web pages into ``db``.
 
@@ -162,6 +180,8 @@ def ingest(
             temporary cluster of N processes) or a scheduler address "tcp://host:8786".
         max_bytes: the largest saved file, page inside an archive (once decompressed) or
             fetched body read; larger ones are failures.
+        workers: processes extracting saved pages (default: every core); 1 extracts
+            in the flow's own process. Ignored with ``dask``.
     """
     logger = get_run_logger()
     found = expand_sources(sources)
@@ -176,7 +196,9 @@ def ingest(
         if found.missing:
             counts.add(record_failures(store, missing_source_failures(found.missing), run_id))
         if found.files:
-            counts.add(extract_and_load(store, found.files, batch_size, run_id, dask, max_bytes))
+            counts.add(extract_and_load(
+                store, found.files, batch_size, run_id, dask, max_bytes, workers
+            ))  # fmt: skip
         if found.urls:
             options = CrawlOptions(
                 allow_hosts=tuple(allow_hosts or ()),

@@ -1,19 +1,30 @@
-"""Where the extraction tasks of a run execute: in the flow's process, or on Dask.
+"""Where the extraction tasks of a run execute: worker processes, the flow's process, or Dask.
 
-``dask`` is ``None`` (default: one batch at a time in the flow's process),
-``"local"`` or ``"local:N"`` (a temporary Dask LocalCluster of N worker processes,
-one thread each; N defaults to the CPU count), or a scheduler address such as
-``"tcp://10.0.0.5:8786"`` (an existing cluster whose workers can read the same
-paths). Only extraction runs there: the flow itself loads every batch, so SQLite
-always has exactly one writer.
+``workers`` (default: every core) worker processes extract saved pages, a batch
+each at a time; ``workers=1`` extracts in the flow's own process, one batch at a
+time. ``dask`` instead runs the extraction on Dask: ``"local"`` or ``"local:N"``
+(a temporary Dask LocalCluster of N worker processes, one thread each; N defaults
+to the CPU count), or a scheduler address such as ``"tcp://10.0.0.5:8786"`` (an
+existing cluster whose workers can read the same paths). Only extraction runs
+elsewhere: the flow itself loads every batch, so SQLite always has exactly one
+writer.
+
+Worker processes are a plain ``ProcessPoolExecutor``, not Prefect's
+``ProcessPoolTaskRunner``: that one spawns each worker with all of Prefect and
+the flow's modules (seconds of start-up per process, measured), and its task
+runs report to the API from every worker. Here each batch stays one Prefect task
+run in a thread of the flow, which hands the batch to a worker and waits; the
+workers import only the extraction code.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -28,9 +39,13 @@ class Runner:
 
     task_runner: TaskRunner
     in_flight: int  # batches submitted ahead of the one being loaded
+    pool: Executor | None = None  # worker processes the extraction task hands its batch to
 
 
 _SPEC = re.compile(r"^(?:local(?::(?P<workers>[1-9]\d*))?|(?:tcp|tls|ucx|inproc)://\S+)$")
+# What a worker process imports before it is forked: extraction, reading, the read-only
+# store; not Prefect.
+_WORKER_MODULES = ["flows.batch"]
 
 
 def local_workers(spec: str) -> int | None:
@@ -46,13 +61,42 @@ def local_workers(spec: str) -> int | None:
     return int(match["workers"] or os.cpu_count() or 1)
 
 
+def worker_pool(workers: int) -> ProcessPoolExecutor:
+    """``workers`` extraction processes, forked from a fresh server process.
+
+    Not forked from the flow's process: that holds the run's open SQLite connection
+    (a child's copy of it could release the parent's locks) and Prefect's threads
+    (a fork copies their locks in whatever state they are). The forkserver starts
+    clean, imports the extraction code once, and each worker is a fork of it.
+    """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(_WORKER_MODULES)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+
+
 @contextmanager
-def task_runner(dask: str | None) -> Iterator[Runner]:
-    """The runner the extraction tasks go to: in-process, or Dask."""
-    if not dask:
+def task_runner(dask: str | None, workers: int = 1) -> Iterator[Runner]:
+    """The runner of a run's extraction tasks; see the module's docstring."""
+    if dask:
+        with _dask_runner(dask) as runner:
+            yield runner
+        return
+    if workers <= 1:
         with ThreadPoolTaskRunner[object](max_workers=1) as runner:
             yield Runner(runner, 1)
         return
+    # One batch per worker in flight besides the one the flow is loading: every worker
+    # extracts while the flow loads, and no more batches than that wait in memory.
+    in_flight = workers + 1
+    with (
+        worker_pool(workers) as pool,
+        ThreadPoolTaskRunner[object](max_workers=in_flight) as runner,
+    ):
+        yield Runner(runner, in_flight, pool)
+
+
+@contextmanager
+def _dask_runner(dask: str) -> Iterator[Runner]:
     from prefect_dask.task_runners import DaskTaskRunner
 
     workers = local_workers(dask)

@@ -99,6 +99,28 @@ def unchanged_pages(db: Database, shas: Iterable[str], ruleset: str) -> set[str]
     return {row[0] for row in rows}
 
 
+def done_sources(db: Database, sources: Sequence[str], ruleset: str) -> dict[str, tuple[int, str]]:
+    """Sources whose latest stored page these extractor versions made into an article:
+    source -> (size in bytes, start of the run that first stored it, ISO 8601).
+
+    "Latest" is by that run's start: a file read again after a change has a newer row.
+    """
+    latest: dict[str, tuple[str, int, bool]] = {}
+    for start in range(0, len(sources), 500):  # well under SQLite's bound on parameters
+        chunk = list(sources[start : start + 500])
+        marks = ",".join("?" * len(chunk))
+        rows = db.execute(
+            "select p.source, r.started, p.size, (p.status = 'ok' and p.ruleset = ? "
+            "and p.article_id is not null) from pages p join runs r on r.id = p.first_run "
+            f"where p.source in ({marks})",
+            [ruleset, *chunk],
+        ).fetchall()
+        for source, started, size, done in rows:
+            if source not in latest or started > latest[source][0]:
+                latest[source] = (started, size, bool(done))
+    return {src: (size, started) for src, (started, size, done) in latest.items() if done}
+
+
 def stored_raw_pages(db: Database, shas: Sequence[str]) -> list[RawPage]:
     """Pages as they were read or fetched, with their HTTP status and headers if fetched."""
     marks = ", ".join("?" * len(shas))
@@ -489,6 +511,10 @@ class Store:
     def unchanged_pages(self, shas: Iterable[str], ruleset: str) -> set[str]:
         """Pages these extractor versions already made into articles: nothing to redo."""
         return unchanged_pages(self.db, shas, ruleset)
+
+    def done_sources(self, sources: Sequence[str], ruleset: str) -> dict[str, tuple[int, str]]:
+        """Saved files whose latest page is an article of these extractor versions."""
+        return done_sources(self.db, sources, ruleset)
 
     def stored_raw_pages(self, shas: Sequence[str]) -> list[RawPage]:
         """Pages as read or fetched, with their HTTP status and headers."""

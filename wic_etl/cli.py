@@ -78,6 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="pages per Prefect task (default: %(default)s)",
     )
     ingest.add_argument(
+        "--workers", type=int, default=DEFAULTS.workers, metavar="N",
+        help="processes extracting saved pages; 1 extracts in the run's own process "
+        "(default: every core, %(default)s)",
+    )  # fmt: skip
+    ingest.add_argument(
         "--dask", metavar="SPEC",
         help="extract saved pages on Dask: local, local:N (N worker processes) or a "
         "scheduler address tcp://HOST:8786 (workers must see the same paths)",
@@ -212,8 +217,10 @@ def run_status(args: argparse.Namespace, console: Console) -> int:
     # how long each run took, listings and skipped only on a wider one.
     wide = console.width >= 110
     counters = [c for c in runs[0].counts if wide or c not in LESSER_COUNTERS]
-    table = Table(title=f"last runs in {args.db}", title_justify="left", box=box.SIMPLE_HEAD,
-                  pad_edge=False, padding=(0, 1), collapse_padding=True, show_edge=False)  # fmt: skip
+    table = Table(
+        title=f"last runs in {args.db}", title_justify="left", box=box.SIMPLE_HEAD,
+        pad_edge=False, padding=(0, 1), collapse_padding=True, show_edge=False,
+    )  # fmt: skip
     columns = ("run", "flow", "started UTC", *(("took",) if wide else ()), "status", *counters)
     for name in columns:
         table.add_column(name, justify="right" if name in counters else "left",
@@ -414,7 +421,7 @@ def _iso_date(value: str) -> date:
 def run_ingest(args: argparse.Namespace, console: Console) -> int:
     """``wic-etl ingest``: check the arguments, then run the ingest flow."""
     for name, least in (("batch_size", 1), ("max_pages", 1), ("stop_after_known", 1),
-                        ("retries", 0), ("max_bytes", 1)):  # fmt: skip
+                        ("retries", 0), ("max_bytes", 1), ("workers", 1)):  # fmt: skip
         if getattr(args, name) < least:
             raise WicEtlError(f"--{name.replace('_', '-')} must be at least {least}")
     for name in ("timeout", "rate_limit"):
@@ -450,6 +457,7 @@ def run_ingest(args: argparse.Namespace, console: Console) -> int:
             retries=args.retries,
             dask=args.dask,
             max_bytes=args.max_bytes,
+            workers=args.workers,
         )
 
     return _run_flow(args, console, "ingest", call)

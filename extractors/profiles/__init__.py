@@ -5,6 +5,7 @@ from __future__ import annotations
 from core.errors import ExtractError
 from core.records import Document
 from core.urls import host_of
+from extractors.lookup import PageLookup
 from extractors.profiles import (
     chinadaily,
     chinadaily_2000s,
@@ -26,18 +27,23 @@ PROFILES: tuple[SiteProfile, ...] = (
 )
 
 
-def pick_profile(document: Document, root: Element | None = None) -> SiteProfile | None:
+def pick_profile(
+    document: Document, root: Element | None = None, lookup: PageLookup | None = None
+) -> SiteProfile | None:
     """The page's site profile; None for an HTML page of another site (generic extraction).
 
     ``root`` is the parsed page of an HTML save: its layout decides between the
-    profiles of one host.
+    profiles of one host. ``lookup`` (of that root) lets the extraction reuse the
+    layout checks' lookups.
     """
     host = host_of(document.url)
+    if root is not None and lookup is None:
+        lookup = PageLookup(root)
 
     def fits(profile: SiteProfile) -> bool:
         if root is None:
             return document.format in profile.formats
-        return document.format in profile.formats and profile.fits_layout(root)
+        return document.format in profile.formats and profile.fits_layout(root, lookup)
 
     if host:
         for profile in PROFILES:

@@ -5,25 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
-from typing import TypeAlias
 
-import lxml.html
-from lxml.cssselect import CSSSelector
+from extractors.lookup import Element, PageLookup
 
-Element: TypeAlias = lxml.html.HtmlElement
-
-
-@cache
-def selector(css: str) -> CSSSelector:
-    """Compiled once per CSS string: compiling costs more than matching a whole page."""
-    return CSSSelector(css)
+__all__ = ["Element", "SiteProfile"]
 
 
 @dataclass(frozen=True)
 class SiteProfile:
-    """One site layout: how to recognise it and where its parts are."""
-
     name: str
     version: int
     site: str  # host family recorded in articles.site
@@ -62,15 +51,14 @@ class SiteProfile:
 
     @property
     def extractor(self) -> str:
-        """``name/version``, recorded in ``articles.extractor``."""
         return f"{self.name}/{self.version}"
 
-    def fits_layout(self, root: Element) -> bool:
-        """Whether a parsed page has this layout's parts."""
-        return not self.layout or any(selector(css)(root) for css in self.layout)
+    def fits_layout(self, root: Element, lookup: PageLookup | None = None) -> bool:
+        """Does the parsed page have this layout? ``lookup`` shares the page's lookups."""
+        lookup = lookup or PageLookup(root)
+        return not self.layout or any(lookup.all(css) for css in self.layout)
 
     def owns_host(self, host: str) -> bool:
-        """Whether a host belongs to this site."""
         host = host.lower().rstrip(".")
         if host in self.excluded_hosts:
             return False

@@ -30,9 +30,10 @@ def test_quality_benchmark_prints_both_extractors_side_by_side(tmp_path):
     # The real corpus is scored apart, every gold field exact.
     assert "Real pages (fixtures/real)" in result.stdout
     real = figures["real: wic-etl (site profiles)"]
-    assert real["pages"] == 4
+    real_pages = len(list((ROOT / "fixtures" / "real").glob("*.html")))
+    assert real["pages"] == real_pages >= 5
     assert real["f1"] >= 0.99
     for field in ("url", "section", "title", "author", "editor", "source", "published",
                   "paragraphs", "images"):  # fmt: skip
         assert real[f"{field}_exact"] == 1.0, field
-    assert figures["real: trafilatura"]["pages"] == 4
+    assert figures["real: trafilatura"]["pages"] == real_pages

@@ -1,0 +1,64 @@
+"""The fast selectors and the remembered lookups find exactly what cssselect finds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import lxml.html
+import pytest
+from lxml.cssselect import CSSSelector
+
+from extractors.lookup import PageLookup, fast_path, selector
+from extractors.profiles import PROFILES
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+PAGES = sorted(p for p in FIXTURES.rglob("*") if p.suffix in (".html", ".htm", ".shtml"))
+SELECTORS = sorted(
+    {css for p in PROFILES for field in ("layout", "title", "info", "body", "breadcrumb",
+                                         "footer", "organizer_items", "editor", "pagination")
+     for css in getattr(p, field)}
+)  # fmt: skip
+
+
+def test_lone_id_and_class_tests_become_attribute_walks():
+    assert fast_path(CSSSelector("#Content").path) == "descendant-or-self::*/@id[. = 'Content']/.."
+    assert fast_path(CSSSelector("div.lo-a > h1").path) == (
+        "descendant-or-self::div/@class[contains(concat(' ', normalize-space(.), ' '), "
+        "' lo-a ')]/../h1"
+    )
+    # Two conditions on one step: left as cssselect wrote it.
+    negated = CSSSelector(".breadcrumb:not(#bread-nav1)").path
+    assert fast_path(negated) == negated
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_every_profile_selector_finds_what_cssselect_finds(page):
+    root = lxml.html.document_fromstring(page.read_bytes())
+    for css in SELECTORS:
+        assert selector(css)(root) == CSSSelector(css)(root), css
+
+
+def test_tricky_attributes_match_as_cssselect_has_them():
+    html = """<html><body>
+      <div class="x lft_art"><h1>a</h1></div><div class=" lft_art\tx\n"><h1>b</h1></div>
+      <div class="lft_artx"><h1>no</h1></div><div id="Content "><p>no</p></div>
+      <div id="Content"><div id="Content"><p>nested</p></div></div><p class="">e</p>
+    </body></html>"""
+    root = lxml.html.document_fromstring(html)
+    for css in (".lft_art > h1", "#Content", "#Content p", ".lft_art", "div#Content > div"):
+        assert selector(css)(root) == CSSSelector(css)(root), css
+    assert [h.text for h in selector(".lft_art > h1")(root)] == ["a", "b"]
+
+
+def test_remembered_lookups_leave_out_what_was_dropped_and_keep_the_order():
+    root = lxml.html.document_fromstring(
+        "<html><body><p class='a'>1</p><div><p class='a'>2</p></div><p class='a'>3</p></body>"
+        "</html>"
+    )
+    lookup = PageLookup(root)
+    assert [p.text for p in lookup.all(".a")] == ["1", "2", "3"]
+    root.find(".//div").drop_tree()
+    assert [p.text for p in lookup.all(".a")] == ["1", "3"]
+    assert lookup.first(("#none", ".a")).text == "1"
+    lookup.all(".a")[0].drop_tree()
+    assert lookup.first((".a",)).text == "3"
