@@ -7,13 +7,14 @@ because Prefect's cost per task would dominate at one task per page.
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterator, Sequence, Set
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from core.accounting import RunCounts
 from core.errors import SourceError
-from core.records import Extracted, Failed, Outcome, RawPage
+from core.records import Extracted, Failed, Outcome, RawPage, storable_text
 from core.settings import DEFAULTS
 from extractors.extract import RULESET, extract_page
 from loaders.store import Store
@@ -123,6 +124,15 @@ def extract_batch(
     return _extract(read, done)
 
 
+def ignore_interrupts() -> None:
+    """A worker process's start: Ctrl-C is the flow's to handle, not each worker's.
+
+    A terminal sends SIGINT to the whole process group; a worker that took it would
+    print its own traceback while the flow is already winding the run down.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def extract_batch_in_worker(
     db_path: str, paths: Sequence[str], max_bytes: int = DEFAULTS.max_bytes
 ) -> tuple[ExtractedBatch, int]:
@@ -164,9 +174,12 @@ def unchanged_files(store: Store, files: Sequence[str]) -> set[str]:
     back (``cp -p``, ``rsync -t``, ``touch -d``). Archives are always read: one holds
     many pages. Anything in doubt is read, and the SHA-256 decides as before.
     """
-    stored = store.done_sources([f for f in files if not is_archive(f)], RULESET)
+    # pages.source holds each name as storable_text wrote it (bytes not UTF-8 as \xNN).
+    by_stored_name = {storable_text(f): f for f in files if not is_archive(f)}
+    stored = store.done_sources(list(by_stored_name), RULESET)
     unchanged = set()
-    for path, (size, started) in stored.items():
+    for name, (size, started) in stored.items():
+        path = by_stored_name[name]
         try:
             info = os.stat(path)
             since = datetime.fromisoformat(started).timestamp() - CHANGE_MARGIN_S

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from core.errors import WicEtlError
+from flows.batch import ignore_interrupts
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,9 @@ def worker_pool(workers: int) -> ProcessPoolExecutor:
     """
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(_WORKER_MODULES)
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=ignore_interrupts
+    )
 
 
 @contextmanager
