@@ -8,17 +8,28 @@ DB ?= data/wic.db
 SOURCES ?= fixtures/saved
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 
-.PHONY: setup run test test-fast fuzz lint format lock server datasette clean
+.PHONY: setup test-tools run test test-fast fuzz lint format lock server datasette clean
 
-setup: $(STAMP) /usr/bin/sqlite3 /usr/bin/chromium $(CJK_FONT)
+# What running wic-etl needs: the virtual environment. `make test` adds test-tools.
+setup: $(STAMP)
+
+# uv installs in seconds where pip takes most of a minute; --compile-bytecode
+# because this machine never writes bytecode caches (PYTHONDONTWRITEBYTECODE),
+# which otherwise doubles `import prefect`.
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --compile-bytecode \
+		-c requirements.lock -e '.[dev]'
+	touch $(STAMP)
+
+# Debian packages the tests use, installed only where missing.
+test-tools: /usr/bin/sqlite3 /usr/bin/chromium $(CJK_FONT)
 
 # The sqlite3 command line: the tests query the database beside a run with it, as a person would.
 /usr/bin/sqlite3:
 	command -v sqlite3 >/dev/null || (apt-get update -qq && apt-get install -y -qq sqlite3)
 
-# uv installs in seconds where pip takes most of a minute; --compile-bytecode
-# because this machine never writes bytecode caches (PYTHONDONTWRITEBYTECODE),
-# which otherwise doubles `import prefect`.
 # Headless Chromium: the Datasette pages are tested in a real browser (Debian's
 # package; no browser is downloaded by any Python package).
 /usr/bin/chromium:
@@ -28,13 +39,6 @@ setup: $(STAMP) /usr/bin/sqlite3 /usr/bin/chromium $(CJK_FONT)
 $(CJK_FONT):
 	apt-get install -y -qq fonts-wqy-microhei || (apt-get update -qq && apt-get install -y -qq fonts-wqy-microhei)
 
-$(STAMP): pyproject.toml requirements.lock
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
-	$(BIN)/uv pip install --quiet --python $(BIN)/python --compile-bytecode \
-		-c requirements.lock -e '.[dev]'
-	touch $(STAMP)
-
 run: setup
 	$(BIN)/wic-etl ingest $(SOURCES) --db $(DB)
 
@@ -43,11 +47,11 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint
+test: lint test-tools
 	$(BIN)/pytest
 
 # The tests that need no Prefect server and no whole-command run: under 30 s.
-test-fast: setup
+test-fast: setup /usr/bin/sqlite3
 	$(BIN)/pytest -m "not slow"
 
 # The hostile-input tests with fresh random examples (make test replays fixed ones).
