@@ -12,13 +12,10 @@ class WicEtlError(Exception):
     """Base class: an input or setting the pipeline cannot use."""
 
     stage = "pipeline"
-    exit_code = 2  # of the command, when this error stops it: a usage error
 
 
 class NothingToReadError(WicEtlError):
     """The sources exist but hold no page wic-etl reads (a folder of images, say)."""
-
-    exit_code = 1
 
 
 class SourceError(WicEtlError):

@@ -656,7 +656,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_server(args, console)
     except WicEtlError as exc:
         errors.print(f"[red]wic-etl: {exc}[/red]")
-        return exc.exit_code
+        # Nothing to read is an outcome of the run (1), any other one a usage error (2).
+        return EXIT_FAILURES if isinstance(exc, NothingToReadError) else EXIT_USAGE
     except KeyboardInterrupt:
         _record_interrupt(getattr(args, "db", None))
         return EXIT_INTERRUPTED
