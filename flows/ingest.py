@@ -109,33 +109,31 @@ def extract_and_load(
     files = [f for f in files if f not in unchanged]
     if unchanged:
         logger.info("%d files unchanged since they were loaded: not read again", len(unchanged))
-    pending: deque[PrefectFuture[ExtractedBatch]] = deque()
-    # Files per pending batch: an archive's pages count more than once in its batch's
-    # ``pages``, and the watcher counts files.
-    pending_files: deque[list[str]] = deque()
+    # Each batch's future and its number of files: an archive's pages count more than
+    # once in the batch's ``pages``, and the watcher counts files.
+    pending: deque[tuple[PrefectFuture[ExtractedBatch], int]] = deque()
     progress = watcher()
     progress.start("files", len(files))
 
     def load_next() -> None:
-        extracted = pending.popleft().result()
+        future, files_in_batch = pending.popleft()
+        extracted = future.result()
         counts.add(load_batch(store, extracted, run_id))
         # Prefect keeps every task's return value referenced until the flow ends (its
         # result record and task engine): emptied here, the batch's pages are freed,
         # or a 10,000-page run would hold all of them (measured: +630 MB).
         extracted.outcomes.clear()
         logger.info("batch loaded: %d files", extracted.pages)
-        progress.advance(len(pending_files.popleft()))
+        progress.advance(files_in_batch)
 
     # No more processes than batches: a worker costs a process start (0.2-0.4 s), and a
     # small run that fits one batch is done sooner in the flow's own process.
     workers = min(workers, -(-len(files) // batch_size))
     with task_runner(dask, workers) as runner:
         for batch in chunks(files, batch_size):
-            params = {"db": store.path, "paths": batch, "max_bytes": max_bytes}
-            if runner.pool is not None:
-                params["pool"] = runner.pool
-            pending.append(runner.task_runner.submit(extract_batch_task, params))
-            pending_files.append(batch)
+            params = {"db": store.path, "paths": batch, "max_bytes": max_bytes,
+                      "pool": runner.pool}  # fmt: skip
+            pending.append((runner.task_runner.submit(extract_batch_task, params), len(batch)))
             if len(pending) >= runner.in_flight:
                 load_next()
         while pending:
@@ -216,4 +214,4 @@ def ingest(
             counts.add(crawled)
             counts.skipped += sum(report.skipped.values())
             notes = crawl_notes(report)
-        return report_run(store, run_id, "ingest", db, counts, notes)
+        return report_run(store, run_id, "ingest", counts, notes)

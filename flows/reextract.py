@@ -34,4 +34,4 @@ def reextract(db: str = DEFAULTS.db, batch_size: int = DEFAULTS.batch_size) -> R
         for batch in chunks(shas, batch_size):
             counts.add(reextract_batch_task(run.store, batch, run.run_id))
             progress.advance(len(batch))
-        return report_run(run.store, run.run_id, "reextract", db, counts)
+        return report_run(run.store, run.run_id, "reextract", counts)

@@ -35,7 +35,6 @@ def report_run(
     store: Store,
     run_id: str,
     flow: str,
-    db: str,
     counts: RunCounts,
     notes: tuple[str, ...] = (),
 ) -> RunSummary:
@@ -45,6 +44,7 @@ def report_run(
         logger.warning("failed at %s: %s: %s", failure.stage, failure.source, failure.message)
     status = "completed" if not counts.failed else "completed with failures"
     store.finish_run(run_id, counts, status)
+    db = store.path
     summary = RunSummary(run_id, db, counts, notes, fallback_lines(counts))
     for line in summary.fallbacks:
         logger.warning("layout drift: %s", line)

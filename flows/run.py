@@ -13,10 +13,9 @@ from loaders.store import Store
 
 @dataclass(frozen=True)
 class RunContext:
-    """What a flow run works with: its id, its database path and its store."""
+    """What a flow run works with: its id and its store (``store.path`` is the database)."""
 
     run_id: str
-    db_path: str
     store: Store
 
 
@@ -32,7 +31,7 @@ def pipeline_run(db: str, flow: str, sources: Sequence[str]) -> Iterator[RunCont
     try:
         store.start_run(run_id, flow, sources)
         try:
-            yield RunContext(run_id, db, store)
+            yield RunContext(run_id, store)
         except BaseException as exc:
             status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "crashed"
             # The original error is the one to report, not a failure to record it.
