@@ -115,6 +115,7 @@ def plain_calls(paths: list[Path], db: Path, workers: int) -> float:
     from collections import deque
     from concurrent.futures import Future
 
+    from core.settings import DEFAULTS
     from flows.batch import (
         ExtractedBatch,
         chunks,
@@ -126,16 +127,17 @@ def plain_calls(paths: list[Path], db: Path, workers: int) -> float:
     from loaders.store import Store
 
     files = [str(p) for p in paths]
+    size = DEFAULTS.batch_size  # the flow's batches, or the comparison is not like for like
     with Store.open(str(db)) as store:
         store.start_run("plain", "bench", ["plain"])
         started = time.perf_counter()
         if workers <= 1:
-            for batch in chunks(files, 250):
+            for batch in chunks(files, size):
                 ingest_batch(store, batch, "plain")
             return time.perf_counter() - started
         with worker_pool(workers) as pool:
             pending: deque[Future[tuple[ExtractedBatch, int]]] = deque()
-            for batch in chunks(files, 250):
+            for batch in chunks(files, size):
                 pending.append(pool.submit(extract_batch_in_worker, store.path, batch))
                 if len(pending) > workers:
                     load_batch(store, pending.popleft().result()[0], "plain")
