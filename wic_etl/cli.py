@@ -530,7 +530,6 @@ def _connect_prefect(console: Console, verbose: bool = False) -> str | None:
     if not local_server.enabled():
         return None
     server, started = local_server.ensure(
-        prefect_env.QUIET_DEFAULTS,
         announce=lambda: console.print(
             "Starting a local Prefect server for this and later runs (15-30 s, once)..."
         ),
@@ -546,7 +545,7 @@ def _connect_prefect(console: Console, verbose: bool = False) -> str | None:
 
 def run_server(args: argparse.Namespace, console: Console) -> int:
     """``wic-etl server status|start|stop``: the local Prefect server."""
-    from wic_etl import local_server, prefect_env
+    from wic_etl import local_server
 
     if args.action == "stop":
         stopped = local_server.stop()
@@ -555,7 +554,7 @@ def run_server(args: argparse.Namespace, console: Console) -> int:
         return EXIT_OK
     server: local_server.LocalServer | None
     if args.action == "start":
-        server, _ = local_server.ensure(prefect_env.QUIET_DEFAULTS)
+        server, _ = local_server.ensure()
     else:
         server = local_server.status()
     if server is None:

@@ -28,6 +28,7 @@ import httpx
 
 from core.errors import WicEtlError
 from core.processes import process_alive
+from wic_etl.prefect_env import QUIET_DEFAULTS
 
 STATE_FILE = "wic-etl-server.json"
 START_TIMEOUT_S = 120.0  # measured: healthy after 11-20 s on 2 cores, 30 s on a cold disk
@@ -87,13 +88,11 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _start(quiet_env: dict[str, str]) -> LocalServer:
-    home = prefect_home()
-    home.mkdir(parents=True, exist_ok=True)
+def _start(home: Path) -> LocalServer:
     port = _free_port()
     url = f"http://127.0.0.1:{port}/api"
     log = home / "wic-etl-server.log"
-    env = {**os.environ, **quiet_env, "PREFECT_HOME": str(home)}
+    env = {**os.environ, **QUIET_DEFAULTS, "PREFECT_HOME": str(home)}
     env.pop("PREFECT_API_URL", None)
     prefect = Path(sys.executable).with_name("prefect")
     with log.open("ab") as out:
@@ -118,9 +117,7 @@ def _start(quiet_env: dict[str, str]) -> LocalServer:
     return server
 
 
-def ensure(
-    quiet_env: dict[str, str], announce: Callable[[], None] = lambda: None
-) -> tuple[LocalServer, bool]:
+def ensure(announce: Callable[[], None] = lambda: None) -> tuple[LocalServer, bool]:
     """The local server, started if need be (``announce`` called first); True if started."""
     home = prefect_home()
     home.mkdir(parents=True, exist_ok=True)
@@ -130,7 +127,7 @@ def ensure(
         if (server := status()) is not None:
             return server, False
         announce()
-        return _start(quiet_env), True
+        return _start(home), True
 
 
 def stop() -> LocalServer | None:
