@@ -31,8 +31,6 @@ import json
 import os
 import platform
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -44,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.corpus import build  # noqa: E402
+from wic_etl import local_server  # noqa: E402
 
 BIN = Path(sys.executable).parent
 QUIET = {
@@ -51,34 +50,6 @@ QUIET = {
     "DO_NOT_TRACK": "1",
     "PREFECT_SERVER_UI_ENABLED": "false",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_prefect(home: Path) -> tuple[subprocess.Popen[bytes], str]:
-    import httpx
-
-    port = free_port()
-    env = {**os.environ, **QUIET, "PREFECT_HOME": str(home)}
-    env.pop("PREFECT_API_URL", None)
-    proc = subprocess.Popen(
-        [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}/api"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            time.sleep(0.5)
-    os.killpg(proc.pid, signal.SIGTERM)
-    raise SystemExit("the Prefect server did not start within 120 s")
 
 
 # Started from a small process of its own: Linux carries a process's peak RSS over
@@ -257,13 +228,14 @@ def main() -> int:
     work = args.workdir or Path(tempfile.gettempdir()) / "wic-etl-bench"
     work.mkdir(parents=True, exist_ok=True)
     home = Path(tempfile.mkdtemp(prefix="wic-etl-bench-prefect-"))
-    server, url = start_prefect(home)
-    env = {**os.environ, **QUIET, "PREFECT_HOME": str(home), "PREFECT_API_URL": url}
+    # The command's own local server, in a Prefect home of the benchmark's own.
+    os.environ["PREFECT_HOME"] = str(home)
+    server, _ = local_server.ensure()
+    env = {**os.environ, **QUIET, "PREFECT_HOME": str(home), "PREFECT_API_URL": server.url}
     try:
         runs = [measure(n, work, env, args.floor_pages) for n in sizes]
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        local_server.stop()
         shutil.rmtree(home, ignore_errors=True)
     print(table(runs))
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
