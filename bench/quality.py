@@ -62,6 +62,19 @@ class Score:
         p, r = mean(self.precision), mean(self.recall)
         return 2 * p * r / (p + r) if p + r else 0.0
 
+    def add_body(self, got: str, want: str) -> None:
+        """Token precision and recall of one extracted body against its gold text."""
+        got_tokens, want_tokens = tokens(got), tokens(want)
+        overlap = sum((got_tokens & want_tokens).values())
+        self.precision.append(overlap / max(sum(got_tokens.values()), 1))
+        self.recall.append(overlap / max(sum(want_tokens.values()), 1))
+
+    def figures(self, pages: int, fields: tuple[str, ...]) -> dict[str, float]:
+        """The JSON entry: pages, body P/R/F1 and each field's exact-match rate."""
+        return {"pages": pages, "precision": mean(self.precision),
+                "recall": mean(self.recall), "f1": self.f1(),
+                **{f"{f}_exact": mean(self.matches[f]) for f in fields}}  # fmt: skip
+
 
 def mean(values: list[float] | list[bool]) -> float:
     return sum(values) / len(values) if values else 0.0
@@ -119,11 +132,7 @@ def score(cases: list[Case], run: Callable[[Case], dict], seconds: float) -> Sco
     result = Score()
     for case in cases:
         got = run(case)
-        want_body = "\n\n".join(case.expected["paragraphs"])
-        got_tokens, want_tokens = tokens(got.get("body") or ""), tokens(want_body)
-        overlap = sum((got_tokens & want_tokens).values())
-        result.precision.append(overlap / max(sum(got_tokens.values()), 1))
-        result.recall.append(overlap / max(sum(want_tokens.values()), 1))
+        result.add_body(got.get("body") or "", "\n\n".join(case.expected["paragraphs"]))
         for name in FIELDS:
             if name == "organizers" and not case.expected[name]:
                 continue  # scored only where the page lists organizers
@@ -221,10 +230,7 @@ def score_real(cases: list[RealCase], run: Callable[[RealCase], dict]) -> Score:
     for case in cases:
         got = run(case)
         if case.body is not None:
-            got_tokens, want_tokens = tokens(got.get("body") or ""), tokens(case.body)
-            overlap = sum((got_tokens & want_tokens).values())
-            result.precision.append(overlap / max(sum(got_tokens.values()), 1))
-            result.recall.append(overlap / max(sum(want_tokens.values()), 1))
+            result.add_body(got.get("body") or "", case.body)
         for name in REAL_FIELDS:
             result.matches[name].append(got.get(name) == case.expected[name])
     return result
@@ -271,14 +277,10 @@ def main() -> int:
         print("\nfailed:", *failures, sep="\n  ")
     if args.json:
         args.json.write_text(json.dumps({
-            name: {"pages": n, "precision": mean(s.precision), "recall": mean(s.recall),
-                   "f1": s.f1(), "pages_per_s": s.pages_per_s,
-                   **{f"{f}_exact": mean(s.matches[f]) for f in FIELDS}}
+            name: {**s.figures(n, FIELDS), "pages_per_s": s.pages_per_s}
             for name, n, s in rows
         } | {
-            f"real: {name}": {"pages": n, "precision": mean(s.precision),
-                              "recall": mean(s.recall), "f1": s.f1(),
-                              **{f"{f}_exact": mean(s.matches[f]) for f in REAL_FIELDS}}
+            f"real: {name}": s.figures(n, REAL_FIELDS)
             for name, n, s in real_rows
         }, indent=2) + "\n")  # fmt: skip
     return 0
