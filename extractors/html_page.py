@@ -54,6 +54,11 @@ _CREDIT_MAX = 80  # a credit names a photographer and an outlet, never a sentenc
 _META_DATES = ("article:published_time", "publishdate", "pubdate")
 
 
+def xml_safe(text: str) -> str:
+    """``text`` with the characters lxml refuses made spaces; most pages have none."""
+    return _CONTROL.sub(" ", text) if any(c in text for c in _CONTROL_CHARS) else text
+
+
 def parse_html(text: str) -> Element:
     """The parsed page, comments still in it (a profile may need them to find its body)."""
     _refuse_truncated(text)
@@ -61,9 +66,7 @@ def parse_html(text: str) -> Element:
         # match, not sub: sub would try the anchored pattern at every position of the page.
         if declaration := _XML_DECLARATION.match(text):
             text = text[declaration.end() :]
-        if any(char in text for char in _CONTROL_CHARS):
-            text = _CONTROL.sub(" ", text)
-        return lxml.html.document_fromstring(text)
+        return lxml.html.document_fromstring(xml_safe(text))
     except (etree.ParserError, ValueError) as exc:
         raise ExtractError(f"the HTML cannot be parsed ({exc}); save the page again") from exc
 
