@@ -127,21 +127,14 @@ class _Generic:
         return self._reading
 
 
-def parts_from_html(
-    document: Document,
-    profile: SiteProfile,
-    root: Element | None = None,
-    lookup: PageLookup | None = None,
-) -> Parts:
+def parts_from_html(document: Document, profile: SiteProfile, lookup: PageLookup) -> Parts:
     """The page's parts; a field the profile's selectors miss comes from the page's meta
     tags, else from the generic extractor, and is named in ``Parts.warnings``.
 
-    ``lookup`` is ``root``'s, if the layout check made one: its lookups are reused.
+    ``lookup`` holds the parsed page (``lookup.root``) and the layout check's lookups,
+    which are reused.
     """
-    if root is None:
-        root = parse_html(document.text)
-    if lookup is None:
-        lookup = PageLookup(root)
+    root = lookup.root
     located = None
     if profile.locate_body:
         located = profile.locate_body(root)
