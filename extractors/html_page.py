@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import datetime
+from functools import cache, partial
 from typing import TypeAlias
 
 import lxml.html
@@ -20,7 +21,7 @@ from core.records import Document
 from core.stitch import pages_linked
 from core.urls import http_url, join, split_http
 from extractors.dates import BEIJING, find_date
-from extractors.fallback import GenericReading, read_generic
+from extractors.fallback import read_generic
 from extractors.layout import Block, Figure, Parts, clean_line, is_breadcrumb, parse_caption
 from extractors.lookup import PageLookup
 from extractors.metaline import Meta, parse_meta
@@ -113,20 +114,6 @@ def _url_date(url: str | None, profile: SiteProfile) -> str | None:
     return None
 
 
-class _Generic:
-    """trafilatura's reading of the page, made only if some field needs it (it is slow)."""
-
-    def __init__(self, document: Document, url: str | None) -> None:
-        self._args = (document.text, url)
-        self._reading: GenericReading | None = None
-
-    @property
-    def reading(self) -> GenericReading:
-        if self._reading is None:
-            self._reading = read_generic(*self._args)
-        return self._reading
-
-
 def parts_from_html(document: Document, profile: SiteProfile, lookup: PageLookup) -> Parts:
     """The page's parts; a field the profile's selectors miss comes from the page's meta
     tags, else from the generic extractor, and is named in ``Parts.warnings``.
@@ -145,13 +132,15 @@ def parts_from_html(document: Document, profile: SiteProfile, lookup: PageLookup
     # Browsers' saved-from comment and the canonical link come first (documents.py);
     # the 2017+ China Daily pages carry their address only in og:url.
     url = document.url or http_url(meta.get("og:url"))
-    generic = _Generic(document, url)
+    # trafilatura's reading of the page: made the first time a field needs it (it is
+    # slow), then the same reading for every other.
+    generic = cache(partial(read_generic, document.text, url))
 
     title_element = lookup.first(profile.title)
     title = _text(title_element) if title_element is not None else ""
     if not title and (title := meta.get("og:title", "")):
         warnings.append("title:meta")
-    if not title and (title := generic.reading.title or ""):
+    if not title and (title := generic().title or ""):
         warnings.append("title:generic")
     if not title:
         raise ExtractError(
@@ -167,7 +156,7 @@ def parts_from_html(document: Document, profile: SiteProfile, lookup: PageLookup
             warnings.append("published:meta")
         elif published := _url_date(url, profile):
             warnings.append("published:url")
-        elif published := generic.reading.published:
+        elif published := generic().published:
             warnings.append("published:generic")
         else:
             warnings.append("published:missing")
@@ -194,7 +183,7 @@ def parts_from_html(document: Document, profile: SiteProfile, lookup: PageLookup
     blocks: list[Block] = list(_blocks(body, url)) if body is not None else []
     if not any(isinstance(b, str) for b in blocks):
         blocks = [
-            line for line in generic.reading.paragraphs if line != title and not is_breadcrumb(line)
+            line for line in generic().paragraphs if line != title and not is_breadcrumb(line)
         ]
         if not blocks:
             looked = ", ".join(profile.body)
