@@ -24,12 +24,12 @@ def extract_document(document: Document) -> Article:
         profile = pick_profile(document)
         assert profile is not None  # a text save of no known site is refused there
         return assemble(parts_from_text(document, profile), profile, document)
-    root = parse_html(document.text)  # parsed once: the layout check and the parts share it
-    lookup = PageLookup(root)  # and so do their CSS lookups
-    profile = pick_profile(document, root, lookup)
+    # Parsed once: the layout check and the parts share the tree and its CSS lookups.
+    lookup = PageLookup(parse_html(document.text))
+    profile = pick_profile(document, lookup)
     if profile is None:
         return extract_generic(document)
-    return assemble(parts_from_html(document, profile, root, lookup), profile, document)
+    return assemble(parts_from_html(document, profile, lookup), profile, document)
 
 
 def extract_page(page: RawPage) -> Outcome:

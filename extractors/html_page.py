@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import datetime
+from functools import cache, partial
 from typing import TypeAlias
 
 import lxml.html
@@ -20,7 +21,7 @@ from core.records import Document
 from core.stitch import pages_linked
 from core.urls import http_url, join, split_http
 from extractors.dates import BEIJING, find_date
-from extractors.fallback import GenericReading, read_generic
+from extractors.fallback import read_generic
 from extractors.layout import Block, Figure, Parts, clean_line, is_breadcrumb, parse_caption
 from extractors.lookup import PageLookup
 from extractors.metaline import Meta, parse_meta
@@ -54,6 +55,11 @@ _CREDIT_MAX = 80  # a credit names a photographer and an outlet, never a sentenc
 _META_DATES = ("article:published_time", "publishdate", "pubdate")
 
 
+def xml_safe(text: str) -> str:
+    """``text`` with the characters lxml refuses made spaces; most pages have none."""
+    return _CONTROL.sub(" ", text) if any(c in text for c in _CONTROL_CHARS) else text
+
+
 def parse_html(text: str) -> Element:
     """The parsed page, comments still in it (a profile may need them to find its body)."""
     _refuse_truncated(text)
@@ -61,9 +67,7 @@ def parse_html(text: str) -> Element:
         # match, not sub: sub would try the anchored pattern at every position of the page.
         if declaration := _XML_DECLARATION.match(text):
             text = text[declaration.end() :]
-        if any(char in text for char in _CONTROL_CHARS):
-            text = _CONTROL.sub(" ", text)
-        return lxml.html.document_fromstring(text)
+        return lxml.html.document_fromstring(xml_safe(text))
     except (etree.ParserError, ValueError) as exc:
         raise ExtractError(f"the HTML cannot be parsed ({exc}); save the page again") from exc
 
@@ -110,35 +114,14 @@ def _url_date(url: str | None, profile: SiteProfile) -> str | None:
     return None
 
 
-class _Generic:
-    """trafilatura's reading of the page, made only if some field needs it (it is slow)."""
-
-    def __init__(self, document: Document, url: str | None) -> None:
-        self._args = (document.text, url)
-        self._reading: GenericReading | None = None
-
-    @property
-    def reading(self) -> GenericReading:
-        if self._reading is None:
-            self._reading = read_generic(*self._args)
-        return self._reading
-
-
-def parts_from_html(
-    document: Document,
-    profile: SiteProfile,
-    root: Element | None = None,
-    lookup: PageLookup | None = None,
-) -> Parts:
+def parts_from_html(document: Document, profile: SiteProfile, lookup: PageLookup) -> Parts:
     """The page's parts; a field the profile's selectors miss comes from the page's meta
     tags, else from the generic extractor, and is named in ``Parts.warnings``.
 
-    ``lookup`` is ``root``'s, if the layout check made one: its lookups are reused.
+    ``lookup`` holds the parsed page (``lookup.root``) and the layout check's lookups,
+    which are reused.
     """
-    if root is None:
-        root = parse_html(document.text)
-    if lookup is None:
-        lookup = PageLookup(root)
+    root = lookup.root
     located = None
     if profile.locate_body:
         located = profile.locate_body(root)
@@ -149,13 +132,15 @@ def parts_from_html(
     # Browsers' saved-from comment and the canonical link come first (documents.py);
     # the 2017+ China Daily pages carry their address only in og:url.
     url = document.url or http_url(meta.get("og:url"))
-    generic = _Generic(document, url)
+    # trafilatura's reading of the page: made the first time a field needs it (it is
+    # slow), then the same reading for every other.
+    generic = cache(partial(read_generic, document.text, url))
 
     title_element = lookup.first(profile.title)
     title = _text(title_element) if title_element is not None else ""
     if not title and (title := meta.get("og:title", "")):
         warnings.append("title:meta")
-    if not title and (title := generic.reading.title or ""):
+    if not title and (title := generic().title or ""):
         warnings.append("title:generic")
     if not title:
         raise ExtractError(
@@ -171,7 +156,7 @@ def parts_from_html(
             warnings.append("published:meta")
         elif published := _url_date(url, profile):
             warnings.append("published:url")
-        elif published := generic.reading.published:
+        elif published := generic().published:
             warnings.append("published:generic")
         else:
             warnings.append("published:missing")
@@ -198,7 +183,7 @@ def parts_from_html(
     blocks: list[Block] = list(_blocks(body, url)) if body is not None else []
     if not any(isinstance(b, str) for b in blocks):
         blocks = [
-            line for line in generic.reading.paragraphs if line != title and not is_breadcrumb(line)
+            line for line in generic().paragraphs if line != title and not is_breadcrumb(line)
         ]
         if not blocks:
             looked = ", ".join(profile.body)

@@ -128,7 +128,7 @@ def _warc(path: str, data: bytes, max_bytes: int) -> Iterator[RawPage | RecordFa
                 continue
             url = record.rec_headers.get_header("WARC-Target-URI")
             try:
-                payload = _payload(record, max_bytes)
+                payload = _payload(record, url, max_bytes)
             except SourceError as exc:
                 # The iterator skips the rest of this record in blocks; later ones are read.
                 yield RecordFailure(f"{path}#{url}", SourceError(f"{path}: {exc}"))
@@ -145,11 +145,13 @@ def _warc(path: str, data: bytes, max_bytes: int) -> Iterator[RawPage | RecordFa
         ) from exc
 
 
-def _payload(record: ArcWarcRecord, max_bytes: int) -> bytes:
-    """A response's body as the server meant it (de-chunked, decompressed), capped."""
+def _payload(record: ArcWarcRecord, url: str | None, max_bytes: int) -> bytes:
+    """A response's body as the server meant it (de-chunked, decompressed), capped.
+
+    ``url`` is the record's WARC-Target-URI, for the messages.
+    """
     from warcio.bufferedreaders import BufferedReader, ChunkedDataReader
 
-    url = record.rec_headers.get_header("WARC-Target-URI")
     headers = record.http_headers
     # The body as sent is never larger than as decoded but for a few bytes of framing,
     # so one over the cap is refused before any decompression.

@@ -12,6 +12,7 @@ import errno
 import os
 import re
 import stat
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,12 +53,12 @@ class SourceList:
         return ", ".join(f"{n} {kind}" for kind, n in self.skipped_kinds)
 
 
-def _skip_kind(path: str) -> str:
-    """What to call a skipped file in a message: its suffix, or why it is not read."""
-    name = os.path.basename(path)
-    if name.startswith("."):
-        return "hidden"
-    if not _may_be_regular(path):
+def _skip_kind(name: str, info: os.stat_result | None) -> str:
+    """What to call a skipped file in a message: its suffix, or why it is not read.
+
+    ``info`` is its ``_stat``; hidden files are counted by the walk, never stat'ed.
+    """
+    if not _may_be_regular(info):
         return "not a regular file"
     suffix = Path(name).suffix.lower()
     return suffix if suffix else "without suffix"
@@ -68,31 +69,40 @@ def _is_saved_page(path: Path) -> bool:
     return not name.startswith(".") and name.endswith(SAVED_PAGE_SUFFIXES)
 
 
-def _walk(directory: Path) -> tuple[list[str], dict[str, int]]:
+def _walk(directory: Path) -> tuple[list[str], Counter[str]]:
     found: list[str] = []
-    skipped: dict[str, int] = {}
+    skipped: Counter[str] = Counter()
     # os.walk does not follow links to folders, so a link back up cannot loop it.
     for root, dirs, files in os.walk(directory):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not d.endswith("_files"))
         for name in sorted(files):
+            if name.startswith("."):
+                skipped["hidden"] += 1  # never stat'ed
+                continue
             path = os.path.join(root, name)
-            if _is_saved_page(Path(path)) and _may_be_regular(path):
+            info = _stat(path)  # once: both branches below use it
+            if _is_saved_page(Path(path)) and _may_be_regular(info):
                 found.append(_absolute(path))
             else:
-                kind = _skip_kind(path)
-                skipped[kind] = skipped.get(kind, 0) + 1
+                skipped[_skip_kind(name, info)] += 1
     return found, skipped
 
 
-def _may_be_regular(path: str) -> bool:
+def _stat(path: str) -> os.stat_result | None:
+    """The file's status, links followed; None when there is none to have."""
+    try:
+        return os.stat(path)
+    except OSError:
+        return None
+
+
+def _may_be_regular(info: os.stat_result | None) -> bool:
     """False for a FIFO, device or socket: a walk skips them (opening a FIFO blocks forever).
 
-    A link that loops or points nowhere stays in, so that reading it reports it.
+    A link that loops or points nowhere (no status, ``info`` None) stays in, so that
+    reading it reports it.
     """
-    try:
-        return stat.S_ISREG(os.stat(path).st_mode)
-    except OSError:
-        return True
+    return info is None or stat.S_ISREG(info.st_mode)
 
 
 def _absolute(path: str) -> str:
@@ -101,6 +111,10 @@ def _absolute(path: str) -> str:
     realpath, not Path.resolve: resolve raises RuntimeError on a symlink loop, which
     stopped the whole run. What is not a regular file keeps the name it was given, so
     its failure names the link rather than, say, /dev/zero.
+
+    The real path is stat'ed itself, even where the walk has the given path's status:
+    the two can differ (a link into /proc/PID/fd/ to a deleted file is a regular file,
+    its realpath "... (deleted)" nothing), and then the given name is the one to keep.
     """
     real = os.path.realpath(path)
     try:
@@ -138,7 +152,7 @@ def expand_sources(sources: list[str] | tuple[str, ...]) -> SourceList:
     files: list[str] = []
     missing: list[str] = []
     urls: list[str] = []
-    skipped: dict[str, int] = {}
+    skipped: Counter[str] = Counter()
     pending = [(s, frozenset[Path]()) for s in sources]
     while pending:
         source, lists = pending.pop(0)
@@ -154,8 +168,7 @@ def expand_sources(sources: list[str] | tuple[str, ...]) -> SourceList:
         if path.is_dir():
             found, kinds = _walk(path)
             files.extend(found)
-            for kind, n in kinds.items():
-                skipped[kind] = skipped.get(kind, 0) + n
+            skipped.update(kinds)  # adds the counts
         elif os.path.lexists(path):
             # Named, anything that exists is read: a FIFO, device or broken link is then
             # a failure saying what it is, rather than "does not exist".
@@ -166,7 +179,7 @@ def expand_sources(sources: list[str] | tuple[str, ...]) -> SourceList:
     return SourceList(
         files=unique,
         missing=tuple(missing),
-        skipped=sum(skipped.values()),
+        skipped=skipped.total(),
         urls=tuple(dict.fromkeys(urls)),
         skipped_kinds=tuple(sorted(skipped.items(), key=lambda item: (-item[1], item[0]))),
     )

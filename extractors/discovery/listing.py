@@ -10,20 +10,17 @@ import re
 
 import lxml.html
 from lxml import etree
-from lxml.cssselect import CSSSelector
 
 from core.records import Document, ListedLink, Listing
 from core.urls import join
 from extractors.dates import find_date
+from extractors.html_page import xml_safe
 from extractors.layout import clean_line
+from extractors.lookup import selector
 
 # chinadaily.com.cn section pages; items as ``span.tw3_01_2_t h4 a`` with the time in a ``b``.
 ITEM_LINKS = "span.tw3_01_2_t h4 a"
 PAGINATION = "#div_currpage a"
-_ITEM_LINKS = CSSSelector(ITEM_LINKS)
-_PAGINATION = CSSSelector(PAGINATION)
-# Characters XML cannot hold; lxml refuses text that has them.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _LISTING_PAGE = re.compile(r"/page_(\d+)\.html?$")
 _SIGNATURE = "tw3_01_2_t"
 
@@ -36,12 +33,12 @@ def looks_like_listing(document: Document) -> bool:
 def parse_listing(document: Document) -> Listing | None:
     """The links a section page lists (with the time printed beside each) and its pager."""
     try:
-        root = lxml.html.document_fromstring(_CONTROL.sub(" ", document.text))
+        root = lxml.html.document_fromstring(xml_safe(document.text))
     except (etree.ParserError, ValueError):
         return None
     base = document.url or ""
     links = []
-    for anchor in _ITEM_LINKS(root):
+    for anchor in selector(ITEM_LINKS)(root):
         href = anchor.get("href")
         if not href:
             continue
@@ -55,7 +52,7 @@ def parse_listing(document: Document) -> Listing | None:
         return None
     numbered: dict[int, str] = {}
     last = None
-    for anchor in _PAGINATION(root):
+    for anchor in selector(PAGINATION)(root):
         href = anchor.get("href") or ""
         url = join(base, href)
         if url and (match := _LISTING_PAGE.search(url)):

@@ -13,7 +13,7 @@ from extractors.profiles import (
     cn_chinadaily,
     wicwuzhen,
 )
-from extractors.profiles.base import Element, SiteProfile
+from extractors.profiles.base import SiteProfile
 
 # WIC first: its pages also name China Daily (which built the site), not the reverse;
 # the Chinese subdomains before www; the older English layouts, whose checks are
@@ -27,23 +27,18 @@ PROFILES: tuple[SiteProfile, ...] = (
 )
 
 
-def pick_profile(
-    document: Document, root: Element | None = None, lookup: PageLookup | None = None
-) -> SiteProfile | None:
+def pick_profile(document: Document, lookup: PageLookup | None = None) -> SiteProfile | None:
     """The page's site profile; None for an HTML page of another site (generic extraction).
 
-    ``root`` is the parsed page of an HTML save: its layout decides between the
-    profiles of one host. ``lookup`` (of that root) lets the extraction reuse the
-    layout checks' lookups.
+    ``lookup`` is the parsed page of an HTML save (None for a text save): its layout
+    decides between the profiles of one host, and the extraction reuses its lookups.
     """
     host = host_of(document.url)
-    if root is not None and lookup is None:
-        lookup = PageLookup(root)
 
     def fits(profile: SiteProfile) -> bool:
-        if root is None:
-            return document.format in profile.formats
-        return document.format in profile.formats and profile.fits_layout(root, lookup)
+        if document.format not in profile.formats:
+            return False
+        return lookup is None or profile.fits_layout(lookup)
 
     if host:
         for profile in PROFILES:
@@ -52,7 +47,7 @@ def pick_profile(
     for profile in PROFILES:
         if any(marker in document.text for marker in profile.markers) and fits(profile):
             return profile
-    if root is not None:
+    if lookup is not None:
         return None
     known = ", ".join(p.site for p in PROFILES)
     raise ExtractError(

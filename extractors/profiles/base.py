@@ -53,9 +53,8 @@ class SiteProfile:
     def extractor(self) -> str:
         return f"{self.name}/{self.version}"
 
-    def fits_layout(self, root: Element, lookup: PageLookup | None = None) -> bool:
-        """Does the parsed page have this layout? ``lookup`` shares the page's lookups."""
-        lookup = lookup or PageLookup(root)
+    def fits_layout(self, lookup: PageLookup) -> bool:
+        """Does the parsed page (``lookup.root``) have this layout?"""
         return not self.layout or any(lookup.all(css) for css in self.layout)
 
     def owns_host(self, host: str) -> bool:
