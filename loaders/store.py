@@ -480,11 +480,9 @@ class Store:
     @classmethod
     def open_read_only(cls, path: str) -> Store:
         """A reader's store (an extraction worker): no writes, no schema changes."""
-        from loaders.schema import BUSY_TIMEOUT_MS
+        from loaders.schema import BUSY_TIMEOUT_MS, read_only_connection
 
-        db = Database(sqlite3.connect(f"file:{path}?mode=ro", uri=True))
-        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        return cls(db, path)
+        return cls(Database(read_only_connection(path, BUSY_TIMEOUT_MS / 1000)), path)
 
     def close(self) -> None:
         """Close the connection."""
