@@ -110,14 +110,6 @@ def index_article_for_search(db: Database, article_id: str, title: str, body: st
     )
 
 
-def unindex_article_for_search(db: Database, article_id: str) -> None:
-    """Drop an article from the index; call it before its row is deleted."""
-    db.conn.execute(
-        f"delete from [{SEARCH_TABLE}] where rowid in (select rowid from articles where id = ?)",
-        [article_id],
-    )
-
-
 def rebuild_search_index(db: Database) -> int:
     """Index every article afresh (after a migration or a VACUUM); the number indexed."""
     create_search_table(db)
