@@ -99,28 +99,6 @@ def unchanged_pages(db: Database, shas: Iterable[str], ruleset: str) -> set[str]
     return {row[0] for row in rows}
 
 
-def done_sources(db: Database, sources: Sequence[str], ruleset: str) -> dict[str, tuple[int, str]]:
-    """Sources whose latest stored page these extractor versions made into an article:
-    source -> (size in bytes, start of the run that first stored it, ISO 8601).
-
-    "Latest" is by that run's start: a file read again after a change has a newer row.
-    """
-    latest: dict[str, tuple[str, int, bool]] = {}
-    for start in range(0, len(sources), 500):  # well under SQLite's bound on parameters
-        chunk = list(sources[start : start + 500])
-        marks = ",".join("?" * len(chunk))
-        rows = db.execute(
-            "select p.source, r.started, p.size, (p.status = 'ok' and p.ruleset = ? "
-            "and p.article_id is not null) from pages p join runs r on r.id = p.first_run "
-            f"where p.source in ({marks})",
-            [ruleset, *chunk],
-        ).fetchall()
-        for source, started, size, done in rows:
-            if source not in latest or started > latest[source][0]:
-                latest[source] = (started, size, bool(done))
-    return {src: (size, started) for src, (started, size, done) in latest.items() if done}
-
-
 def stored_raw_pages(db: Database, shas: Sequence[str]) -> list[RawPage]:
     """Pages as they were read or fetched, with their HTTP status and headers if fetched."""
     marks = ", ".join("?" * len(shas))
@@ -189,15 +167,6 @@ def start_run(db: Database, run_id: str, flow: str, sources: Sequence[str]) -> N
         )
 
 
-def end_run(db: Database, run_id: str, status: str) -> None:
-    """Close a run that did not get to its summary ('interrupted', 'crashed')."""
-    with write_transaction(db):
-        db.execute(
-            "update runs set status = ?, finished = ? where id = ? and status = 'running'",
-            [status, now(), run_id],
-        )
-
-
 def interrupt_runs_of_this_process(path: str) -> None:
     """Last words of a process stopped by Ctrl-C: its runs are not 'running' any more.
 
@@ -211,19 +180,6 @@ def interrupt_runs_of_this_process(path: str) -> None:
             [now(), socket.gethostname(), os.getpid()],
         )
     conn.close()
-
-
-def finish_run(db: Database, run_id: str, counts: RunCounts, status: str) -> None:
-    """Record how the run ended and its counts."""
-    with write_transaction(db):
-        db.table("runs").update(
-            run_id,
-            {
-                "finished": now(),
-                "status": status,
-                **counts.as_row(),
-            },
-        )
 
 
 def _store_page(db: Database, page: RawPage, run_id: str, **fields: object) -> None:
@@ -450,14 +406,6 @@ def _refused(item: Extracted, exc: Exception) -> Failed:
     return Failed.from_error(item.page.source, error, item.page, item.document)
 
 
-def stored_page_ids(db: Database) -> list[str]:
-    """Every stored page that can be extracted again, in the order it was first stored."""
-    rows = db.execute(
-        "select sha256 from pages where status != ? order by rowid", [FETCH_FAILED]
-    ).fetchall()
-    return [row[0] for row in rows]
-
-
 class Store:
     """A run's one connection to its database: every read and write of the run goes here.
 
@@ -500,19 +448,48 @@ class Store:
 
     def finish_run(self, run_id: str, counts: RunCounts, status: str) -> None:
         """Record how the run ended and its counts."""
-        finish_run(self.db, run_id, counts, status)
+        with write_transaction(self.db):
+            self.db.table("runs").update(
+                run_id,
+                {
+                    "finished": now(),
+                    "status": status,
+                    **counts.as_row(),
+                },
+            )
 
     def end_run(self, run_id: str, status: str) -> None:
         """Close a run that did not reach its summary ('interrupted', 'crashed')."""
-        end_run(self.db, run_id, status)
+        with write_transaction(self.db):
+            self.db.execute(
+                "update runs set status = ?, finished = ? where id = ? and status = 'running'",
+                [status, now(), run_id],
+            )
 
     def unchanged_pages(self, shas: Iterable[str], ruleset: str) -> set[str]:
         """Pages these extractor versions already made into articles: nothing to redo."""
         return unchanged_pages(self.db, shas, ruleset)
 
     def done_sources(self, sources: Sequence[str], ruleset: str) -> dict[str, tuple[int, str]]:
-        """Saved files whose latest page is an article of these extractor versions."""
-        return done_sources(self.db, sources, ruleset)
+        """Saved files whose latest page is an article of these extractor versions:
+        source -> (size in bytes, start of the run that first stored it, ISO 8601).
+
+        "Latest" is by that run's start: a file read again after a change has a newer row.
+        """
+        latest: dict[str, tuple[str, int, bool]] = {}
+        for start in range(0, len(sources), 500):  # well under SQLite's bound on parameters
+            chunk = list(sources[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                "select p.source, r.started, p.size, (p.status = 'ok' and p.ruleset = ? "
+                "and p.article_id is not null) from pages p join runs r on r.id = p.first_run "
+                f"where p.source in ({marks})",
+                [ruleset, *chunk],
+            ).fetchall()
+            for source, started, size, done in rows:
+                if source not in latest or started > latest[source][0]:
+                    latest[source] = (started, size, bool(done))
+        return {src: (size, started) for src, (started, size, done) in latest.items() if done}
 
     def stored_raw_pages(self, shas: Sequence[str]) -> list[RawPage]:
         """Pages as read or fetched, with their HTTP status and headers."""
@@ -520,7 +497,10 @@ class Store:
 
     def stored_page_ids(self) -> list[str]:
         """Every page that can be extracted again, in the order first stored."""
-        return stored_page_ids(self.db)
+        rows = self.db.execute(
+            "select sha256 from pages where status != ? order by rowid", [FETCH_FAILED]
+        ).fetchall()
+        return [row[0] for row in rows]
 
     def crawl_state(self) -> StoredCrawlState:
         """What the crawler asks of the database: validators, stored copies, known articles."""
