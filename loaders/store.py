@@ -210,10 +210,14 @@ def _store_page(db: Database, page: RawPage, run_id: str, **fields: object) -> N
 
 # The per-page writes below are plain SQL: sqlite-utils' table methods inspect the
 # schema on every call, which cost more than the writes themselves on large runs.
-def _insert(db: Database, table: str, row: Mapping[str, object]) -> None:
+def _insert(db: Database, table: str, row: Mapping[str, object]) -> int:
+    """Insert ``row``; the new row's rowid."""
     columns = ", ".join(f'"{name}"' for name in row)
     marks = ", ".join("?" * len(row))
-    db.conn.execute(f'insert into "{table}" ({columns}) values ({marks})', list(row.values()))
+    sql = f'insert into "{table}" ({columns}) values ({marks})'
+    rowid = db.conn.execute(sql, list(row.values())).lastrowid
+    assert rowid is not None  # None only on a cursor that has inserted nothing
+    return rowid
 
 
 def _update(db: Database, table: str, key: str, value: object, row: dict[str, object]) -> None:
@@ -287,21 +291,22 @@ def _store_article(db: Database, item: Extracted, run_id: str, ruleset: str) -> 
         article = _with_other_parts(db, article, page.sha256)
     row = article_row(article)
     stored = db.execute(
-        "select record_sha256, first_run from articles where id = ?", [article.id]
+        "select rowid, record_sha256, first_run from articles where id = ?", [article.id]
     ).fetchone()
-    if stored is not None and stored[0] == row["record_sha256"]:
-        outcome = "unchanged"
+    if stored is not None and stored[1] == row["record_sha256"]:
+        rowid, outcome = stored[0], "unchanged"
     elif stored is None:
         first = {"first_run": run_id, "last_changed_run": run_id}
-        _insert(db, "articles", {**row, "page_sha256": page.sha256, **first})
+        rowid = _insert(db, "articles", {**row, "page_sha256": page.sha256, **first})
         outcome = "new"
     else:
         _update(db, "articles", "id", article.id,
                 {**row, "page_sha256": page.sha256, "last_changed_run": run_id})  # fmt: skip
+        rowid = stored[0]
         # Another page of an article this run created is part of something new.
-        outcome = "new" if stored[1] == run_id else "updated"
+        outcome = "new" if stored[2] == run_id else "updated"
     if outcome != "unchanged":
-        index_article_for_search(db, article.id, article.title, article.body)
+        index_article_for_search(db, rowid, article.title, article.body)
         _replace_children(db, article)
         _mark_copies(db, article.fingerprint)
     _update(db, "pages", "sha256", page.sha256, {"article_id": article.id})
