@@ -178,16 +178,15 @@ class Crawler:
             await self.fetcher.close()
         return self.report
 
-    def _enqueue(self, job: Job) -> bool:
-        """Queue ``job`` unless its page already was; True if it was queued now."""
+    def _enqueue(self, job: Job) -> None:
+        """Queue ``job`` unless its page already was."""
         key = canonical_url(job.url) or job.url
         if key in self._seen:
-            return False
+            return
         self._seen.add(key)
         if _budgeted(job):
             self._trails[job.origin].queued += 1
         self._queue.put_nowait(job)
-        return True
 
     def _skip(self, url: str, reason: str) -> None:
         # Counted, and summed up once in the run's notes: a line per address drowned
@@ -195,13 +194,17 @@ class Crawler:
         self.report.skipped[reason] += 1
         self.log.debug("not fetched: %s (%s)", url, reason)
 
-    def _budget_spent(self, job: Job, trail: _Trail) -> None:
+    def _over_budget(self, job: Job, trail: _Trail) -> bool:
+        """Whether the start address's page budget is taken up (the stop noted once if so)."""
+        if trail.budget_left(self.options.max_pages) > 0:
+            return False
         if not trail.budget_noted:
             trail.budget_noted = True
             self.report.stops.append(
                 f"--max-pages {self.options.max_pages} reached while following {job.url}; "
                 "its further links were not queued (nor, in a feed or sitemap, read)"
             )
+        return True
 
     async def _work(self) -> None:
         while True:
@@ -223,9 +226,9 @@ class Crawler:
         trail = self._trails[job.origin]
         if _budgeted(job):
             trail.queued -= 1
-        if _budgeted(job) and trail.fetched >= self.options.max_pages:
-            self._skip(job.url, f"over --max-pages {self.options.max_pages}")
-            return
+            if trail.fetched >= self.options.max_pages:
+                self._skip(job.url, f"over --max-pages {self.options.max_pages}")
+                return
         if job.kind != "start" and not await self._robots_allow(job.url):
             self._skip(job.url, "disallowed by robots.txt")
             return
@@ -289,11 +292,8 @@ class Crawler:
                 [Found(link.url, link.listed) for link in outcome.listing.links], job
             )
             following = self.parsers.next_listing_page(outcome.listing)
-            if following and not trail.stopped and not older:
-                if trail.budget_left(self.options.max_pages) > 0:
-                    self._enqueue(Job(following, "listing", job.origin))
-                else:
-                    self._budget_spent(job, trail)
+            if following and not trail.stopped and not older and not self._over_budget(job, trail):
+                self._enqueue(Job(following, "listing", job.origin))
         elif isinstance(outcome, Extracted) and (expected := outcome.article.pages_expected) > 1:
             url = outcome.page.url or job.url
             cap = self.options.max_article_pages
@@ -323,8 +323,7 @@ class Crawler:
             if since and entry.date and entry.date < since:
                 self._skip(entry.url, f"sitemap last changed before --since {since}")
             elif self.policy.allows_host(host_of(entry.url) or ""):
-                if trail.budget_left(self.options.max_pages) <= 0:
-                    self._budget_spent(job, trail)
+                if self._over_budget(job, trail):
                     return
                 self._enqueue(Job(entry.url, "sitemap", job.origin))
 
@@ -346,8 +345,7 @@ class Crawler:
                 older = True
                 self._skip(link.url, f"listed before --since {since}")
                 continue
-            if trail.budget_left(self.options.max_pages) <= 0:
-                self._budget_spent(job, trail)
+            if self._over_budget(job, trail):
                 if isinstance(links, Sequence):  # read already: say how many were left
                     rest = sum(self.policy.allows_host(host_of(x.url) or "")
                                for x in links[index:])  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import sqlite3
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -233,3 +234,12 @@ def open_database(path: str | Path) -> Database:
             db.enable_wal()
         migrations.apply(db)
     return db
+
+
+def read_only_connection(path: str | Path, timeout: float) -> sqlite3.Connection:
+    """A connection that cannot write (``mode=ro``), so it never takes the write lock.
+
+    It waits up to ``timeout`` seconds for a lock another connection holds. The one
+    read-only opener: ``wic-etl status`` and the extraction workers' ``Store``.
+    """
+    return sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True, timeout=timeout)

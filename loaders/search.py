@@ -47,6 +47,8 @@ CREATE_SQL = (
     # index depends on it, not on a Unicode table that could change.
     f"tokenize = \"unicode61 separators '{ZWSP}'\")"
 )
+# One article's row; its rowid is the article's rowid in ``articles``.
+INSERT_SQL = f"insert into [{SEARCH_TABLE}] (rowid, title, body, words) values (?, ?, ?, ?)"
 
 
 def has_han(text: str) -> bool:
@@ -99,23 +101,14 @@ def create_search_table(db: Database) -> None:
     db.execute(CREATE_SQL)
 
 
-def index_article_for_search(db: Database, article_id: str, title: str, body: str) -> None:
-    """(Re)index one stored article; call it wherever an article row is written or rewritten."""
-    rowid = db.execute("select rowid from articles where id = ?", [article_id]).fetchone()[0]
+def index_article_for_search(db: Database, rowid: int, title: str, body: str) -> None:
+    """(Re)index one stored article, given its rowid in ``articles``.
+
+    Call it wherever an article row is written or rewritten.
+    """
     row = search_row(title, body)
     db.conn.execute(f"delete from [{SEARCH_TABLE}] where rowid = ?", [rowid])
-    db.conn.execute(
-        f"insert into [{SEARCH_TABLE}] (rowid, title, body, words) values (?, ?, ?, ?)",
-        [rowid, row["title"], row["body"], row["words"]],
-    )
-
-
-def unindex_article_for_search(db: Database, article_id: str) -> None:
-    """Drop an article from the index; call it before its row is deleted."""
-    db.conn.execute(
-        f"delete from [{SEARCH_TABLE}] where rowid in (select rowid from articles where id = ?)",
-        [article_id],
-    )
+    db.conn.execute(INSERT_SQL, [rowid, row["title"], row["body"], row["words"]])
 
 
 def rebuild_search_index(db: Database) -> int:
@@ -124,7 +117,7 @@ def rebuild_search_index(db: Database) -> int:
     db.conn.execute(f"delete from [{SEARCH_TABLE}]")
     rows = db.execute("select rowid, title, body from articles").fetchall()
     db.conn.executemany(
-        f"insert into [{SEARCH_TABLE}] (rowid, title, body, words) values (?, ?, ?, ?)",
+        INSERT_SQL,
         ((rowid, *search_row(title or "", body or "").values()) for rowid, title, body in rows),
     )
     return len(rows)

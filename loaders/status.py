@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.accounting import COUNTERS
+from loaders.schema import read_only_connection
 
 REASON_CHARS = 60  # of a message, once its file names and numbers are taken out
 _NUMBER = re.compile(r"\d[\d,.]*")
@@ -39,7 +40,7 @@ class FailureGroup:
 
 def connect_read_only(path: str | Path) -> sqlite3.Connection:
     """A connection that cannot write (and so never waits for a run's write lock)."""
-    conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True, timeout=10)
+    conn = read_only_connection(path, timeout=10)
     conn.row_factory = sqlite3.Row
     return conn
 

@@ -99,28 +99,6 @@ def unchanged_pages(db: Database, shas: Iterable[str], ruleset: str) -> set[str]
     return {row[0] for row in rows}
 
 
-def done_sources(db: Database, sources: Sequence[str], ruleset: str) -> dict[str, tuple[int, str]]:
-    """Sources whose latest stored page these extractor versions made into an article:
-    source -> (size in bytes, start of the run that first stored it, ISO 8601).
-
-    "Latest" is by that run's start: a file read again after a change has a newer row.
-    """
-    latest: dict[str, tuple[str, int, bool]] = {}
-    for start in range(0, len(sources), 500):  # well under SQLite's bound on parameters
-        chunk = list(sources[start : start + 500])
-        marks = ",".join("?" * len(chunk))
-        rows = db.execute(
-            "select p.source, r.started, p.size, (p.status = 'ok' and p.ruleset = ? "
-            "and p.article_id is not null) from pages p join runs r on r.id = p.first_run "
-            f"where p.source in ({marks})",
-            [ruleset, *chunk],
-        ).fetchall()
-        for source, started, size, done in rows:
-            if source not in latest or started > latest[source][0]:
-                latest[source] = (started, size, bool(done))
-    return {src: (size, started) for src, (started, size, done) in latest.items() if done}
-
-
 def stored_raw_pages(db: Database, shas: Sequence[str]) -> list[RawPage]:
     """Pages as they were read or fetched, with their HTTP status and headers if fetched."""
     marks = ", ".join("?" * len(shas))
@@ -189,15 +167,6 @@ def start_run(db: Database, run_id: str, flow: str, sources: Sequence[str]) -> N
         )
 
 
-def end_run(db: Database, run_id: str, status: str) -> None:
-    """Close a run that did not get to its summary ('interrupted', 'crashed')."""
-    with write_transaction(db):
-        db.execute(
-            "update runs set status = ?, finished = ? where id = ? and status = 'running'",
-            [status, now(), run_id],
-        )
-
-
 def interrupt_runs_of_this_process(path: str) -> None:
     """Last words of a process stopped by Ctrl-C: its runs are not 'running' any more.
 
@@ -211,19 +180,6 @@ def interrupt_runs_of_this_process(path: str) -> None:
             [now(), socket.gethostname(), os.getpid()],
         )
     conn.close()
-
-
-def finish_run(db: Database, run_id: str, counts: RunCounts, status: str) -> None:
-    """Record how the run ended and its counts."""
-    with write_transaction(db):
-        db.table("runs").update(
-            run_id,
-            {
-                "finished": now(),
-                "status": status,
-                **counts.as_row(),
-            },
-        )
 
 
 def _store_page(db: Database, page: RawPage, run_id: str, **fields: object) -> None:
@@ -254,10 +210,14 @@ def _store_page(db: Database, page: RawPage, run_id: str, **fields: object) -> N
 
 # The per-page writes below are plain SQL: sqlite-utils' table methods inspect the
 # schema on every call, which cost more than the writes themselves on large runs.
-def _insert(db: Database, table: str, row: Mapping[str, object]) -> None:
+def _insert(db: Database, table: str, row: Mapping[str, object]) -> int:
+    """Insert ``row``; the new row's rowid."""
     columns = ", ".join(f'"{name}"' for name in row)
     marks = ", ".join("?" * len(row))
-    db.conn.execute(f'insert into "{table}" ({columns}) values ({marks})', list(row.values()))
+    sql = f'insert into "{table}" ({columns}) values ({marks})'
+    rowid = db.conn.execute(sql, list(row.values())).lastrowid
+    assert rowid is not None  # None only on a cursor that has inserted nothing
+    return rowid
 
 
 def _update(db: Database, table: str, key: str, value: object, row: dict[str, object]) -> None:
@@ -331,21 +291,22 @@ def _store_article(db: Database, item: Extracted, run_id: str, ruleset: str) -> 
         article = _with_other_parts(db, article, page.sha256)
     row = article_row(article)
     stored = db.execute(
-        "select record_sha256, first_run from articles where id = ?", [article.id]
+        "select rowid, record_sha256, first_run from articles where id = ?", [article.id]
     ).fetchone()
-    if stored is not None and stored[0] == row["record_sha256"]:
-        outcome = "unchanged"
+    if stored is not None and stored[1] == row["record_sha256"]:
+        rowid, outcome = stored[0], "unchanged"
     elif stored is None:
         first = {"first_run": run_id, "last_changed_run": run_id}
-        _insert(db, "articles", {**row, "page_sha256": page.sha256, **first})
+        rowid = _insert(db, "articles", {**row, "page_sha256": page.sha256, **first})
         outcome = "new"
     else:
         _update(db, "articles", "id", article.id,
                 {**row, "page_sha256": page.sha256, "last_changed_run": run_id})  # fmt: skip
+        rowid = stored[0]
         # Another page of an article this run created is part of something new.
-        outcome = "new" if stored[1] == run_id else "updated"
+        outcome = "new" if stored[2] == run_id else "updated"
     if outcome != "unchanged":
-        index_article_for_search(db, article.id, article.title, article.body)
+        index_article_for_search(db, rowid, article.title, article.body)
         _replace_children(db, article)
         _mark_copies(db, article.fingerprint)
     _update(db, "pages", "sha256", page.sha256, {"article_id": article.id})
@@ -450,14 +411,6 @@ def _refused(item: Extracted, exc: Exception) -> Failed:
     return Failed.from_error(item.page.source, error, item.page, item.document)
 
 
-def stored_page_ids(db: Database) -> list[str]:
-    """Every stored page that can be extracted again, in the order it was first stored."""
-    rows = db.execute(
-        "select sha256 from pages where status != ? order by rowid", [FETCH_FAILED]
-    ).fetchall()
-    return [row[0] for row in rows]
-
-
 class Store:
     """A run's one connection to its database: every read and write of the run goes here.
 
@@ -480,11 +433,9 @@ class Store:
     @classmethod
     def open_read_only(cls, path: str) -> Store:
         """A reader's store (an extraction worker): no writes, no schema changes."""
-        from loaders.schema import BUSY_TIMEOUT_MS
+        from loaders.schema import BUSY_TIMEOUT_MS, read_only_connection
 
-        db = Database(sqlite3.connect(f"file:{path}?mode=ro", uri=True))
-        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        return cls(db, path)
+        return cls(Database(read_only_connection(path, BUSY_TIMEOUT_MS / 1000)), path)
 
     def close(self) -> None:
         """Close the connection."""
@@ -502,19 +453,48 @@ class Store:
 
     def finish_run(self, run_id: str, counts: RunCounts, status: str) -> None:
         """Record how the run ended and its counts."""
-        finish_run(self.db, run_id, counts, status)
+        with write_transaction(self.db):
+            self.db.table("runs").update(
+                run_id,
+                {
+                    "finished": now(),
+                    "status": status,
+                    **counts.as_row(),
+                },
+            )
 
     def end_run(self, run_id: str, status: str) -> None:
         """Close a run that did not reach its summary ('interrupted', 'crashed')."""
-        end_run(self.db, run_id, status)
+        with write_transaction(self.db):
+            self.db.execute(
+                "update runs set status = ?, finished = ? where id = ? and status = 'running'",
+                [status, now(), run_id],
+            )
 
     def unchanged_pages(self, shas: Iterable[str], ruleset: str) -> set[str]:
         """Pages these extractor versions already made into articles: nothing to redo."""
         return unchanged_pages(self.db, shas, ruleset)
 
     def done_sources(self, sources: Sequence[str], ruleset: str) -> dict[str, tuple[int, str]]:
-        """Saved files whose latest page is an article of these extractor versions."""
-        return done_sources(self.db, sources, ruleset)
+        """Saved files whose latest page is an article of these extractor versions:
+        source -> (size in bytes, start of the run that first stored it, ISO 8601).
+
+        "Latest" is by that run's start: a file read again after a change has a newer row.
+        """
+        latest: dict[str, tuple[str, int, bool]] = {}
+        for start in range(0, len(sources), 500):  # well under SQLite's bound on parameters
+            chunk = list(sources[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                "select p.source, r.started, p.size, (p.status = 'ok' and p.ruleset = ? "
+                "and p.article_id is not null) from pages p join runs r on r.id = p.first_run "
+                f"where p.source in ({marks})",
+                [ruleset, *chunk],
+            ).fetchall()
+            for source, started, size, done in rows:
+                if source not in latest or started > latest[source][0]:
+                    latest[source] = (started, size, bool(done))
+        return {src: (size, started) for src, (started, size, done) in latest.items() if done}
 
     def stored_raw_pages(self, shas: Sequence[str]) -> list[RawPage]:
         """Pages as read or fetched, with their HTTP status and headers."""
@@ -522,7 +502,10 @@ class Store:
 
     def stored_page_ids(self) -> list[str]:
         """Every page that can be extracted again, in the order first stored."""
-        return stored_page_ids(self.db)
+        rows = self.db.execute(
+            "select sha256 from pages where status != ? order by rowid", [FETCH_FAILED]
+        ).fetchall()
+        return [row[0] for row in rows]
 
     def crawl_state(self) -> StoredCrawlState:
         """What the crawler asks of the database: validators, stored copies, known articles."""
