@@ -183,6 +183,11 @@ def interrupt_runs_of_this_process(path: str) -> None:
 
 
 def _store_page(db: Database, page: RawPage, run_id: str, **fields: object) -> None:
+    """Insert the page, or update its fields if these bytes are stored already.
+
+    Give every field at once (``article_id`` included): an UPDATE rewrites the whole
+    row, raw bytes and all, so a second write of a page costs as much as the first.
+    """
     row = {
         "sha256": page.sha256,
         "source": storable_text(page.source),
@@ -256,8 +261,17 @@ def record_failure(db: Database, failure: Failed, run_id: str, ruleset: str) -> 
     )
 
 
-def _with_other_parts(db: Database, part: Article, page_sha256: str) -> Article:
-    """Keep one page of a multi-page article and return the article stitched from all its pages."""
+def _with_other_parts(db: Database, part: Article) -> Article:
+    """The article stitched from this page and the other stored pages of its article."""
+    rows = db.execute(
+        "select record from article_parts where article_id = ? and page_number != ?",
+        [part.id, part.page_number],
+    ).fetchall()
+    return stitch([*(article_from_dict(json.loads(row[0])) for row in rows), part])
+
+
+def _store_part(db: Database, part: Article, page_sha256: str) -> None:
+    """Keep one page of a multi-page article (its page row must be stored first)."""
     db.table("article_parts").upsert(
         {
             "article_id": part.id,
@@ -268,15 +282,26 @@ def _with_other_parts(db: Database, part: Article, page_sha256: str) -> Article:
         },
         pk=("article_id", "page_number"),
     )
-    rows = db.execute(
-        "select record from article_parts where article_id = ? order by page_number", [part.id]
-    ).fetchall()
-    return stitch(article_from_dict(json.loads(row[0])) for row in rows)
 
 
 def _store_article(db: Database, item: Extracted, run_id: str, ruleset: str) -> str:
-    """Write one article and its children; return new, updated or unchanged."""
-    article, page = item.article, item.page
+    """Write one article and its children; return new, updated or unchanged.
+
+    ``pages`` and ``articles`` point at each other (``article_id``, ``page_sha256``)
+    and foreign keys are checked at once, so one row must be written before the
+    other can point at it. The page's row, which holds its raw bytes (often 100 KB
+    and more), is written once and whole; a new article's row is written first
+    without its page and given it after, a second write of a few KB.
+    """
+    part, page = item.article, item.page
+    article = _with_other_parts(db, part) if part.is_part else part
+    row = article_row(article)
+    stored = db.execute(
+        "select rowid, record_sha256, first_run from articles where id = ?", [article.id]
+    ).fetchone()
+    if stored is None:
+        first = {"first_run": run_id, "last_changed_run": run_id}
+        rowid = _insert(db, "articles", {**row, "page_sha256": None, **first})
     _store_page(
         db,
         page,
@@ -286,19 +311,15 @@ def _store_article(db: Database, item: Extracted, run_id: str, ruleset: str) -> 
         format=item.document.format,
         encoding=item.document.encoding,
         url=page.url or item.document.url,  # the page's own address, not the article's
+        article_id=article.id,
     )
-    if article.is_part:
-        article = _with_other_parts(db, article, page.sha256)
-    row = article_row(article)
-    stored = db.execute(
-        "select rowid, record_sha256, first_run from articles where id = ?", [article.id]
-    ).fetchone()
-    if stored is not None and stored[1] == row["record_sha256"]:
-        rowid, outcome = stored[0], "unchanged"
-    elif stored is None:
-        first = {"first_run": run_id, "last_changed_run": run_id}
-        rowid = _insert(db, "articles", {**row, "page_sha256": page.sha256, **first})
+    if part.is_part:
+        _store_part(db, part, page.sha256)
+    if stored is None:
+        _update(db, "articles", "id", article.id, {"page_sha256": page.sha256})
         outcome = "new"
+    elif stored[1] == row["record_sha256"]:
+        rowid, outcome = stored[0], "unchanged"
     else:
         _update(db, "articles", "id", article.id,
                 {**row, "page_sha256": page.sha256, "last_changed_run": run_id})  # fmt: skip
@@ -309,7 +330,6 @@ def _store_article(db: Database, item: Extracted, run_id: str, ruleset: str) -> 
         index_article_for_search(db, rowid, article.title, article.body)
         _replace_children(db, article)
         _mark_copies(db, article.fingerprint)
-    _update(db, "pages", "sha256", page.sha256, {"article_id": article.id})
     return outcome
 
 

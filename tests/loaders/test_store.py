@@ -165,3 +165,19 @@ def test_a_listing_is_kept_as_a_page_with_its_links_not_as_an_article(db):
     assert db["articles"].count == 0
     assert db["listing_links"].count == 3
     assert next(db.query("select status from pages"))["status"] == "listing"
+
+
+def test_a_new_page_row_is_written_once_with_its_article(db, seed):
+    # An UPDATE rewrites a whole row: a page's raw bytes (often 100 KB and more)
+    # written again just to set article_id doubled the loader's heaviest work.
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+    load_outcomes(db, [outcome(seed)], "run-1", RULESET)
+    db.conn.set_trace_callback(None)
+    page_writes = [s for s in statements if '"pages"' in s and s.split()[0] in ("insert", "update")]
+    assert len(page_writes) == 1 and page_writes[0].startswith("insert")
+    row = db.execute("select article_id, length(raw) from pages").fetchone()
+    article = db.execute("select id, page_sha256 from articles").fetchone()
+    assert row == (article[0], seed.stat().st_size)
+    assert article[1] == db.execute("select sha256 from pages").fetchone()[0]
+    assert not list(db.query("pragma foreign_key_check"))
