@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Console
@@ -487,14 +487,23 @@ def _run_flow(
     _check_database(args.db)  # creates it, or brings an older schema up to date
     started = time.perf_counter()
     url = _connect_prefect(console, verbose=args.verbose)
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+        temporary_settings,
+    )
 
     # Prefect read its settings when check_api imported it: a URL chosen after that
     # (the local server's) must be handed to it, or it starts a temporary server.
-    with (
-        temporary_settings(updates={PREFECT_API_URL: url} if url else {}),
-        _progress(args, console),
-    ):
+    # No flow heartbeats from a command's run: Prefect joins its heartbeat thread at the
+    # end of every run, and that thread sleeps in 1 s steps (0.5-1 s added to each
+    # command, measured). They feed Prefect's detection of runs that died silently; a
+    # command is watched by its user, and the next run marks a killed one 'interrupted'
+    # in `runs`. Deployment runs (`wic-etl serve`) keep Prefect's heartbeats.
+    updates: dict[Any, Any] = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
+    if url:
+        updates[PREFECT_API_URL] = url
+    with temporary_settings(updates=updates), _progress(args, console):
         summary = call()  # imports Prefect: after the quick checks above
     print_summary(console, summary, time.perf_counter() - started, command)
     return EXIT_OK if summary.ok else EXIT_FAILURES
