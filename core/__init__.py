@@ -3,7 +3,7 @@
 It imports nothing of the project, so any room above may import it.
 """
 
-from core.accounting import FailureNote, RunCounts
+from core.accounting import FailureNote, RunCounts, RunSummary
 from core.errors import (
     DecodeError,
     ExtractError,
@@ -52,6 +52,7 @@ __all__ = [
     "RawPage",
     "RemovedLine",
     "RunCounts",
+    "RunSummary",
     "Settings",
     "SourceError",
     "Validators",

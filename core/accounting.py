@@ -1,4 +1,5 @@
-"""Run accounting: one counters type from the loader to the summary, the table and the screen."""
+"""Run accounting: one counters type from the loader to the summary, the table and the screen,
+and the summary a run ends with."""
 
 from __future__ import annotations
 
@@ -62,3 +63,32 @@ class RunCounts:
 
 
 COUNTERS: tuple[str, ...] = tuple(f.name for f in fields(RunCounts) if f.type in ("int", int))
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What the command prints and the artifact shows at the end of a run."""
+
+    run_id: str
+    db: str
+    counts: RunCounts
+    notes: tuple[str, ...] = ()  # one line each, e.g. what a crawl asked for and skipped
+    # One line per extractor whose pages needed a fallback: layout drift shows here.
+    fallbacks: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """Whether every input became an article or a listing."""
+        return self.counts.failed == 0
+
+
+def fallback_lines(counts: RunCounts) -> tuple[str, ...]:
+    """``chinadaily/2: 3 pages fell back (section:missing 3, published:meta 1)``, per extractor."""
+    lines = []
+    for name in sorted(counts.fallback_pages):
+        pages = counts.fallback_pages[name]
+        fields = counts.fallback_fields.get(name, {})
+        ranked = sorted(fields.items(), key=lambda item: (-item[1], item[0]))
+        what = ", ".join(f"{warning} {n}" for warning, n in ranked)
+        lines.append(f"{name}: {pages} page{'s' if pages != 1 else ''} fell back ({what})")
+    return tuple(lines)

@@ -13,7 +13,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 
-from core.accounting import RunCounts
+from core.accounting import RunCounts, RunSummary
 from core.settings import DEFAULTS
 from extractors.discovery.feeds import parse_discovery
 from extractors.discovery.listing import next_listing_page
@@ -32,7 +32,7 @@ from flows.batch import (
     unchanged_files,
 )
 from flows.progress import watcher
-from flows.reporting import RunSummary, report_run
+from flows.reporting import report_run
 from flows.run import pipeline_run
 from flows.runners import task_runner
 from loaders.store import Store

@@ -5,11 +5,11 @@ from __future__ import annotations
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from core.accounting import RunCounts
+from core.accounting import RunCounts, RunSummary
 from core.settings import DEFAULTS
 from flows.batch import chunks, reextract_batch
 from flows.progress import watcher
-from flows.reporting import RunSummary, report_run
+from flows.reporting import report_run
 from flows.run import pipeline_run
 from loaders.store import Store
 

@@ -2,33 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from prefect import get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
-from core.accounting import RunCounts
+from core.accounting import RunCounts, RunSummary, fallback_lines
 from loaders.store import Store
 
 # Beyond this many the artifact lists no more failures (the table has them all).
 ARTIFACT_FAILURES = 500
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    """What the command prints and the artifact shows at the end of a run."""
-
-    run_id: str
-    db: str
-    counts: RunCounts
-    notes: tuple[str, ...] = ()  # one line each, e.g. what a crawl asked for and skipped
-    # One line per extractor whose pages needed a fallback: layout drift shows here.
-    fallbacks: tuple[str, ...] = ()
-
-    @property
-    def ok(self) -> bool:
-        """Whether every input became an article or a listing."""
-        return self.counts.failed == 0
 
 
 def report_run(
@@ -51,18 +32,6 @@ def report_run(
     create_markdown_artifact(key=f"{flow}-summary", markdown=summary_markdown(summary),
                              description=f"wic-etl {flow} on {db}")  # fmt: skip
     return summary
-
-
-def fallback_lines(counts: RunCounts) -> tuple[str, ...]:
-    """``chinadaily/2: 3 pages fell back (section:missing 3, published:meta 1)``, per extractor."""
-    lines = []
-    for name in sorted(counts.fallback_pages):
-        pages = counts.fallback_pages[name]
-        fields = counts.fallback_fields.get(name, {})
-        ranked = sorted(fields.items(), key=lambda item: (-item[1], item[0]))
-        what = ", ".join(f"{warning} {n}" for warning, n in ranked)
-        lines.append(f"{name}: {pages} page{'s' if pages != 1 else ''} fell back ({what})")
-    return tuple(lines)
 
 
 def summary_markdown(summary: RunSummary) -> str:

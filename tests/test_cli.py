@@ -281,6 +281,41 @@ def test_an_unreachable_prefect_server_is_a_clear_error(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+def test_an_unchanged_rerun_is_settled_without_prefect_and_a_changed_one_is_not(tmp_path):
+    from flows.batch import CHANGE_MARGIN_S
+    from tests.conftest import free_port
+
+    folder = tmp_path / "saved"
+    shutil.copytree(SAVED / "html", folder)
+    pages = sorted(folder.glob("*.html"))
+    time.sleep(CHANGE_MARGIN_S + 0.2)  # a file counts as unchanged if older than the run
+    db_path = str(tmp_path / "wic.db")
+    first = run_cli("ingest", str(folder), "--db", db_path)
+    assert first.returncode == 0, first.stderr
+    before = table_counts(db_path)
+
+    # No Prefect server answers at this address: only a run that needs none can succeed.
+    nobody = {"PREFECT_API_URL": f"http://127.0.0.1:{free_port()}/api"}
+    again = run_cli("ingest", str(folder), "--db", db_path, env=nobody)
+    assert again.returncode == 0, again.stderr
+    assert_quiet(again)
+    assert "no Prefect flow run was started" in again.stdout
+    after = table_counts(db_path)
+    assert after.pop("runs") == before.pop("runs") + 1
+    assert after == before
+    runs = Database(db_path).execute(
+        "select id, flow, status, pages, new, unchanged, failed from runs order by started"
+    ).fetchall()
+    assert runs[-1][0] != runs[0][0]
+    assert runs[-1][1:] == ("ingest", "completed", len(pages), 0, len(pages), 0)
+
+    with pages[0].open("ab") as page:
+        page.write(b"\n")
+    changed = run_cli("ingest", str(folder), "--db", db_path, env=nobody)
+    assert changed.returncode == 2  # a changed file needs a flow run, and no server answers
+    assert "does not answer" in changed.stderr
+
+
 def test_multi_page_articles_are_stitched_once_all_pages_are_in(tmp_path):
     db_path = tmp_path / "wic.db"
     pages = sorted((SAVED / "multipage").glob("canal_town_p*.html"))

@@ -23,13 +23,14 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from core.accounting import RunSummary
 from core.errors import NothingToReadError, WicEtlError
 from core.records import storable_text
 from core.settings import DEFAULTS
 from wic_etl import __version__
 
-if TYPE_CHECKING:  # importing flows means importing Prefect: seconds, so only for types
-    from flows.reporting import RunSummary
+if TYPE_CHECKING:
+    from readers.sources import SourceList
 
 CONSOLE_FAILURES = 50  # the rest are in the failures table
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_CRASH, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -276,6 +277,7 @@ def _took(started: str | None, finished: str | None) -> str:
 def run_reextract(args: argparse.Namespace, console: Console) -> int:
     """``wic-etl reextract``: rebuild every article from the stored pages."""
     _require_database(args.db)
+    _check_database(args.db)  # brings an older schema up to date
 
     def call() -> RunSummary:
         from flows.reextract import reextract
@@ -435,7 +437,7 @@ def run_ingest(args: argparse.Namespace, console: Console) -> int:
                 f"the name {storable_text(source)} is not UTF-8 and cannot be a parameter of "
                 "the run; name its folder, or list it in @list.txt, instead"
             )
-    _check_sources(args.sources)
+    found = _check_sources(args.sources)
     if args.dask:
         from flows.runners import local_workers
 
@@ -460,16 +462,23 @@ def run_ingest(args: argparse.Namespace, console: Console) -> int:
             workers=args.workers,
         )
 
+    _check_database(args.db)  # creates it, or brings an older schema up to date
+    started = time.perf_counter()
+    from flows.settled import settle_unchanged
+
+    if (settled := settle_unchanged(args.db, list(args.sources), found)) is not None:
+        print_summary(console, settled, time.perf_counter() - started)
+        return EXIT_OK
     return _run_flow(args, console, "ingest", call)
 
 
-def _check_sources(sources: list[str]) -> None:
+def _check_sources(sources: list[str]) -> SourceList:
     """Before Prefect starts (seconds): a run with nothing to read is a mistake to report now."""
     from readers.sources import SAVED_PAGE_SUFFIXES, expand_sources
 
     found = expand_sources(sources)
     if found.files or found.urls:
-        return  # a missing source beside readable ones is a failure row of the run
+        return found  # a missing source beside readable ones is a failure row of the run
     if found.missing:
         named = ", ".join(found.missing)
         raise WicEtlError(f"{named}: no such file or folder; check the path")
@@ -483,8 +492,7 @@ def _check_sources(sources: list[str]) -> None:
 def _run_flow(
     args: argparse.Namespace, console: Console, command: str, call: Callable[[], RunSummary]
 ) -> int:
-    """Check the database and the Prefect server, run one flow, print its summary."""
-    _check_database(args.db)  # creates it, or brings an older schema up to date
+    """Check the Prefect server, run one flow, print its summary (the database is checked)."""
     started = time.perf_counter()
     url = _connect_prefect(console, verbose=args.verbose)
     from prefect.settings import (

@@ -6,8 +6,8 @@ import httpx
 import pytest
 from sqlite_utils import Database
 
+from core.accounting import RunSummary
 from flows.ingest import ingest
-from flows.reporting import RunSummary
 from tests.conftest import BAD, SAVED, gold_article_ids, gold_documents, listing_pages, saved_pages
 
 # Whole flow runs against a real Prefect server: `pytest -m "not slow"` leaves them out.

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from core.accounting import RunCounts
+from core.accounting import RunCounts, RunSummary, fallback_lines
 from core.records import Extracted, RawPage
 from extractors.extract import extract_page
-from flows.reporting import RunSummary, fallback_lines, summary_markdown
+from flows.reporting import summary_markdown
 from loaders.schema import open_database
 from loaders.store import load_outcomes
 from tests.conftest import BAD, SAVED
