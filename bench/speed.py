@@ -94,7 +94,7 @@ def plain_calls(paths: list[Path], db: Path, workers: int) -> float:
         ingest_batch,
         load_batch,
     )
-    from flows.runners import worker_pool
+    from flows.workers import worker_pool
     from loaders.store import Store
 
     files = [str(p) for p in paths]

@@ -35,6 +35,7 @@ from flows.progress import watcher
 from flows.reporting import report_run
 from flows.run import pipeline_run
 from flows.runners import task_runner
+from flows.workers import claim, processes_for
 from loaders.store import Store
 from readers.sources import expand_sources
 
@@ -58,7 +59,9 @@ def extract_batch_task(
     if pool is None:
         extracted, pid = extract_batch(db, paths, max_bytes), os.getpid()
     else:
-        extracted, pid = pool.submit(extract_batch_in_worker, db, paths, max_bytes).result()
+        started = claim(db, paths, max_bytes)  # the command's head start, if it made one
+        future = started or pool.submit(extract_batch_in_worker, db, paths, max_bytes)
+        extracted, pid = future.result()
     get_run_logger().info(
         "extracted %d files (%d unchanged) in process %d on %s",
         extracted.pages, extracted.unchanged, pid, socket.gethostname(),
@@ -128,7 +131,7 @@ def extract_and_load(
 
     # No more processes than batches: a worker costs a process start (0.2-0.4 s), and a
     # small run that fits one batch is done sooner in the flow's own process.
-    workers = min(workers, -(-len(files) // batch_size))
+    workers = processes_for(len(files), batch_size, workers)
     with task_runner(dask, workers) as runner:
         for batch in chunks(files, batch_size):
             params = {"db": store.path, "paths": batch, "max_bytes": max_bytes,

@@ -19,19 +19,18 @@ workers import only the extraction code.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import re
 import tempfile
 from collections.abc import Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from core.errors import WicEtlError
-from flows.batch import ignore_interrupts
+from flows.workers import batches_in_flight, take_pool, worker_pool
 
 
 @dataclass(frozen=True)
@@ -44,9 +43,6 @@ class Runner:
 
 
 _SPEC = re.compile(r"^(?:local(?::(?P<workers>[1-9]\d*))?|(?:tcp|tls|ucx|inproc)://\S+)$")
-# What a worker process imports before it is forked: extraction, reading, the read-only
-# store; not Prefect.
-_WORKER_MODULES = ["flows.batch"]
 
 
 def local_workers(spec: str) -> int | None:
@@ -62,21 +58,6 @@ def local_workers(spec: str) -> int | None:
     return int(match["workers"] or os.cpu_count() or 1)
 
 
-def worker_pool(workers: int) -> ProcessPoolExecutor:
-    """``workers`` extraction processes, forked from a fresh server process.
-
-    Not forked from the flow's process: that holds the run's open SQLite connection
-    (a child's copy of it could release the parent's locks) and Prefect's threads
-    (a fork copies their locks in whatever state they are). The forkserver starts
-    clean, imports the extraction code once, and each worker is a fork of it.
-    """
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(_WORKER_MODULES)
-    return ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=ignore_interrupts
-    )
-
-
 @contextmanager
 def task_runner(dask: str | None, workers: int = 1) -> Iterator[Runner]:
     """The runner of a run's extraction tasks; see the module's docstring."""
@@ -90,9 +71,9 @@ def task_runner(dask: str | None, workers: int = 1) -> Iterator[Runner]:
         return
     # One batch per worker in flight besides the one the flow is loading: every worker
     # extracts while the flow loads, and no more batches than that wait in memory.
-    in_flight = workers + 1
+    in_flight = batches_in_flight(workers)
     with (
-        worker_pool(workers) as pool,
+        take_pool(workers) or worker_pool(workers) as pool,
         ThreadPoolTaskRunner[object](max_workers=in_flight) as runner,
     ):
         yield Runner(runner, in_flight, pool)

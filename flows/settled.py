@@ -26,16 +26,23 @@ SETTLED_NOTE = (
 )
 
 
-def settle_unchanged(db: str, sources: Sequence[str], found: SourceList) -> RunSummary | None:
-    """Record and summarise the run if every source is an unchanged saved file; else None."""
-    if found.urls or found.missing or not found.files:
-        return None
+def files_to_read(db: str, files: Sequence[str]) -> list[str]:
+    """The files a run must read, in order: the others are unchanged since they were loaded."""
     with Store.open(db) as store:
-        if len(unchanged_files(store, found.files)) != len(found.files):
-            return None
-        run_id = str(uuid.uuid4())
+        unchanged = unchanged_files(store, files)
+    return [f for f in files if f not in unchanged]
+
+
+def settle_unchanged(
+    db: str, sources: Sequence[str], found: SourceList, to_read: Sequence[str]
+) -> RunSummary | None:
+    """Record and summarise the run if it has nothing to read or fetch; else None."""
+    if found.urls or found.missing or not found.files or to_read:
+        return None
+    run_id = str(uuid.uuid4())
+    n = len(found.files)
+    counts = RunCounts(pages=n, unchanged=n, skipped=found.skipped)
+    with Store.open(db) as store:
         store.start_run(run_id, "ingest", sources)
-        n = len(found.files)
-        counts = RunCounts(pages=n, unchanged=n, skipped=found.skipped)
         store.finish_run(run_id, counts, "completed")
     return RunSummary(run_id, db, counts, notes=(SETTLED_NOTE,))

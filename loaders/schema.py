@@ -212,6 +212,14 @@ def add_chinese_search(db: Database) -> None:
     rebuild_search_index(db)
 
 
+# Most of a database is raw pages of 40-200 KB, each stored as a chain of overflow
+# pages: with SQLite's default 4 KB a 120 KB page is 30 of them, each a WAL frame
+# with its own header and checksum, then copied again by the checkpoint. With 16 KB
+# pages loading 2,000 such pages took 20% less time (measured; 64 KB gained no more).
+# A database created with the default keeps it until a VACUUM.
+PAGE_SIZE = 16384
+
+
 def open_database(path: str | Path) -> Database:
     """Open (creating if need be) a wic-etl database, schema up to date, WAL on.
 
@@ -231,6 +239,8 @@ def open_database(path: str | Path) -> Database:
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         db.execute("PRAGMA foreign_keys = ON")
         if db.journal_mode != "wal":
+            # Only a database not yet written takes it; WAL fixes the size after that.
+            db.execute(f"PRAGMA page_size = {PAGE_SIZE}")
             db.enable_wal()
         migrations.apply(db)
     return db

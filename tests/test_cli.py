@@ -303,9 +303,13 @@ def test_an_unchanged_rerun_is_settled_without_prefect_and_a_changed_one_is_not(
     after = table_counts(db_path)
     assert after.pop("runs") == before.pop("runs") + 1
     assert after == before
-    runs = Database(db_path).execute(
-        "select id, flow, status, pages, new, unchanged, failed from runs order by started"
-    ).fetchall()
+    runs = (
+        Database(db_path)
+        .execute(
+            "select id, flow, status, pages, new, unchanged, failed from runs order by started"
+        )
+        .fetchall()
+    )
     assert runs[-1][0] != runs[0][0]
     assert runs[-1][1:] == ("ingest", "completed", len(pages), 0, len(pages), 0)
 

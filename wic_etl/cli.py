@@ -464,12 +464,20 @@ def run_ingest(args: argparse.Namespace, console: Console) -> int:
 
     _check_database(args.db)  # creates it, or brings an older schema up to date
     started = time.perf_counter()
-    from flows.settled import settle_unchanged
+    from flows import workers
+    from flows.settled import files_to_read, settle_unchanged
 
-    if (settled := settle_unchanged(args.db, list(args.sources), found)) is not None:
+    to_read = files_to_read(args.db, found.files)
+    if (settled := settle_unchanged(args.db, list(args.sources), found, to_read)) is not None:
         print_summary(console, settled, time.perf_counter() - started)
         return EXIT_OK
-    return _run_flow(args, console, "ingest", call)
+    if not args.dask:
+        # Extraction starts while Prefect is imported (see flows.workers).
+        workers.start_ahead(args.db, to_read, args.batch_size, args.workers, args.max_bytes)
+    try:
+        return _run_flow(args, console, "ingest", call, started)
+    finally:
+        workers.release()
 
 
 def _check_sources(sources: list[str]) -> SourceList:
@@ -490,10 +498,14 @@ def _check_sources(sources: list[str]) -> SourceList:
 
 
 def _run_flow(
-    args: argparse.Namespace, console: Console, command: str, call: Callable[[], RunSummary]
+    args: argparse.Namespace,
+    console: Console,
+    command: str,
+    call: Callable[[], RunSummary],
+    started: float | None = None,
 ) -> int:
     """Check the Prefect server, run one flow, print its summary (the database is checked)."""
-    started = time.perf_counter()
+    started = time.perf_counter() if started is None else started
     url = _connect_prefect(console, verbose=args.verbose)
     from prefect.settings import (
         PREFECT_API_URL,

@@ -13,7 +13,7 @@ import pytest
 from core.records import Extracted, Outcome
 from flows.batch import extract_batch, extract_batch_in_worker
 from flows.ingest import ingest
-from flows.runners import worker_pool
+from flows.workers import worker_pool
 from loaders.store import Store
 from tests.conftest import BAD, SAVED
 from tests.flows.test_dask import contents
@@ -78,3 +78,39 @@ def test_worker_processes_give_the_same_database_as_the_flow_process(tmp_path, p
         pids = {int(m.split(" in process ")[1].split()[0])
                 for m in (log["message"] for log in logs) if " in process " in m}  # fmt: skip
     assert len(pids) == 2 and os.getpid() not in pids
+
+
+@pytest.mark.slow
+def test_a_head_start_gives_the_same_database_and_the_flow_uses_its_batches(
+    tmp_path, prefect_api, monkeypatch
+):
+    import flows.ingest
+    from core.settings import DEFAULTS
+    from flows import workers
+    from flows.settled import files_to_read
+    from readers.sources import expand_sources
+
+    sources = [str(SAVED), str(BAD)]
+    without, ahead = str(tmp_path / "without.db"), str(tmp_path / "ahead.db")
+    plain = ingest(sources=sources, db=without, batch_size=5, workers=2)
+    # What `wic-etl ingest` does before it imports Prefect.
+    Store.open(ahead).close()
+    files = files_to_read(ahead, expand_sources(sources).files)
+    workers.start_ahead(ahead, files, 5, 2, DEFAULTS.max_bytes)
+    claimed: list[bool] = []
+    real_claim = flows.ingest.claim
+
+    def spy(db: str, paths: list[str], max_bytes: int):  # type: ignore[no-untyped-def]
+        started = real_claim(db, paths, max_bytes)
+        claimed.append(started is not None)
+        return started
+
+    monkeypatch.setattr(flows.ingest, "claim", spy)
+    try:
+        headed = ingest(sources=sources, db=ahead, batch_size=5, workers=2)
+    finally:
+        workers.release()
+    # The first batches (one per worker and one more) were the ones started ahead.
+    assert claimed[:3] == [True, True, True] and not any(claimed[3:])
+    assert headed.counts.as_row() == plain.counts.as_row()
+    assert contents(ahead) == contents(without)

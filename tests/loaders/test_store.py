@@ -7,7 +7,7 @@ import pytest
 
 from core.records import Extracted, Failed, RawPage
 from extractors.extract import RULESET, extract_page
-from loaders.schema import open_database
+from loaders.schema import PAGE_SIZE, open_database
 from loaders.search import matching
 from loaders.store import load_outcomes, start_run, unchanged_pages
 from tests import seed_facts
@@ -115,6 +115,8 @@ def test_a_batch_is_one_transaction(db, seed, monkeypatch):
 def test_schema_declares_foreign_keys_fts_and_wal(db, seed):
     load_outcomes(db, [outcome(seed)], "run-1", RULESET)
     assert db.journal_mode == "wal"
+    # Pages big enough that a raw page is a short chain of them (see PAGE_SIZE).
+    assert db.execute("pragma page_size").fetchone()[0] == PAGE_SIZE
     references = {
         (table, fk.column, fk.other_table)
         for table in ("images", "article_organizers", "removed_lines", "articles", "failures")
