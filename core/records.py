@@ -173,6 +173,15 @@ class Article:
         normal = unicodedata.normalize("NFKC", self.body).casefold()
         return sha256_hex("".join(_FINGERPRINT_KEEP.findall(normal)))[:32]
 
+    @cached_property
+    def record_sha256(self) -> str:
+        """A fingerprint of everything extraction produced, children included.
+
+        The dataclass repr lists every field (and every image and removed line) in a
+        fixed order, cached values left out; it is several times cheaper than JSON.
+        """
+        return sha256_hex(repr(self))
+
 
 @dataclass(frozen=True)
 class Extracted:

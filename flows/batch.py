@@ -152,7 +152,7 @@ def extract_batch_in_worker(
 def _for_the_writer(outcome: Outcome) -> Outcome:
     if isinstance(outcome, Extracted):
         article = outcome.article
-        article.word_count, article.content_sha256, article.fingerprint  # noqa: B018
+        article.word_count, article.content_sha256, article.fingerprint, article.record_sha256  # noqa: B018
     if outcome.document is None:
         return outcome
     return replace(outcome, document=replace(outcome.document, text=""))

@@ -35,7 +35,6 @@ from core.records import (
     Outcome,
     RawPage,
     article_from_dict,
-    sha256_hex,
     storable_text,
 )
 from core.stitch import stitch
@@ -67,22 +66,13 @@ def article_row(article: Article) -> dict[str, object]:
         "word_count": article.word_count,
         "content_sha256": article.content_sha256,
         "fingerprint": article.fingerprint,
-        "record_sha256": record_sha256(article),
+        "record_sha256": article.record_sha256,
         "extractor": article.extractor,
         "published_year": int(article.published[:4]) if article.published else None,
         "page_count": article.page_count,
         "pages_expected": article.pages_expected,
         "warnings": json.dumps(list(article.warnings), ensure_ascii=False),
     }
-
-
-def record_sha256(article: Article) -> str:
-    """A fingerprint of everything extraction produced, children included.
-
-    The dataclass repr lists every field (and every image and removed line) in a
-    fixed order; it is several times cheaper than JSON of ``asdict``.
-    """
-    return sha256_hex(repr(article))
 
 
 def unchanged_pages(db: Database, shas: Iterable[str], ruleset: str) -> set[str]:

@@ -52,7 +52,12 @@ def test_a_worker_extracts_what_the_flow_process_extracts(tmp_path):
     assert any(isinstance(o, Extracted) for o in there.outcomes)
     # The writer's share was computed in the worker and travelled with the article.
     article = next(o.article for o in there.outcomes if isinstance(o, Extracted))
-    assert {"fingerprint", "word_count", "content_sha256"} <= article.__dict__.keys()
+    assert {
+        "fingerprint",
+        "word_count",
+        "content_sha256",
+        "record_sha256",
+    } <= article.__dict__.keys()
 
 
 @pytest.mark.slow
