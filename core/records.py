@@ -190,6 +190,9 @@ class Extracted:
     page: RawPage
     document: Document
     article: Article
+    # The article's search-index columns (title, body, words), where a worker process
+    # computed them (Chinese word segmentation costs 1-5 ms a page); None: the writer does.
+    search: tuple[str, str, str] | None = None
 
 
 @dataclass(frozen=True)

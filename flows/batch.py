@@ -17,6 +17,7 @@ from core.errors import SourceError
 from core.records import Extracted, Failed, Outcome, RawPage, storable_text
 from core.settings import DEFAULTS
 from extractors.extract import RULESET, extract_page
+from loaders.search import search_row
 from loaders.store import Store
 from readers.archives import ArchiveRead, is_archive, read_archive
 from readers.sources import read_page
@@ -140,7 +141,9 @@ def extract_batch_in_worker(
 
     Imports nothing of Prefect: a worker process only loads what extraction needs.
     What goes back to the writer is made smaller and cheaper to load: the article's
-    derived values (word count, hashes) are computed here, and the decoded text is
+    derived values (word count, hashes, search-index columns with their Chinese word
+    segmentation) are computed here, so the run's one writer only writes them, and
+    the decoded text is
     left behind (the loader keeps the raw bytes and only the decoding's name and
     format), which halves what is pickled and held per batch in flight.
     """
@@ -152,6 +155,8 @@ def extract_batch_in_worker(
 def _for_the_writer(outcome: Outcome) -> Outcome:
     if isinstance(outcome, Extracted):
         article = outcome.article
+        if not article.is_part:  # a part is indexed as the article stitched from all parts
+            outcome = replace(outcome, search=search_row(article.title, article.body))
         article.word_count, article.content_sha256, article.fingerprint, article.record_sha256  # noqa: B018
     if outcome.document is None:
         return outcome

@@ -317,7 +317,9 @@ def _store_article(db: Database, item: Extracted, run_id: str, ruleset: str) -> 
         # Another page of an article this run created is part of something new.
         outcome = "new" if stored[2] == run_id else "updated"
     if outcome != "unchanged":
-        index_article_for_search(db, rowid, article.title, article.body)
+        # A stitched article is not the page the worker indexed: its columns are made here.
+        columns = None if part.is_part else item.search
+        index_article_for_search(db, rowid, article.title, article.body, columns)
         _replace_children(db, article)
         _mark_copies(db, article.fingerprint)
     return outcome

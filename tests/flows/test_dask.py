@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 # any two runs. Everything else must be identical.
 VOLATILE = {"first_run", "last_changed_run", "read_at", "run_id", "failed_at", "id"}
 TABLES = ("articles", "images", "organizers", "article_organizers", "removed_lines",
-          "article_parts", "listing_links", "pages", "failures")  # fmt: skip
+          "article_parts", "listing_links", "pages", "failures", "articles_search")  # fmt: skip
 
 
 def contents(db: str) -> dict[str, list[tuple]]:

@@ -14,12 +14,16 @@ from core.records import Extracted, Outcome
 from flows.batch import extract_batch, extract_batch_in_worker
 from flows.ingest import ingest
 from flows.workers import worker_pool
+from loaders.search import search_row
 from loaders.store import Store
 from tests.conftest import BAD, SAVED
 from tests.flows.test_dask import contents
 
 
-def _without_text(outcome: Outcome) -> Outcome:
+def _as_sent_to_the_writer(outcome: Outcome) -> Outcome:
+    """What a worker sends: no decoded text; an article with its search-index columns."""
+    if isinstance(outcome, Extracted) and not outcome.article.is_part:
+        outcome = replace(outcome, search=search_row(outcome.article.title, outcome.article.body))
     if outcome.document is None:
         return outcome
     return replace(outcome, document=replace(outcome.document, text=""))  # type: ignore[type-var]
@@ -48,7 +52,10 @@ def test_a_worker_extracts_what_the_flow_process_extracts(tmp_path):
     assert there.outcomes and all(
         o.document is None or o.document.text == "" for o in there.outcomes
     )  # the writer never reads the decoded text: it stays in the worker
-    assert there == replace(here, outcomes=[_without_text(o) for o in here.outcomes])
+    assert there == replace(here, outcomes=[_as_sent_to_the_writer(o) for o in here.outcomes])
+    # Chinese word segmentation, the writer's dearest share, was done in the worker.
+    chinese = [o for o in there.outcomes if isinstance(o, Extracted) and o.article.language == "zh"]
+    assert chinese and all(o.search and o.search[2] for o in chinese)
     assert any(isinstance(o, Extracted) for o in there.outcomes)
     # The writer's share was computed in the worker and travelled with the article.
     article = next(o.article for o in there.outcomes if isinstance(o, Extracted))
