@@ -268,11 +268,24 @@ _HTML_END = re.compile(r"</html", re.I)
 
 
 def _refuse_truncated(text: str) -> None:
-    if "<html" in text[:4096].lower() and not _HTML_END.search(text, max(0, len(text) - 65536)):
+    if "<html" in text[:4096].lower() and not _closes_html(text, max(0, len(text) - 65536)):
         raise ExtractError(
             f"the HTML stops without closing </html> after {len(text)} characters: the page "
             "was saved or downloaded incompletely; save it again"
         )
+
+
+def _closes_html(text: str, start: int) -> bool:
+    """Whether ``</html`` (any case) begins at or after ``start``.
+
+    The two usual spellings are looked for from the end, where they are, by rfind;
+    the case-blind regex, which would read up to 64 KB, only when neither is there.
+    """
+    return (
+        text.rfind("</html", start) >= 0
+        or text.rfind("</HTML", start) >= 0
+        or _HTML_END.search(text, start) is not None
+    )
 
 
 def _text(element: Element) -> str:
