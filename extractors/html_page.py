@@ -299,6 +299,11 @@ def _unwrap(text: str) -> str:
 
 def _lines(element: Element) -> list[str]:
     """Text lines of ``element``, one per block element or ``<br>``."""
+    if not len(element):
+        # The usual paragraph, text alone: its one line (clean_line takes the newlines
+        # that _unwrap would make spaces for spaces itself).
+        line = clean_line(element.text or "")
+        return [line] if line else []
     pieces: list[str] = []
 
     def walk(node: Element) -> None:
@@ -317,7 +322,7 @@ def _lines(element: Element) -> list[str]:
             pieces.append("\n")
 
     walk(element)
-    return [line for line in map(clean_line, "".join(pieces).split("\n")) if line]
+    return [line for part in "".join(pieces).split("\n") if part and (line := clean_line(part))]
 
 
 def _image_src(img: Element, base: str | None) -> str | None:
@@ -344,8 +349,9 @@ def _blocks(element: Element, base: str | None) -> Iterator[Block]:
         elif tag == "img":
             yield Figure("", _image_src(child, base))
         elif tag in _TEXT_BLOCKS:
-            for img in child.iter("img"):
-                yield Figure("", _image_src(img, base))
+            if len(child):  # a paragraph of text alone has no image to look for
+                for img in child.iter("img"):
+                    yield Figure("", _image_src(img, base))
             yield from _lines(child)
         elif tag in _BLOCKS:
             yield from _blocks(child, base)
