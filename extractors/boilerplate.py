@@ -59,16 +59,35 @@ _KEYWORDS = re.compile(
 _KEYWORD_HINTS = ("copyright", "©", "rights", "presented", "content", "cdic", "icp", "备",
                   "registration", "licen", "许可证", ":", "：", "电话", "传真", "邮箱", "提意见",
                   "版权")  # fmt: skip
+# The hints a line of ASCII can hold: for such a line the others cannot be there.
+_ASCII_HINTS = tuple(hint for hint in _KEYWORD_HINTS if hint.isascii())
+# For each rule of RULES, in order: substrings of the casefolded line that every match
+# of that rule contains. A rule none of whose hints is in the line is not run: most
+# rules have no literal start to skip ahead by, and each tried every position of a
+# footer line. A "ı" is folded to "i" as above; "İ", which re.I also matches with
+# "i", casefolds to "i" and a combining dot, so a line with that dot runs every rule.
+_RULE_HINTS: tuple[tuple[str, ...], ...] = (
+    ("copyright",), ("presented",), ("cdic",), ("cdic",), ("版权所有",), ("版权所有",),
+    ("版权说明",), ("版权保护",), ("icp",), ("icp",), ("registration",), ("publishing",),
+    ("许可证",), ("公网安备",), ("browsers",), (":", "："),
+)  # fmt: skip
+# Each hint once, with the rules (indices into RULES) it lets run.
+_HINT_RULES: tuple[tuple[str, frozenset[int]], ...] = tuple(
+    (hint, frozenset(i for i, hints in enumerate(_RULE_HINTS) if hint in hints))
+    for hint in dict.fromkeys(h for hints in _RULE_HINTS for h in hints)
+)
+_COMBINING_DOT = "\u0307"
 _LEFTOVER = re.compile(r"[\s|.,;:·•\-–—/\\()\[\]【】（）。，；：、]*")
 
 
 def split_boilerplate(line: str) -> tuple[RemovedLine, ...] | None:
     """The pieces of ``line`` by kind if the whole line is boilerplate, else None."""
     folded = line.casefold().replace("ı", "i")
-    if not any(hint in folded for hint in _KEYWORD_HINTS) or not _KEYWORDS.search(line):
+    hints = _ASCII_HINTS if folded.isascii() else _KEYWORD_HINTS
+    if not any(hint in folded for hint in hints) or not _KEYWORDS.search(line):
         return None
     taken: list[tuple[int, int, str]] = []
-    for kind, pattern in RULES:
+    for kind, pattern in _rules_hinted(folded):
         for match in pattern.finditer(line):
             start, end = match.span()
             if end > start and all(end <= s or start >= e for s, e, _ in taken):
@@ -84,3 +103,14 @@ def split_boilerplate(line: str) -> tuple[RemovedLine, ...] | None:
     if not all(_LEFTOVER.fullmatch(part) for part in leftover):
         return None
     return tuple(RemovedLine(kind, line[s:e].strip()) for s, e, kind in taken)
+
+
+def _rules_hinted(folded: str) -> list[tuple[str, re.Pattern[str]]]:
+    """The rules that may match the line ``folded`` is the casefolding of, in RULES order."""
+    if _COMBINING_DOT in folded:
+        return list(RULES)
+    wanted: set[int] = set()
+    for hint, rules in _HINT_RULES:
+        if hint in folded:
+            wanted |= rules
+    return [RULES[i] for i in sorted(wanted)]

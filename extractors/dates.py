@@ -19,6 +19,9 @@ DATE_PATTERNS = (
     re.compile(r"(?P<y>(?:19|20)\d{2})/(?P<m>\d{1,2})/(?P<d>\d{1,2})\b" + _TIME),
     re.compile(r"(?P<y>(?:19|20)\d{2})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日" + _TIME),
 )
+# A character each pattern needs: a text without it is not searched with that pattern
+# (each tries every position; a byline has one date form at most).
+_NEEDS = ("-", "/", "年")
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,9 @@ class FoundDate:
 def find_date(text: str) -> FoundDate | None:
     """The first valid date (with its time, if printed) in ``text``."""
     found: list[FoundDate] = []
-    for pattern in DATE_PATTERNS:
+    for pattern, needed in zip(DATE_PATTERNS, _NEEDS, strict=True):
+        if needed not in text:
+            continue
         for match in pattern.finditer(text):
             iso = _to_iso(match)
             if iso:

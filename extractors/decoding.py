@@ -106,6 +106,17 @@ def _check_text(text: str, encoding: str) -> None:
         )
 
 
+def utf8_bytes(data: bytes, text: str, encoding: str) -> bytes | None:
+    """``data`` when it is exactly ``text`` in UTF-8 (``decode`` gave ``(text, encoding)``).
+
+    Then a parser may read the bytes as they are rather than have ``text`` encoded
+    again. Every "utf-8" that ``decode`` returns decoded all of ``data`` strictly,
+    except a detected one, decoded with replacement: a text that holds no U+FFFD had
+    nothing replaced.
+    """
+    return data if encoding == "utf-8" and "\ufffd" not in text else None
+
+
 def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
     """Return ``(text, encoding)`` or raise DecodeError with a reason a person understands."""
     if not data.strip():

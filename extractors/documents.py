@@ -18,6 +18,7 @@ _HTML_TAG = re.compile(r"<(?:!doctype\s+html|html|head|body)\b", re.I)
 _SAVED_FROM = re.compile(r"<!--\s*saved from url=\(\d+\)\s*(https?://[^\s>]+?)\s*-->", re.I)
 _LINK_TAG = re.compile(r"<link\b[^<>]*", re.I)  # stops at the next tag: one tag per match
 _REL_CANONICAL = re.compile(r"""\brel=["']?canonical""", re.I)
+_HEAD = 65536  # where a page's address may be found
 _HREF = re.compile(r"""\bhref=["']?(https?://[^"'\s>]+)""", re.I)
 
 
@@ -33,10 +34,10 @@ def looks_like_html(text: str) -> bool:
 
 def page_url(html: str) -> str | None:
     """The address a browser recorded when saving, else the page's canonical link."""
-    head = html[:65536]
-    if match := _SAVED_FROM.search(head):
+    # The first 64 KB, as an end position: a slice would copy them.
+    if match := _SAVED_FROM.search(html, 0, _HEAD):
         return match.group(1)
-    for tag in _LINK_TAG.finditer(head):
+    for tag in _LINK_TAG.finditer(html, 0, _HEAD):
         # rel before href, as the sites write it; each tag is scanned once.
         if (rel := _REL_CANONICAL.search(tag.group())) and (
             href := _HREF.search(tag.group(), rel.end())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core.errors import ExtractError, WicEtlError
 from core.records import Article, Document, Extracted, Failed, Listed, Outcome, RawPage
+from extractors.decoding import utf8_bytes
 from extractors.discovery.listing import looks_like_listing, parse_listing
 from extractors.documents import to_document
 from extractors.fallback import extract_generic, extractor_name
@@ -18,14 +19,19 @@ from extractors.text_page import parts_from_text
 RULESET = "+".join([*(p.extractor for p in PROFILES), extractor_name()])
 
 
-def extract_document(document: Document) -> Article:
-    """The article in a decoded page (raises ExtractError when there is none)."""
+def extract_document(document: Document, data: bytes | None = None) -> Article:
+    """The article in a decoded page (raises ExtractError when there is none).
+
+    ``data``: the raw bytes ``document`` was decoded from, if at hand; the HTML
+    parser may read them instead of the text when they are its UTF-8.
+    """
     if document.format != "html":
         profile = pick_profile(document)
         assert profile is not None  # a text save of no known site is refused there
         return assemble(parts_from_text(document, profile), profile, document)
     # Parsed once: the layout check and the parts share the tree and its CSS lookups.
-    lookup = PageLookup(parse_html(document.text))
+    utf8 = utf8_bytes(data, document.text, document.encoding) if data is not None else None
+    lookup = PageLookup(parse_html(document.text, utf8))
     profile = pick_profile(document, lookup)
     if profile is None:
         return extract_generic(document)
@@ -39,7 +45,7 @@ def extract_page(page: RawPage) -> Outcome:
         document = to_document(page)
         if looks_like_listing(document) and (listing := parse_listing(document)) is not None:
             return Listed(page, document, listing)
-        return Extracted(page, document, extract_document(document))
+        return Extracted(page, document, extract_document(document, page.data))
     except WicEtlError as exc:
         error: Exception = exc
     except RecursionError:

@@ -45,6 +45,33 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # The same characters one by one: a page almost never has any, and looking for each
 # with ``in`` (memchr) costs a sixth of a regex pass over 100 KB of markup.
 _CONTROL_CHARS = tuple(c for c in (*map(chr, range(0x20)), "\ufffe", "\uffff") if _CONTROL.match(c))
+_NONCHARACTERS = ("\ufffe", "\uffff")
+_CONTROL_BYTES = tuple(c.encode() for c in _CONTROL_CHARS if c not in _NONCHARACTERS)
+
+
+def _html_parser(encoding: str | None = None) -> lxml.html.HTMLParser:
+    """lxml.html's parser, with each element's class picked in C.
+
+    lxml.html picks it in Python (a method call for every element Python touches:
+    a few percent of a page's extraction), to give form controls classes of their
+    own (``.value`` and the like), which nothing here uses. Every element is still
+    an HtmlElement, every comment an HtmlComment.
+    """
+    parser = lxml.html.HTMLParser(encoding=encoding)
+    parser.set_element_class_lookup(
+        etree.ElementDefaultClassLookup(
+            element=lxml.html.HtmlElement,
+            comment=lxml.html.HtmlComment,
+            pi=lxml.html.HtmlProcessingInstruction,
+            entity=lxml.html.HtmlEntity,
+        )
+    )
+    return parser
+
+
+_PARSER = _html_parser()
+# Reads bytes known to be UTF-8 as UTF-8, whatever the page declares.
+_UTF8_PARSER = _html_parser(encoding="utf-8")
 
 Element: TypeAlias = lxml.html.HtmlElement
 
@@ -60,16 +87,35 @@ def xml_safe(text: str) -> str:
     return _CONTROL.sub(" ", text) if any(c in text for c in _CONTROL_CHARS) else text
 
 
-def parse_html(text: str) -> Element:
-    """The parsed page, comments still in it (a profile may need them to find its body)."""
+def parse_html(text: str, utf8: bytes | None = None) -> Element:
+    """The parsed page, comments still in it (a profile may need them to find its body).
+
+    ``utf8``, when given, is ``text`` in UTF-8 (the page's own bytes): lxml parses a
+    str by converting it to UTF-8 first (a fifth of the parse, for a page with
+    Chinese in it), and these bytes are that conversion already made.
+    """
     _refuse_truncated(text)
     try:
         # match, not sub: sub would try the anchored pattern at every position of the page.
         if declaration := _XML_DECLARATION.match(text):
             text = text[declaration.end() :]
-        return lxml.html.document_fromstring(xml_safe(text))
+        elif utf8 is not None and _xml_safe_utf8(text, utf8):
+            # The parser's encoding set, a <meta charset> in the page cannot override it.
+            return lxml.html.document_fromstring(utf8, parser=_UTF8_PARSER)
+        return lxml.html.document_fromstring(xml_safe(text), parser=_PARSER)
     except (etree.ParserError, ValueError) as exc:
         raise ExtractError(f"the HTML cannot be parsed ({exc}); save the page again") from exc
+
+
+def _xml_safe_utf8(text: str, utf8: bytes) -> bool:
+    """Whether ``xml_safe`` leaves ``text`` (``utf8`` in UTF-8) as it is.
+
+    The C0 controls are looked for in the bytes, where each is a byte of its own and
+    ``in`` is a memchr; in a str holding Chinese (two bytes a character) it is not.
+    U+FFFE and U+FFFF in the str, where ``in`` is free unless it holds characters
+    beyond U+00FF.
+    """
+    return not any(c in utf8 for c in _CONTROL_BYTES) and not any(c in text for c in _NONCHARACTERS)
 
 
 def _strip_furniture(root: Element) -> None:
@@ -245,11 +291,24 @@ _HTML_END = re.compile(r"</html", re.I)
 
 
 def _refuse_truncated(text: str) -> None:
-    if "<html" in text[:4096].lower() and not _HTML_END.search(text, max(0, len(text) - 65536)):
+    if "<html" in text[:4096].lower() and not _closes_html(text, max(0, len(text) - 65536)):
         raise ExtractError(
             f"the HTML stops without closing </html> after {len(text)} characters: the page "
             "was saved or downloaded incompletely; save it again"
         )
+
+
+def _closes_html(text: str, start: int) -> bool:
+    """Whether ``</html`` (any case) begins at or after ``start``.
+
+    The two usual spellings are looked for from the end, where they are, by rfind;
+    the case-blind regex, which would read up to 64 KB, only when neither is there.
+    """
+    return (
+        text.rfind("</html", start) >= 0
+        or text.rfind("</HTML", start) >= 0
+        or _HTML_END.search(text, start) is not None
+    )
 
 
 def _text(element: Element) -> str:
@@ -263,6 +322,11 @@ def _unwrap(text: str) -> str:
 
 def _lines(element: Element) -> list[str]:
     """Text lines of ``element``, one per block element or ``<br>``."""
+    if not len(element):
+        # The usual paragraph, text alone: its one line (clean_line takes the newlines
+        # that _unwrap would make spaces for spaces itself).
+        line = clean_line(element.text or "")
+        return [line] if line else []
     pieces: list[str] = []
 
     def walk(node: Element) -> None:
@@ -281,7 +345,7 @@ def _lines(element: Element) -> list[str]:
             pieces.append("\n")
 
     walk(element)
-    return [line for line in map(clean_line, "".join(pieces).split("\n")) if line]
+    return [line for part in "".join(pieces).split("\n") if part and (line := clean_line(part))]
 
 
 def _image_src(img: Element, base: str | None) -> str | None:
@@ -308,8 +372,9 @@ def _blocks(element: Element, base: str | None) -> Iterator[Block]:
         elif tag == "img":
             yield Figure("", _image_src(child, base))
         elif tag in _TEXT_BLOCKS:
-            for img in child.iter("img"):
-                yield Figure("", _image_src(img, base))
+            if len(child):  # a paragraph of text alone has no image to look for
+                for img in child.iter("img"):
+                    yield Figure("", _image_src(img, base))
             yield from _lines(child)
         elif tag in _BLOCKS:
             yield from _blocks(child, base)

@@ -73,8 +73,15 @@ _ASCII_LETTER = re.compile(r"[A-Za-z]")  # what _LETTER matches of ASCII
 
 
 def clean_line(text: str) -> str:
-    # str.split() knows every Unicode space (NBSP, ideographic space) but not these two.
     """A line with its spaces collapsed and trimmed."""
+    # Most lines come clean already (a page's lines are cleaned once where they are
+    # found, then again where they are used). isprintable is False for every character
+    # split() splits at but the ASCII space, and for the two below: a printable line
+    # with no doubled, leading or trailing space is its own result, told in one pass
+    # rather than split into words and joined again.
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
+    # str.split() knows every Unicode space (NBSP, ideographic space) but not these two.
     return " ".join(text.replace("\u200b", " ").replace("\ufeff", " ").split())
 
 
@@ -195,8 +202,8 @@ def assemble(parts: Parts, profile: SiteProfile, document: Document) -> Article:
             "the page may be a listing, a video page, or saved before it finished loading"
         )
 
-    organizers = [clean_line(o) for o in parts.organizers or [] if clean_line(o)]
-    footer = [clean_line(line) for line in parts.footer if clean_line(line)]
+    organizers = [line for o in parts.organizers or [] if (line := clean_line(o))]
+    footer = [line for raw in parts.footer if (line := clean_line(raw))]
     if parts.organizers is None and profile.footer_block == "organizers":
         first_boilerplate = next(
             (i for i, line in enumerate(footer) if split_boilerplate(line)), len(footer)

@@ -48,6 +48,11 @@ def fast_path(path: str) -> str:
     return _CLASS_TEST.sub(r"/@class[contains(concat(' ', normalize-space(.), ' '), \1)]/..", path)
 
 
+# A lone id selector (``#Content``); any other form goes to cssselect.
+_LONE_ID = re.compile(r"#([A-Za-z_][A-Za-z0-9_-]*)")
+_IDS = etree.XPath("descendant-or-self::*/@id")
+
+
 @cache
 def selector(css: str) -> etree.XPath:
     """Compiled once per CSS string: compiling costs more than matching a whole page."""
@@ -60,6 +65,7 @@ class PageLookup:
     def __init__(self, root: Element) -> None:
         self.root = root
         self._found: dict[str, list[Element]] = {}
+        self._ids: dict[str, list[Element]] | None = None  # see _with_id
 
     def all(self, css: str) -> list[Element]:
         """Every element ``css`` matches now, in document order."""
@@ -80,9 +86,26 @@ class PageLookup:
     def forget(self) -> None:
         """The tree gained or moved elements: remembered matches may be wrong now."""
         self._found.clear()
+        self._ids = None
 
     def _run(self, css: str) -> list[Element]:
+        if lone_id := _LONE_ID.fullmatch(css):
+            return self._with_id(lone_id[1])
         return selector(css)(self.root)  # type: ignore[no-any-return,unused-ignore]
+
+    def _with_id(self, name: str) -> list[Element]:
+        """What ``#name`` matches now: the elements whose id is ``name``, in document order.
+
+        A page asks for three or four ids (a layout check, the body, the pager, the
+        breadcrumb), and has a handful: one walk collects every id of the page, where
+        each selector's own walk visited every element again. Taken before elements
+        were dropped, the collection holds them still, so only the attached count.
+        """
+        if self._ids is None:
+            self._ids = {}
+            for value in _IDS(self.root):
+                self._ids.setdefault(str(value), []).append(value.getparent())
+        return [element for element in self._ids.get(name, ()) if self._attached(element)]
 
     def _attached(self, element: Element) -> bool:
         node: Element | None = element

@@ -62,3 +62,26 @@ def test_remembered_lookups_leave_out_what_was_dropped_and_keep_the_order():
     assert lookup.first(("#none", ".a")).text == "1"
     lookup.all(".a")[0].drop_tree()
     assert lookup.first((".a",)).text == "3"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_every_profile_selector_through_a_page_lookup_finds_what_cssselect_finds(page):
+    root = lxml.html.document_fromstring(page.read_bytes())
+    lookup = PageLookup(root)
+    for css in SELECTORS:
+        assert lookup.all(css) == CSSSelector(css)(root), css
+
+
+def test_ids_collected_before_a_drop_leave_out_what_was_dropped():
+    root = lxml.html.document_fromstring(
+        "<html><body><noscript><div id='Content'>0</div></noscript><p id='a'>1</p>"
+        "<div><p id='Content'>2</p></div><p id='Content'>3</p><a name='x'>4</a></body></html>"
+    )
+    lookup = PageLookup(root)
+    assert [p.text for p in lookup.all("#a")] == ["1"]  # every id is collected here
+    assert lookup.all("#x") == []  # an <a name> is no id, though libxml2's id() says so
+    root.find(".//noscript").drop_tree()
+    assert [p.text for p in lookup.all("#Content")] == ["2", "3"]
+    root.find(".//div").drop_tree()
+    assert [p.text for p in lookup.all("#Content")] == ["3"]
+    assert lookup.all("#Content") == CSSSelector("#Content")(root)
