@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import gc
 import logging
 import os
 import shutil
@@ -17,7 +18,7 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from rich import box
 from rich.console import Console
@@ -703,5 +704,19 @@ def main(argv: list[str] | None = None) -> int:
     return EXIT_USAGE
 
 
+def run() -> NoReturn:
+    """The ``wic-etl`` console script: ``main``, then exit with its code.
+
+    Before the exit, every object left is frozen out of the garbage collector: the
+    interpreter's final collections would otherwise walk all of Prefect's and
+    pydantic's objects once more, 0.15-0.2 s of every command (measured), to free
+    memory the exit frees anyway. Finalizers and atexit handlers (Prefect's flush
+    of its logs and events) still run.
+    """
+    code = main()
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
