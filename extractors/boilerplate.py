@@ -10,6 +10,7 @@ mentions copyright is left alone.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from core.records import RemovedLine
 
@@ -80,6 +81,9 @@ _COMBINING_DOT = "\u0307"
 _LEFTOVER = re.compile(r"[\s|.,;:·•\-–—/\\()\[\]【】（）。，；：、]*")
 
 
+# Every page of a site ends in the same footer lines, and a page's footer is read twice
+# (for its organizers, then for what it removes): those are answered from here.
+@lru_cache(maxsize=1024)
 def split_boilerplate(line: str) -> tuple[RemovedLine, ...] | None:
     """The pieces of ``line`` by kind if the whole line is boilerplate, else None."""
     folded = line.casefold().replace("ı", "i")
