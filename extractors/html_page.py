@@ -56,8 +56,12 @@ def _html_parser(encoding: str | None = None) -> lxml.html.HTMLParser:
     a few percent of a page's extraction), to give form controls classes of their
     own (``.value`` and the like), which nothing here uses. Every element is still
     an HtmlElement, every comment an HtmlComment.
+
+    Nor does anything here ask libxml2 for an element by its ID (XPath's id(),
+    XMLID): the table of IDs it would build on every parse (a few percent of the
+    parse) is left out; ``PageLookup`` finds ids with XPath on the attributes.
     """
-    parser = lxml.html.HTMLParser(encoding=encoding)
+    parser = lxml.html.HTMLParser(encoding=encoding, collect_ids=False)
     parser.set_element_class_lookup(
         etree.ElementDefaultClassLookup(
             element=lxml.html.HtmlElement,
