@@ -81,15 +81,23 @@ _COMBINING_DOT = "\u0307"
 _LEFTOVER = re.compile(r"[\s|.,;:·•\-–—/\\()\[\]【】（）。，；：、]*")
 
 
-# Every page of a site ends in the same footer lines, and a page's footer is read twice
-# (for its organizers, then for what it removes): those are answered from here.
-@lru_cache(maxsize=1024)
 def split_boilerplate(line: str) -> tuple[RemovedLine, ...] | None:
     """The pieces of ``line`` by kind if the whole line is boilerplate, else None."""
     folded = line.casefold().replace("ı", "i")
     hints = _ASCII_HINTS if folded.isascii() else _KEYWORD_HINTS
-    if not any(hint in folded for hint in hints) or not _KEYWORDS.search(line):
+    if not any(hint in folded for hint in hints):
         return None
+    return _split_hinted(line)
+
+
+# Every page of a site ends in the same footer lines, and a page's footer is read twice
+# (for its organizers, then for what it removes): those are answered from here. Only
+# lines with a keyword hint come here, so a run's article text does not crowd them out.
+@lru_cache(maxsize=1024)
+def _split_hinted(line: str) -> tuple[RemovedLine, ...] | None:
+    if not _KEYWORDS.search(line):
+        return None
+    folded = line.casefold().replace("ı", "i")
     taken: list[tuple[int, int, str]] = []
     for kind, pattern in _rules_hinted(folded):
         for match in pattern.finditer(line):
