@@ -77,6 +77,8 @@ _HINT_RULES: tuple[tuple[str, frozenset[int]], ...] = tuple(
     (hint, frozenset(i for i, hints in enumerate(_RULE_HINTS) if hint in hints))
     for hint in dict.fromkeys(h for hints in _RULE_HINTS for h in hints)
 )
+# The hints a line of ASCII can hold, with their rules.
+_ASCII_HINT_RULES = tuple((hint, rules) for hint, rules in _HINT_RULES if hint.isascii())
 _COMBINING_DOT = "\u0307"
 _LEFTOVER = re.compile(r"[\s|.,;:·•\-–—/\\()\[\]【】（）。，；：、]*")
 
@@ -84,6 +86,11 @@ _LEFTOVER = re.compile(r"[\s|.,;:·•\-–—/\\()\[\]【】（）。，；：�
 def split_boilerplate(line: str) -> tuple[RemovedLine, ...] | None:
     """The pieces of ``line`` by kind if the whole line is boilerplate, else None."""
     folded = line.casefold().replace("ı", "i")
+    # No rule's hint, no rule's match (the usual paragraph): looked for before the
+    # keyword hints, as some of those ("rights", "content") are in more paragraphs
+    # and the rules' hints are fewer.
+    if not _rules_hinted(folded):
+        return None
     hints = _ASCII_HINTS if folded.isascii() else _KEYWORD_HINTS
     if not any(hint in folded for hint in hints):
         return None
@@ -122,7 +129,7 @@ def _rules_hinted(folded: str) -> list[tuple[str, re.Pattern[str]]]:
     if _COMBINING_DOT in folded:
         return list(RULES)
     wanted: set[int] = set()
-    for hint, rules in _HINT_RULES:
+    for hint, rules in _ASCII_HINT_RULES if folded.isascii() else _HINT_RULES:
         if hint in folded:
             wanted |= rules
     return [RULES[i] for i in sorted(wanted)]
