@@ -89,6 +89,8 @@ class LeadStep:
 def lead_step(css: str) -> LeadStep | None:
     """``css``'s first step and the rest, or None when that step has another form."""
     path = CSSSelector(css).path
+    if "|" in path:
+        return None  # a group ("#a p, .b"): its other selectors do not start from this step
     for attribute, pattern in (("id", _LEAD_ID), ("class", _LEAD_CLASS)):
         if found := pattern.match(path):
             tag = None if found[1] == "*" else found[1]

@@ -96,5 +96,6 @@ def test_a_page_lookup_runs_a_selector_from_its_first_step_as_cssselect_would():
     </body></html>"""
     root = lxml.html.document_fromstring(html)
     for css in (".lft_art > h1", ".lft_art h1", "div.lft_art", "p.lft_art b", ".one h1",
-                "td#Content span.v", "div#Content span.v", ".lft_art", ".none h1"):  # fmt: skip
+                "td#Content span.v", "div#Content span.v", ".lft_art", ".none h1",
+                "#Content span.v, .one h1", ".none h1, .lft_art > h1"):  # fmt: skip
         assert PageLookup(root).all(css) == CSSSelector(css)(root), css
