@@ -7,9 +7,13 @@ through these functions, which answer ``None`` instead.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
 
 
+# An extraction asks about one page's address four or five times (its host, its
+# canonical form, its page number, beside its pager's links): split once.
+@lru_cache(maxsize=64)
 def split_http(url: str | None) -> SplitResult | None:
     """The parts of an absolute http(s) address with a host, or None."""
     if not url:

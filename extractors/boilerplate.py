@@ -10,6 +10,7 @@ mentions copyright is left alone.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from core.records import RemovedLine
 
@@ -76,6 +77,8 @@ _HINT_RULES: tuple[tuple[str, frozenset[int]], ...] = tuple(
     (hint, frozenset(i for i, hints in enumerate(_RULE_HINTS) if hint in hints))
     for hint in dict.fromkeys(h for hints in _RULE_HINTS for h in hints)
 )
+# The hints a line of ASCII can hold, with their rules.
+_ASCII_HINT_RULES = tuple((hint, rules) for hint, rules in _HINT_RULES if hint.isascii())
 _COMBINING_DOT = "\u0307"
 _LEFTOVER = re.compile(r"[\s|.,;:·•\-–—/\\()\[\]【】（）。，；：、]*")
 
@@ -83,9 +86,25 @@ _LEFTOVER = re.compile(r"[\s|.,;:·•\-–—/\\()\[\]【】（）。，；：�
 def split_boilerplate(line: str) -> tuple[RemovedLine, ...] | None:
     """The pieces of ``line`` by kind if the whole line is boilerplate, else None."""
     folded = line.casefold().replace("ı", "i")
-    hints = _ASCII_HINTS if folded.isascii() else _KEYWORD_HINTS
-    if not any(hint in folded for hint in hints) or not _KEYWORDS.search(line):
+    # No rule's hint, no rule's match (the usual paragraph): looked for before the
+    # keyword hints, as some of those ("rights", "content") are in more paragraphs
+    # and the rules' hints are fewer.
+    if not _rules_hinted(folded):
         return None
+    hints = _ASCII_HINTS if folded.isascii() else _KEYWORD_HINTS
+    if not any(hint in folded for hint in hints):
+        return None
+    return _split_hinted(line)
+
+
+# Every page of a site ends in the same footer lines, and a page's footer is read twice
+# (for its organizers, then for what it removes): those are answered from here. Only
+# lines with a keyword hint come here, so a run's article text does not crowd them out.
+@lru_cache(maxsize=1024)
+def _split_hinted(line: str) -> tuple[RemovedLine, ...] | None:
+    if not _KEYWORDS.search(line):
+        return None
+    folded = line.casefold().replace("ı", "i")
     taken: list[tuple[int, int, str]] = []
     for kind, pattern in _rules_hinted(folded):
         for match in pattern.finditer(line):
@@ -110,7 +129,7 @@ def _rules_hinted(folded: str) -> list[tuple[str, re.Pattern[str]]]:
     if _COMBINING_DOT in folded:
         return list(RULES)
     wanted: set[int] = set()
-    for hint, rules in _HINT_RULES:
+    for hint, rules in _ASCII_HINT_RULES if folded.isascii() else _HINT_RULES:
         if hint in folded:
             wanted |= rules
     return [RULES[i] for i in sorted(wanted)]

@@ -56,8 +56,12 @@ def _html_parser(encoding: str | None = None) -> lxml.html.HTMLParser:
     a few percent of a page's extraction), to give form controls classes of their
     own (``.value`` and the like), which nothing here uses. Every element is still
     an HtmlElement, every comment an HtmlComment.
+
+    Nor does anything here ask libxml2 for an element by its ID (XPath's id(),
+    XMLID): the table of IDs it would build on every parse (a few percent of the
+    parse) is left out; ``PageLookup`` finds ids with XPath on the attributes.
     """
-    parser = lxml.html.HTMLParser(encoding=encoding)
+    parser = lxml.html.HTMLParser(encoding=encoding, collect_ids=False)
     parser.set_element_class_lookup(
         etree.ElementDefaultClassLookup(
             element=lxml.html.HtmlElement,
@@ -291,11 +295,21 @@ _HTML_END = re.compile(r"</html", re.I)
 
 
 def _refuse_truncated(text: str) -> None:
-    if "<html" in text[:4096].lower() and not _closes_html(text, max(0, len(text) - 65536)):
+    if _opens_html(text) and not _closes_html(text, max(0, len(text) - 65536)):
         raise ExtractError(
             f"the HTML stops without closing </html> after {len(text)} characters: the page "
             "was saved or downloaded incompletely; save it again"
         )
+
+
+def _opens_html(text: str) -> bool:
+    """Whether ``<html`` (any case) is in the first 4 KB: the two usual spellings by
+    find, the 4 KB copied and lowered only when neither is there."""
+    return (
+        text.find("<html", 0, 4096) >= 0
+        or text.find("<HTML", 0, 4096) >= 0
+        or "<html" in text[:4096].lower()
+    )
 
 
 def _closes_html(text: str, start: int) -> bool:

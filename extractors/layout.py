@@ -37,7 +37,7 @@ class Parts:
 
     title: str
     meta: Meta
-    body: list[Block]
+    body: list[Block]  # text lines as clean_line leaves them (each engine cleans its own)
     head: list[str] = field(default_factory=list)  # site furniture above the title
     breadcrumb: str | None = None
     footer: list[str] = field(default_factory=list)
@@ -181,7 +181,7 @@ def assemble(parts: Parts, profile: SiteProfile, document: Document) -> Article:
             text, credit = parse_caption(caption) or (caption, block.credit)
             images.append(Image(len(images) + 1, text, credit, block.src))
             continue
-        line = clean_line(block)
+        line = block  # clean already: see Parts.body
         if not line:
             continue
         if caption_credit := parse_caption(line):

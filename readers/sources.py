@@ -15,7 +15,6 @@ import stat
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 from core.errors import SourceError, too_large
 from core.records import RawPage
@@ -196,20 +195,23 @@ def read_page(path: str, max_bytes: int = DEFAULTS.max_bytes) -> RawPage:
         raise _missing(path) from exc
     except OSError as exc:
         raise _unreadable(path, exc) from exc
-    with os.fdopen(fd, "rb") as file:
+    # The descriptor read as it is: a file object around it costs a fifth of the reading.
+    try:
         # fstat the open file: the path may have been swapped for a FIFO after the stat.
-        info = os.fstat(file.fileno())
+        info = os.fstat(fd)
         _refuse_irregular(path, info)
         if info.st_size > max_bytes:
             raise SourceError(too_large(path, max_bytes, info.st_size))
         # Read one byte past the cap, never the whole file: a size can lie (/proc) or grow.
-        data = _read_upto(file, max_bytes + 1, info.st_size)
+        data = _read_upto(fd, max_bytes + 1, info.st_size)
+    finally:
+        os.close(fd)
     if len(data) > max_bytes:
         raise SourceError(too_large(path, max_bytes))
     return RawPage(source=path, data=data)
 
 
-def _read_upto(file: BinaryIO, limit: int, size: int) -> bytes:
+def _read_upto(fd: int, limit: int, size: int) -> bytes:
     """The file's first ``limit`` bytes (fewer at its end), read as if in one ``read(limit)``.
 
     ``read(limit)`` allocates ``limit`` bytes before reading any: 10 MB per page,
@@ -217,9 +219,17 @@ def _read_upto(file: BinaryIO, limit: int, size: int) -> bytes:
     plus one byte to notice it is larger than it says, comes first.
     """
     want = min(size + 1, limit)
-    data = file.read(want)
+    data = _read(fd, want)
     if len(data) == want < limit:  # the file goes on past its stated size
-        data += file.read(limit - want)
+        data += _read(fd, limit - want)
+    return data
+
+
+def _read(fd: int, count: int) -> bytes:
+    """``count`` bytes, fewer only at the end of the file (``os.read`` may return fewer)."""
+    data = os.read(fd, count)
+    while len(data) < count and (more := os.read(fd, count - len(data))):
+        data += more
     return data
 
 

@@ -85,3 +85,17 @@ def test_ids_collected_before_a_drop_leave_out_what_was_dropped():
     root.find(".//div").drop_tree()
     assert [p.text for p in lookup.all("#Content")] == ["3"]
     assert lookup.all("#Content") == CSSSelector("#Content")(root)
+
+
+def test_a_page_lookup_runs_a_selector_from_its_first_step_as_cssselect_would():
+    html = """<html><body>
+      <div class="x lft_art"><h1>a</h1><div class="lft_art"><h1>n</h1></div></div>
+      <div class=" lft_art\tx\n"><h1>b</h1></div><p class="lft_art"><b>p</b></p>
+      <div class="lft_artx"><h1>no</h1></div><td id="Content"><span class="v">s</span></td>
+      <div class="lft_art\u00a0y"><h1>nbsp</h1></div><span class="one"><h1>c</h1></span>
+    </body></html>"""
+    root = lxml.html.document_fromstring(html)
+    for css in (".lft_art > h1", ".lft_art h1", "div.lft_art", "p.lft_art b", ".one h1",
+                "td#Content span.v", "div#Content span.v", ".lft_art", ".none h1",
+                "#Content span.v, .one h1", ".none h1, .lft_art > h1"):  # fmt: skip
+        assert PageLookup(root).all(css) == CSSSelector(css)(root), css
