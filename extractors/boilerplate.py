@@ -83,6 +83,11 @@ _COMBINING_DOT = "\u0307"
 _LEFTOVER = re.compile(r"[\s|.,;:·•\-–—/\\()\[\]【】（）。，；：、]*")
 
 
+# Footer lines are short; an article's paragraph with a hint word (a colon is one) can
+# be 100 KB, and 1,024 such would stay in each worker's memory for its life.
+CACHED_LINE_MAX = 500
+
+
 def split_boilerplate(line: str) -> tuple[RemovedLine, ...] | None:
     """The pieces of ``line`` by kind if the whole line is boilerplate, else None."""
     folded = line.casefold().replace("ı", "i")
@@ -94,14 +99,20 @@ def split_boilerplate(line: str) -> tuple[RemovedLine, ...] | None:
     hints = _ASCII_HINTS if folded.isascii() else _KEYWORD_HINTS
     if not any(hint in folded for hint in hints):
         return None
+    if len(line) > CACHED_LINE_MAX:
+        return _split(line)
     return _split_hinted(line)
 
 
 # Every page of a site ends in the same footer lines, and a page's footer is read twice
 # (for its organizers, then for what it removes): those are answered from here. Only
-# lines with a keyword hint come here, so a run's article text does not crowd them out.
+# short lines with a keyword hint come here, so article text does not crowd them out.
 @lru_cache(maxsize=1024)
 def _split_hinted(line: str) -> tuple[RemovedLine, ...] | None:
+    return _split(line)
+
+
+def _split(line: str) -> tuple[RemovedLine, ...] | None:
     if not _KEYWORDS.search(line):
         return None
     folded = line.casefold().replace("ı", "i")

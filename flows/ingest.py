@@ -35,7 +35,7 @@ from flows.progress import watcher
 from flows.reporting import report_run
 from flows.run import pipeline_run
 from flows.runners import task_runner
-from flows.workers import claim, processes_for
+from flows.workers import adopt, claim, processes_for
 from loaders.store import Store
 from readers.sources import expand_sources
 
@@ -132,6 +132,7 @@ def extract_and_load(
     # No more processes than batches: a worker costs a process start (0.2-0.4 s), and a
     # small run that fits one batch is done sooner in the flow's own process.
     workers = processes_for(len(files), batch_size, workers)
+    adopt(store.path, files, batch_size, max_bytes, workers)  # the command's head start, if any
     with task_runner(dask, workers) as runner:
         for batch in chunks(files, batch_size):
             params = {"db": store.path, "paths": batch, "max_bytes": max_bytes,

@@ -52,3 +52,20 @@ def test_a_dotted_capital_i_still_matches_as_the_rules_read_it():
     # the per-rule hints ("copyright") are not in the folded line: every rule runs.
     pieces = split_boilerplate("COPYR\u0130GHT 2020 ALL RIGHTS RESERVED")
     assert pieces is not None and pieces[0].kind == "copyright"
+
+
+def test_long_paragraphs_are_split_but_not_kept_by_the_footer_cache():
+    # A colon is a hint word: without a bound, 1,024 article paragraphs of 100 KB
+    # each would stay in a worker's memory for its life (found in review: 103 MB).
+    from extractors.boilerplate import CACHED_LINE_MAX, _split_hinted
+
+    _split_hinted.cache_clear()
+    for n in range(50):
+        assert split_boilerplate(f"{n} He said: " + "x" * 100_000) is None
+    assert _split_hinted.cache_info().currsize == 0
+    footer = "Copyright 1995-2026. All rights reserved."
+    assert len(footer) <= CACHED_LINE_MAX
+    assert split_boilerplate(footer) == split_boilerplate(footer) is not None
+    assert _split_hinted.cache_info().hits == 1
+    long_footer = footer + " " * CACHED_LINE_MAX
+    assert split_boilerplate(long_footer) == split_boilerplate(footer)  # cached or not, alike

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import time
 from dataclasses import replace
@@ -10,8 +11,12 @@ from dataclasses import replace
 import httpx
 import pytest
 
+import flows.ingest
+from core.accounting import RunSummary
 from core.records import Extracted, Outcome
-from flows.batch import extract_batch, extract_batch_in_worker
+from core.settings import DEFAULTS
+from flows import workers
+from flows.batch import CHANGE_MARGIN_S, extract_batch, extract_batch_in_worker
 from flows.ingest import ingest
 from flows.workers import worker_pool
 from loaders.search import search_row
@@ -92,23 +97,17 @@ def test_worker_processes_give_the_same_database_as_the_flow_process(tmp_path, p
     assert len(pids) == 2 and os.getpid() not in pids
 
 
-@pytest.mark.slow
-def test_a_head_start_gives_the_same_database_and_the_flow_uses_its_batches(
-    tmp_path, prefect_api, monkeypatch
-):
-    import flows.ingest
-    from core.settings import DEFAULTS
-    from flows import workers
+def _head_started_ingest(
+    sources: list[str], db: str, batch_size: int, monkeypatch, between=None
+) -> tuple[RunSummary, list[bool]]:  # type: ignore[no-untyped-def]
+    """What `wic-etl ingest` does: a head start before Prefect, then the flow; and which
+    of the flow's batches were collected from the head start."""
     from flows.settled import files_to_read
     from readers.sources import expand_sources
 
-    sources = [str(SAVED), str(BAD)]
-    without, ahead = str(tmp_path / "without.db"), str(tmp_path / "ahead.db")
-    plain = ingest(sources=sources, db=without, batch_size=5, workers=2)
-    # What `wic-etl ingest` does before it imports Prefect.
-    Store.open(ahead).close()
-    files = files_to_read(ahead, expand_sources(sources).files)
-    workers.start_ahead(ahead, files, 5, 2, DEFAULTS.max_bytes)
+    Store.open(db).close()
+    files = files_to_read(db, expand_sources(sources).files)
+    workers.start_ahead(db, files, batch_size, 2, DEFAULTS.max_bytes)
     claimed: list[bool] = []
     real_claim = flows.ingest.claim
 
@@ -119,10 +118,84 @@ def test_a_head_start_gives_the_same_database_and_the_flow_uses_its_batches(
 
     monkeypatch.setattr(flows.ingest, "claim", spy)
     try:
-        headed = ingest(sources=sources, db=ahead, batch_size=5, workers=2)
+        if between is not None:
+            between()  # what happens while Prefect is imported
+        return ingest(sources=sources, db=db, batch_size=batch_size, workers=2), claimed
     finally:
         workers.release()
+
+
+@pytest.mark.slow
+def test_a_head_start_gives_the_same_database_and_the_flow_uses_its_batches(
+    tmp_path, prefect_api, monkeypatch
+):
+    sources = [str(SAVED), str(BAD)]
+    without, ahead = str(tmp_path / "without.db"), str(tmp_path / "ahead.db")
+    plain = ingest(sources=sources, db=without, batch_size=5, workers=2)
+    headed, claimed = _head_started_ingest(sources, ahead, 5, monkeypatch)
     # The first batches (one per worker and one more) were the ones started ahead.
     assert claimed[:3] == [True, True, True] and not any(claimed[3:])
     assert headed.counts.as_row() == plain.counts.as_row()
     assert contents(ahead) == contents(without)
+
+
+def _saved_copies(folder, names: list[str]):  # type: ignore[no-untyped-def]
+    folder.mkdir()
+    for name in names:
+        shutil.copy(SAVED / "html" / name, folder / name)
+    time.sleep(CHANGE_MARGIN_S + 0.2)  # written well before the run, as saved pages are
+
+
+@pytest.mark.slow
+def test_a_file_written_after_the_head_start_read_it_is_read_again(
+    tmp_path, prefect_api, monkeypatch
+):
+    # Found in review: the head start reads files before the run is recorded as
+    # started, so an edit in between was stored as the old bytes, and every later
+    # run took the file as unchanged (same size, written before the run started).
+    folder = tmp_path / "pages"
+    _saved_copies(folder, ["cd_battery_recycling.html", "cd_panda_cubs.html"])
+    edited = folder / "cd_panda_cubs.html"
+    new_bytes = edited.read_bytes().replace(b"panda", b"PANDA")
+
+    def edit_after_the_read() -> None:
+        assert workers._ahead is not None
+        for future in workers._ahead.batches.values():
+            future.result(timeout=60)  # both files read
+        edited.write_bytes(new_bytes)  # same size: only the ctime tells
+
+    db = str(tmp_path / "wic.db")
+    _, claimed = _head_started_ingest([str(folder)], db, 1, monkeypatch, edit_after_the_read)
+    assert claimed == [True, False]  # the untouched file's batch kept, the edited one's not
+    with sqlite3.connect(db) as conn:
+        (raw,) = conn.execute("select raw from pages where source = ?", [str(edited)]).fetchone()
+    assert raw == new_bytes
+
+
+@pytest.mark.slow
+def test_head_start_batches_are_dropped_when_the_run_reads_other_files(
+    tmp_path, prefect_api, monkeypatch
+):
+    folder = tmp_path / "pages"
+    _saved_copies(folder, ["cd_battery_recycling.html", "cd_legacy_high_speed.html",
+                           "cd_legacy_smog_alert.html", "cd_panda_cubs.html"])  # fmt: skip
+    held: list[int] = []
+
+    def a_file_arrives() -> None:
+        shutil.copy(SAVED / "html" / "chinadaily_en_ai_rules.html", folder / "a_first.html")
+        real_adopt = flows.ingest.adopt
+
+        def adopt(*args):  # type: ignore[no-untyped-def]
+            real_adopt(*args)
+            held.append(len(workers._ahead.batches) if workers._ahead else 0)
+
+        monkeypatch.setattr(flows.ingest, "adopt", adopt)
+
+    db = str(tmp_path / "wic.db")
+    summary, claimed = _head_started_ingest([str(folder)], db, 2, monkeypatch, a_file_arrives)
+    # The batches moved (a_first, battery | high_speed, smog | panda): the two started
+    # ahead (battery, high_speed | smog, panda) are none of them, and were let go as the
+    # run began, not held to its end.
+    assert held == [0]
+    assert claimed == [False, False, False]
+    assert summary.counts.new == 5
