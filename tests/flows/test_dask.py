@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 
 import httpx
 import pytest
@@ -34,6 +35,25 @@ def contents(db: str) -> dict[str, list[tuple]]:
         return out
 
 
+def extraction_pids(prefect_api: str, run_id: str, expected: int) -> set[int]:
+    """The processes a run's extract-batch tasks logged they ran in.
+
+    Run logs reach the server in the background: asked again for up to 30 s while
+    fewer than ``expected`` are there.
+    """
+    pids: set[int] = set()
+    deadline = time.monotonic() + 30
+    while len(pids) < expected and time.monotonic() < deadline:
+        logs = httpx.post(f"{prefect_api}/logs/filter", timeout=30, json={
+            "logs": {"flow_run_id": {"any_": [run_id]}}, "limit": 200,
+        }).json()  # fmt: skip
+        pids = {int(m.split(" in process ")[1].split()[0])
+                for m in (log["message"] for log in logs) if " in process " in m}  # fmt: skip
+        if len(pids) < expected:
+            time.sleep(0.5)
+    return pids
+
+
 def test_a_2_worker_dask_cluster_gives_the_same_database_as_the_default_runner(
     tmp_path, prefect_api
 ):
@@ -45,9 +65,5 @@ def test_a_2_worker_dask_cluster_gives_the_same_database_as_the_default_runner(
     assert plain.counts.failed > 0 and plain.counts.new > 20
     assert contents(on_dask) == contents(default)
     # The extraction ran in two worker processes, not in this one.
-    logs = httpx.post(f"{prefect_api}/logs/filter", timeout=30, json={
-        "logs": {"flow_run_id": {"any_": [scaled.run_id]}}, "limit": 200,
-    }).json()  # fmt: skip
-    pids = {int(m.split(" in process ")[1].split()[0])
-            for m in (log["message"] for log in logs) if " in process " in m}  # fmt: skip
+    pids = extraction_pids(prefect_api, scaled.run_id, 2)
     assert len(pids) == 2 and os.getpid() not in pids

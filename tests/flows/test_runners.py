@@ -8,7 +8,6 @@ import sqlite3
 import time
 from dataclasses import replace
 
-import httpx
 import pytest
 
 import flows.ingest
@@ -22,7 +21,7 @@ from flows.workers import worker_pool
 from loaders.search import search_row
 from loaders.store import Store
 from tests.conftest import BAD, SAVED
-from tests.flows.test_dask import contents
+from tests.flows.test_dask import contents, extraction_pids
 
 
 def _as_sent_to_the_writer(outcome: Outcome) -> Outcome:
@@ -83,44 +82,41 @@ def test_worker_processes_give_the_same_database_as_the_flow_process(tmp_path, p
     assert contents(pooled) == contents(alone)
     with sqlite3.connect(pooled) as conn:
         assert conn.execute("select count(*) from articles").fetchone()[0] > 20
-    # The extraction ran in the two worker processes, not in the flow's. Run logs reach
-    # the server in the background: wait for them a little.
-    pids: set[int] = set()
-    deadline = time.monotonic() + 30
-    while len(pids) < 2 and time.monotonic() < deadline:
-        time.sleep(0.5)
-        logs = httpx.post(f"{prefect_api}/logs/filter", timeout=30, json={
-            "logs": {"flow_run_id": {"any_": [scaled.run_id]}}, "limit": 200,
-        }).json()  # fmt: skip
-        pids = {int(m.split(" in process ")[1].split()[0])
-                for m in (log["message"] for log in logs) if " in process " in m}  # fmt: skip
+    # The extraction ran in the two worker processes, not in the flow's.
+    pids = extraction_pids(prefect_api, scaled.run_id, 2)
     assert len(pids) == 2 and os.getpid() not in pids
 
 
 def _head_started_ingest(
     sources: list[str], db: str, batch_size: int, monkeypatch, between=None
 ) -> tuple[RunSummary, list[bool]]:  # type: ignore[no-untyped-def]
-    """What `wic-etl ingest` does: a head start before Prefect, then the flow; and which
-    of the flow's batches were collected from the head start."""
+    """What `wic-etl ingest` does: a head start before Prefect, then the flow; and, for
+    each of the flow's batches in order, whether it was collected from the head start."""
+    from flows.batch import chunks
     from flows.settled import files_to_read
     from readers.sources import expand_sources
 
-    Store.open(db).close()
-    files = files_to_read(db, expand_sources(sources).files)
-    workers.start_ahead(db, files, batch_size, 2, DEFAULTS.max_bytes)
-    claimed: list[bool] = []
+    def to_read() -> list[str]:
+        with Store.open(db) as store:
+            return files_to_read(store, expand_sources(sources).files)
+
+    workers.start_ahead(db, to_read(), batch_size, 2, DEFAULTS.max_bytes)
+    # By batch: the tasks run in threads, and claim in whatever order they get to it.
+    claimed: dict[tuple[str, ...], bool] = {}
     real_claim = flows.ingest.claim
 
     def spy(db: str, paths: list[str], max_bytes: int):  # type: ignore[no-untyped-def]
         started = real_claim(db, paths, max_bytes)
-        claimed.append(started is not None)
+        claimed[tuple(paths)] = started is not None
         return started
 
     monkeypatch.setattr(flows.ingest, "claim", spy)
     try:
         if between is not None:
             between()  # what happens while Prefect is imported
-        return ingest(sources=sources, db=db, batch_size=batch_size, workers=2), claimed
+        batches = list(chunks(to_read(), batch_size))  # the flow's, as it will make them
+        summary = ingest(sources=sources, db=db, batch_size=batch_size, workers=2)
+        return summary, [claimed[tuple(batch)] for batch in batches]
     finally:
         workers.release()
 
