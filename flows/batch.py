@@ -142,10 +142,10 @@ def extract_batch_in_worker(
     Imports nothing of Prefect: a worker process only loads what extraction needs.
     What goes back to the writer is made smaller and cheaper to load: the article's
     derived values (word count, hashes, search-index columns with their Chinese word
-    segmentation) are computed here, so the run's one writer only writes them, and
-    the decoded text is
-    left behind (the loader keeps the raw bytes and only the decoding's name and
-    format), which halves what is pickled and held per batch in flight.
+    segmentation) are computed here, so the run's one writer only writes them; and
+    the decoded text is left behind (the loader keeps the raw bytes and only the
+    decoding's name and format), which halves what is pickled and held per batch in
+    flight.
     """
     extracted = extract_batch(db_path, paths, max_bytes)
     outcomes = [_for_the_writer(outcome) for outcome in extracted.outcomes]

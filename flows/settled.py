@@ -26,15 +26,14 @@ SETTLED_NOTE = (
 )
 
 
-def files_to_read(db: str, files: Sequence[str]) -> list[str]:
+def files_to_read(store: Store, files: Sequence[str]) -> list[str]:
     """The files a run must read, in order: the others are unchanged since they were loaded."""
-    with Store.open(db) as store:
-        unchanged = unchanged_files(store, files)
+    unchanged = unchanged_files(store, files)
     return [f for f in files if f not in unchanged]
 
 
 def settle_unchanged(
-    db: str, sources: Sequence[str], found: SourceList, to_read: Sequence[str]
+    store: Store, sources: Sequence[str], found: SourceList, to_read: Sequence[str]
 ) -> RunSummary | None:
     """Record and summarise the run if it has nothing to read or fetch; else None."""
     if found.urls or found.missing or not found.files or to_read:
@@ -42,7 +41,6 @@ def settle_unchanged(
     run_id = str(uuid.uuid4())
     n = len(found.files)
     counts = RunCounts(pages=n, unchanged=n, skipped=found.skipped)
-    with Store.open(db) as store:
-        store.start_run(run_id, "ingest", sources)
-        store.finish_run(run_id, counts, "completed")
-    return RunSummary(run_id, db, counts, notes=(SETTLED_NOTE,))
+    store.start_run(run_id, "ingest", sources)
+    store.finish_run(run_id, counts, "completed")
+    return RunSummary(run_id, store.path, counts, notes=(SETTLED_NOTE,))

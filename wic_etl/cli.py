@@ -285,7 +285,7 @@ def run_reextract(args: argparse.Namespace, console: Console) -> int:
 
         return reextract(db=args.db)
 
-    return _run_flow(args, console, "reextract", call)
+    return _run_flow(args, console, "reextract", call, time.perf_counter())
 
 
 def run_serve(args: argparse.Namespace, console: Console) -> int:
@@ -467,9 +467,12 @@ def run_ingest(args: argparse.Namespace, console: Console) -> int:
     started = time.perf_counter()
     from flows import workers
     from flows.settled import files_to_read, settle_unchanged
+    from loaders.store import Store
 
-    to_read = files_to_read(args.db, found.files)
-    if (settled := settle_unchanged(args.db, list(args.sources), found, to_read)) is not None:
+    with Store.open(args.db) as store:
+        to_read = files_to_read(store, found.files)
+        settled = settle_unchanged(store, list(args.sources), found, to_read)
+    if settled is not None:
         print_summary(console, settled, time.perf_counter() - started)
         return EXIT_OK
     if not args.dask:
@@ -503,10 +506,10 @@ def _run_flow(
     console: Console,
     command: str,
     call: Callable[[], RunSummary],
-    started: float | None = None,
+    started: float,
 ) -> int:
-    """Check the Prefect server, run one flow, print its summary (the database is checked)."""
-    started = time.perf_counter() if started is None else started
+    """Check the Prefect server, run one flow, print its summary (the database is checked;
+    ``started``: when the command's own work began, for the time it reports)."""
     url = _connect_prefect(console, verbose=args.verbose)
     from prefect.settings import (
         PREFECT_API_URL,
