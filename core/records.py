@@ -57,6 +57,43 @@ def sha256_hex(data: bytes | str) -> str:
 
 
 @dataclass(frozen=True)
+class FileStamp:
+    """What a saved file looked like when it was read: how a later run knows it unchanged.
+
+    Taken from the open file just before its bytes were read; ``read_ns`` is this
+    host's clock then. Times are nanoseconds since the epoch.
+    """
+
+    device: int
+    inode: int
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+    read_ns: int
+
+    @classmethod
+    def of(cls, info: Any, read_ns: int) -> FileStamp:
+        """The stamp of an ``os.stat_result`` taken at ``read_ns``."""
+        return cls(info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns,
+                   read_ns)  # fmt: skip
+
+    def same_file(self, info: Any) -> bool:
+        """Whether ``info`` (an ``os.stat_result``) is this file, not written since."""
+        return (self.device, self.inode, self.size, self.mtime_ns, self.ctime_ns) == (
+            info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SavedFile:
+    """A saved file read whole: its path, its stamp then, and the page its bytes made."""
+
+    path: str
+    stamp: FileStamp
+    sha256: str
+
+
+@dataclass(frozen=True)
 class RawPage:
     """A document exactly as it was read or fetched; never altered, always kept."""
 
@@ -67,6 +104,8 @@ class RawPage:
     # Fetched pages only: the HTTP status and response headers, archived with the bytes.
     status: int | None = None
     headers: tuple[tuple[str, str], ...] = ()
+    # A saved file read whole (not a page inside an archive): its stamp when read.
+    file: FileStamp | None = None
 
     @cached_property
     def sha256(self) -> str:

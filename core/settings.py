@@ -27,6 +27,14 @@ class Settings:
     # The largest saved file, page inside an archive (decompressed) or fetched body
     # read: a news page is far smaller, so a bigger input is not what the user meant.
     max_bytes: int = 10 * 1024 * 1024
+    # CPU seconds one page may take to extract. Real pages take milliseconds (the slowest
+    # seen, a 10 MB page through the generic extractor, under a second); a page built to
+    # be slow (100k attributes on one tag: libxml2 is quadratic there) takes minutes.
+    page_deadline: float = 5.0
+    # Memory an extraction process may take beyond what it holds once started (its code,
+    # jieba's dictionary), in MB: a real page needs a few tens; a 10 MB table of
+    # 500,000 rows needs 1.5 GB, and several such at once would take the machine.
+    max_memory_mb: int = 1024
     # Crawling.
     max_pages: int = 200  # pages fetched per start address
     # Pages of one multi-page article at most: its pager is the site's word, and a

@@ -39,7 +39,7 @@ def extract_document(document: Document, data: bytes | None = None) -> Article:
 
 
 def extract_page(page: RawPage) -> Outcome:
-    """Raw bytes to an Extracted, Listed or Failed outcome; never raises."""
+    """Raw bytes to an Extracted, Listed or Failed outcome; raises only MemoryError."""
     document = None
     try:
         document = to_document(page)
@@ -50,6 +50,8 @@ def extract_page(page: RawPage) -> Outcome:
         error: Exception = exc
     except RecursionError:
         error = ExtractError("the page nests its markup too deeply to parse")
+    except MemoryError:
+        raise  # the process's memory cap, not the page's fault alone: its caller decides
     except Exception as exc:  # a bug of ours must not stop the run or lose the page
         error = ExtractError(
             f"unexpected {type(exc).__name__}: {exc}. This is a wic-etl bug: "

@@ -252,7 +252,9 @@ class Crawler:
             if page is not None:
                 self._follow_discovery(page, job)
             return
-        outcome = self.parsers.extract(page)
+        # In a thread: the loop goes on answering while a page is extracted (in a worker
+        # process, when the flow gave such parsers), and Ctrl-C reaches the main thread.
+        outcome = await asyncio.to_thread(self.parsers.extract, page)
         self.sink(outcome)
         self._follow_outcome(outcome, job)
 

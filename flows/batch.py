@@ -6,21 +6,25 @@ because Prefect's cost per task would dominate at one task per page.
 
 from __future__ import annotations
 
+import hashlib
 import os
-import signal
-from collections.abc import Iterator, Sequence, Set
+import time
+from collections.abc import Callable, Iterator, Sequence, Set
 from dataclasses import dataclass, replace
-from datetime import datetime
 
 from core.accounting import RunCounts
 from core.errors import SourceError
-from core.records import Extracted, Failed, Outcome, RawPage, storable_text
+from core.records import Extracted, Failed, Outcome, RawPage, SavedFile, storable_text
 from core.settings import DEFAULTS
 from extractors.extract import RULESET, extract_page
+from flows.limits import guarded_extract
 from loaders.search import search_row
 from loaders.store import Store
 from readers.archives import ArchiveRead, is_archive, read_archive
+from readers.filesystems import TimeTrust
 from readers.sources import read_page
+
+Extractor = Callable[[RawPage], Outcome]
 
 
 def chunks(items: Sequence[str], size: int) -> Iterator[list[str]]:
@@ -101,37 +105,44 @@ class ExtractedBatch:
     outcomes: list[Outcome]
     unchanged: int  # pages already stored exactly so: not extracted, nothing to load
     pages: int
+    # The saved files read whole, with their stamps: unchanged ones too, so that a file
+    # touched but not changed is known by its new stamp from now on.
+    files: tuple[SavedFile, ...] = ()
 
 
-def _extract(read: ReadResult, done: Set[str] = frozenset()) -> ExtractedBatch:
+def _extract(
+    read: ReadResult, done: Set[str] = frozenset(), extract: Extractor = extract_page
+) -> ExtractedBatch:
     """Extract the pages read, but those in ``done`` (already extracted exactly so)."""
     outcomes: list[Outcome] = list(read.failures)
-    outcomes.extend(extract_page(page) for page in read.pages if page.sha256 not in done)
+    outcomes.extend(extract(page) for page in read.pages if page.sha256 not in done)
     unchanged = sum(1 for page in read.pages if page.sha256 in done)
-    return ExtractedBatch(outcomes, unchanged, len(read.pages) + len(read.failures))
+    files = tuple(SavedFile(p.source, p.file, p.sha256) for p in read.pages if p.file is not None)
+    return ExtractedBatch(outcomes, unchanged, len(read.pages) + len(read.failures), files)
+
+
+def read_batch(
+    db_path: str, paths: Sequence[str], max_bytes: int = DEFAULTS.max_bytes
+) -> tuple[ReadResult, set[str]]:
+    """Read a batch, and which of its pages are already done; reads the database, never writes."""
+    read = read_pages(paths, max_bytes)
+    with Store.open_read_only(db_path) as store:
+        done = store.unchanged_pages((page.sha256 for page in read.pages), RULESET)
+    return read, done
 
 
 def extract_batch(
-    db_path: str, paths: Sequence[str], max_bytes: int = DEFAULTS.max_bytes
+    db_path: str,
+    paths: Sequence[str],
+    max_bytes: int = DEFAULTS.max_bytes,
+    extract: Extractor = extract_page,
 ) -> ExtractedBatch:
     """Read and extract a batch, skipping pages already done; reads the database, never writes.
 
     Runs anywhere the files and the database can be read (a worker process, a Dask
     worker); the flow loads the result, so SQLite has one writer whatever runs it.
     """
-    read = read_pages(paths, max_bytes)
-    with Store.open_read_only(db_path) as store:
-        done = store.unchanged_pages((page.sha256 for page in read.pages), RULESET)
-    return _extract(read, done)
-
-
-def ignore_interrupts() -> None:
-    """A worker process's start: Ctrl-C is the flow's to handle, not each worker's.
-
-    A terminal sends SIGINT to the whole process group; a worker that took it would
-    print its own traceback while the flow is already winding the run down.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return _extract(*read_batch(db_path, paths, max_bytes), extract)
 
 
 def extract_batch_in_worker(
@@ -139,6 +150,7 @@ def extract_batch_in_worker(
 ) -> tuple[ExtractedBatch, int]:
     """``extract_batch`` in a worker process, and that process's id (for the run's log).
 
+    Each page runs under the worker's deadline and memory cap (``flows/limits.py``).
     Imports nothing of Prefect: a worker process only loads what extraction needs.
     What goes back to the writer is made smaller and cheaper to load: the article's
     derived values (word count, hashes, search-index columns with their Chinese word
@@ -147,9 +159,31 @@ def extract_batch_in_worker(
     decoding's name and format), which halves what is pickled and held per batch in
     flight.
     """
-    extracted = extract_batch(db_path, paths, max_bytes)
-    outcomes = [_for_the_writer(outcome) for outcome in extracted.outcomes]
-    return replace(extracted, outcomes=outcomes), os.getpid()
+    return for_the_writer(extract_batch(db_path, paths, max_bytes, guarded_extract)), os.getpid()
+
+
+def reextract_in_worker(db_path: str, shas: Sequence[str]) -> tuple[ExtractedBatch, int]:
+    """Stored pages extracted again in a worker process, as ``extract_batch_in_worker``."""
+    with Store.open_read_only(db_path) as store:
+        read = stored_pages(store, shas)
+    return for_the_writer(_extract(read, extract=guarded_extract)), os.getpid()
+
+
+def read_in_worker(
+    db_path: str, paths: Sequence[str], max_bytes: int = DEFAULTS.max_bytes
+) -> tuple[ReadResult, set[str]]:
+    """``read_batch`` in a worker process: a batch read apart from its extraction."""
+    return read_batch(db_path, paths, max_bytes)
+
+
+def extract_in_worker(page: RawPage) -> Outcome:
+    """One page extracted in a worker process, under its deadline and memory cap."""
+    return _for_the_writer(guarded_extract(page))
+
+
+def for_the_writer(batch: ExtractedBatch) -> ExtractedBatch:
+    """The batch as the writer takes it (see ``extract_batch_in_worker``)."""
+    return replace(batch, outcomes=[_for_the_writer(outcome) for outcome in batch.outcomes])
 
 
 def _for_the_writer(outcome: Outcome) -> Outcome:
@@ -163,41 +197,71 @@ def _for_the_writer(outcome: Outcome) -> Outcome:
     return replace(outcome, document=replace(outcome.document, text=""))
 
 
-# A file is taken as unchanged only if it last changed this long before the run that
-# stored it began: clocks of file systems and of this process may disagree a little.
+# A file read within this long after its last write may have been written again in the
+# same tick of the file system's clock (the kernel stamps ctimes from a coarse clock):
+# its stamp does not prove it unchanged, so the next run reads it once more.
 CHANGE_MARGIN_S = 2.0
 
 
-def unchanged_files(store: Store, files: Sequence[str]) -> set[str]:
+def unchanged_files(store: Store, files: Sequence[str], reread: bool = False) -> set[str]:
     """Saved files not changed since a run made them into articles: no need to read them.
 
-    A re-run would otherwise read and hash every file to find it unchanged. A file is
-    unchanged here when its latest stored page is an article of these extractor
-    versions, its size is the same, and neither its mtime nor its ctime is later
-    than the start of the run that stored it (less ``CHANGE_MARGIN_S``): any write
-    after that run began moves the ctime, which, unlike the mtime, no tool can set
-    back (``cp -p``, ``rsync -t``, ``touch -d``). Archives are always read: one holds
-    many pages. Anything in doubt is read, and the SHA-256 decides as before.
+    A re-run would otherwise read and hash every file to find it unchanged. A file
+    is unchanged when its last read page is an article of these extractor versions
+    and either:
+
+    - its file system keeps trustworthy times (local POSIX ones, see
+      ``readers/filesystems.py``), and its device, inode, size, mtime and ctime are
+      all as when it was read, that read at least ``CHANGE_MARGIN_S`` after its last
+      write. Any write, rename into place or copy over it moves the ctime, which no
+      tool can set back; another file at the same path (a folder swapped by rename,
+      another disk at the same mount point) has another inode or device; or
+    - its times cannot be trusted (FAT, exFAT, network and FUSE file systems, or
+      this host's clock is earlier than a recorded read: it went back): its bytes
+      are read here and their SHA-256 is the stored page's.
+
+    Archives are always read: one holds many pages. ``reread`` reads every file.
     """
-    # pages.source holds each name as storable_text wrote it (bytes not UTF-8 as \xNN).
+    if reread:
+        return set()
+    # saved_files.path holds each name as storable_text wrote it (bytes not UTF-8 as \xNN).
     by_stored_name = {storable_text(f): f for f in files if not is_archive(f)}
-    stored = store.done_sources(list(by_stored_name), RULESET)
+    known = store.done_files(list(by_stored_name), RULESET)
+    if not known:
+        return set()
+    trust = TimeTrust()
+    clock_sane = time.time_ns() >= max(file.stamp.read_ns for file in known.values())
+    margin = int(CHANGE_MARGIN_S * 1e9)
     unchanged = set()
-    for name, (size, started) in stored.items():
+    for name, file in known.items():
         path = by_stored_name[name]
         try:
             info = os.stat(path)
-            since = datetime.fromisoformat(started).timestamp() - CHANGE_MARGIN_S
-        except (OSError, ValueError):
+        except OSError:
+            continue  # gone or unreadable: the read says what it is
+        if info.st_size != file.stamp.size:
             continue
-        if info.st_size == size and max(info.st_mtime, info.st_ctime) < since:
+        if clock_sane and trust.trusted(path):
+            stamp = file.stamp
+            if stamp.same_file(info) and stamp.ctime_ns < stamp.read_ns - margin:
+                unchanged.add(path)
+        elif _content_sha256(path, info.st_size) == file.sha256:
             unchanged.add(path)
     return unchanged
 
 
+def _content_sha256(path: str, size: int) -> str | None:
+    """SHA-256 of a file's bytes, or None if it cannot be read as they were."""
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError:
+        return None
+
+
 def load_batch(store: Store, batch: ExtractedBatch, run_id: str) -> RunCounts:
     """Load an extracted batch: one transaction, counted."""
-    counts = store.load(batch.outcomes, run_id, RULESET)
+    counts = store.load(batch.outcomes, run_id, RULESET, batch.files)
     counts.unchanged += batch.unchanged
     counts.pages = batch.pages
     return counts

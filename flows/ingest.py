@@ -6,7 +6,7 @@ import os
 import socket
 from collections import deque
 from collections.abc import Sequence
-from concurrent.futures import Executor
+from dataclasses import replace
 from datetime import date
 
 from prefect import flow, get_run_logger, task
@@ -25,17 +25,17 @@ from flows.batch import (
     OutcomeWriter,
     chunks,
     extract_batch,
-    extract_batch_in_worker,
     load_batch,
     missing_source_failures,
     record_failures,
     unchanged_files,
 )
+from flows.limits import Limits, guarded_extract, use_limits
 from flows.progress import watcher
 from flows.reporting import report_run
 from flows.run import pipeline_run
 from flows.runners import task_runner
-from flows.workers import adopt, claim, processes_for
+from flows.workers import ExtractionPool, adopt, claim, extraction_pool, processes_for
 from loaders.store import Store
 from readers.sources import expand_sources
 
@@ -53,15 +53,20 @@ CRAWL_BATCH = 25
 # Retrying it is harmless, as it writes nothing.
 @task(name="extract-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
 def extract_batch_task(
-    db: str, paths: list[str], max_bytes: int = DEFAULTS.max_bytes, pool: Executor | None = None
+    db: str,
+    paths: list[str],
+    max_bytes: int = DEFAULTS.max_bytes,
+    pool: ExtractionPool | None = None,
+    limits: Limits | None = None,
 ) -> ExtractedBatch:
-    """Extract a batch here, or, given the run's worker ``pool``, in one of its processes."""
-    if pool is None:
-        extracted, pid = extract_batch(db, paths, max_bytes), os.getpid()
+    """Extract a batch in one of the run's worker processes (``pool``), or here on Dask."""
+    if pool is None:  # a Dask worker: the deadline holds here, a dead worker Dask replaces
+        use_limits(limits or Limits())
+        extracted, pid = extract_batch(db, paths, max_bytes, guarded_extract), os.getpid()
     else:
         started = claim(db, paths, max_bytes)  # the command's head start, if it made one
-        future = started or pool.submit(extract_batch_in_worker, db, paths, max_bytes)
-        extracted, pid = future.result()
+        future = started or pool.submit_batch(db, paths, max_bytes)
+        extracted, pid = pool.batch_result(future, db, paths, max_bytes)
     get_run_logger().info(
         "extracted %d files (%d unchanged) in process %d on %s",
         extracted.pages, extracted.unchanged, pid, socket.gethostname(),
@@ -73,13 +78,18 @@ def extract_batch_task(
 # (a locked database, a crash): a second pass is cheap, its requests are conditional.
 @task(name="crawl", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=10)
 def crawl_task(
-    store: Store, urls: list[str], options: CrawlOptions, run_id: str
+    store: Store, urls: list[str], options: CrawlOptions, run_id: str, limits: Limits | None = None
 ) -> tuple[RunCounts, CrawlReport]:
     # Called, not submitted: it runs in the flow's thread, on the run's one connection.
-    """Crawl the addresses, writing outcomes through the run's store as they come."""
+    """Crawl the addresses, writing outcomes through the run's store as they come.
+
+    Each fetched page is extracted in a worker process, under the page deadline.
+    """
     logger = get_run_logger()
     writer = OutcomeWriter(store, run_id, CRAWL_BATCH)
-    report = Crawler(options, store.crawl_state(), writer, logger, PARSERS).run(urls)
+    with extraction_pool(1, limits) as pool:
+        parsers = replace(PARSERS, extract=pool.extract)
+        report = Crawler(options, store.crawl_state(), writer, logger, parsers).run(urls)
     writer.flush()
     for note in crawl_notes(report):
         logger.info("%s", note)
@@ -97,7 +107,8 @@ def crawl_notes(report: CrawlReport) -> tuple[str, ...]:
 
 def extract_and_load(
     store: Store, files: Sequence[str], batch_size: int, run_id: str, dask: str | None,
-    max_bytes: int = DEFAULTS.max_bytes, workers: int = 1,
+    max_bytes: int = DEFAULTS.max_bytes, workers: int = 1, reread: bool = False,
+    limits: Limits | None = None,
 ) -> RunCounts:  # fmt: skip
     """Extract batches on the chosen runner, load each here: the one writer of the run.
 
@@ -105,44 +116,71 @@ def extract_and_load(
     so every runner gives the same database; a bounded number run ahead of the load.
     """
     logger = get_run_logger()
+    limits = limits or Limits()
     # Files unchanged since a run made them into articles are counted, not read: an
     # unchanged re-run submits no task for them.
-    unchanged = unchanged_files(store, files)
+    unchanged = unchanged_files(store, files, reread)
     counts = RunCounts(pages=len(unchanged), unchanged=len(unchanged))
     files = [f for f in files if f not in unchanged]
     if unchanged:
         logger.info("%d files unchanged since they were loaded: not read again", len(unchanged))
-    # Each batch's future and its number of files: an archive's pages count more than
-    # once in the batch's ``pages``, and the watcher counts files.
-    pending: deque[tuple[PrefectFuture[ExtractedBatch], int]] = deque()
+    # Each batch's future and its files: an archive's pages count more than once in the
+    # batch's ``pages``, and the watcher counts files.
+    pending: deque[tuple[PrefectFuture[ExtractedBatch], list[str]]] = deque()
     progress = watcher()
     progress.start("files", len(files))
 
     def load_next() -> None:
-        future, files_in_batch = pending.popleft()
-        extracted = future.result()
+        future, batch = pending.popleft()
+        try:
+            extracted = future.result()
+        except Exception as exc:
+            if not dask:
+                raise  # the local pool never fails a batch: this is a bug to see
+            # A batch that failed on Dask after its retries (a worker killed on one of its
+            # pages, say) is extracted here, where the page that kills a worker fails alone.
+            logger.warning("batch failed on Dask (%s): extracting it here", exc)
+            extracted = _local_pool(limits).extract_batch(store.path, batch, max_bytes)[0]
         counts.add(load_batch(store, extracted, run_id))
         # Prefect keeps every task's return value referenced until the flow ends (its
         # result record and task engine): emptied here, the batch's pages are freed,
         # or a 10,000-page run would hold all of them (measured: +630 MB).
         extracted.outcomes.clear()
         logger.info("batch loaded: %d files", extracted.pages)
-        progress.advance(files_in_batch)
+        progress.advance(len(batch))
 
-    # No more processes than batches: a worker costs a process start (0.2-0.4 s), and a
-    # small run that fits one batch is done sooner in the flow's own process.
+    # No more processes than batches: a worker costs a process start (0.2-0.4 s).
     workers = processes_for(len(files), batch_size, workers)
-    adopt(store.path, files, batch_size, max_bytes, workers)  # the command's head start, if any
-    with task_runner(dask, workers) as runner:
-        for batch in chunks(files, batch_size):
-            params = {"db": store.path, "paths": batch, "max_bytes": max_bytes,
-                      "pool": runner.pool}  # fmt: skip
-            pending.append((runner.task_runner.submit(extract_batch_task, params), len(batch)))
-            if len(pending) >= runner.in_flight:
+    # the command's head start, if any
+    adopt(store.path, files, batch_size, max_bytes, workers, limits)
+    try:
+        with task_runner(dask, workers, limits) as runner:
+            for batch in chunks(files, batch_size):
+                params = {"db": store.path, "paths": batch, "max_bytes": max_bytes,
+                          "pool": runner.pool, "limits": limits}  # fmt: skip
+                pending.append((runner.task_runner.submit(extract_batch_task, params), batch))
+                if len(pending) >= runner.in_flight:
+                    load_next()
+            while pending:
                 load_next()
-        while pending:
-            load_next()
+    finally:
+        _close_local_pool()
     return counts
+
+
+_fallback: list[ExtractionPool] = []
+
+
+def _local_pool(limits: Limits) -> ExtractionPool:
+    """One local worker for batches Dask could not extract, started on first need."""
+    if not _fallback:
+        _fallback.append(ExtractionPool(1, limits))
+    return _fallback[0]
+
+
+def _close_local_pool() -> None:
+    while _fallback:
+        _fallback.pop().shutdown(wait=False)
 
 
 @flow(name="ingest", log_prints=False)
@@ -160,6 +198,9 @@ def ingest(
     dask: str | None = None,
     max_bytes: int = DEFAULTS.max_bytes,
     workers: int = DEFAULTS.workers,
+    reread: bool = False,
+    page_deadline: float = DEFAULTS.page_deadline,
+    max_memory_mb: int = DEFAULTS.max_memory_mb,
 ) -> RunSummary:
     """Ingest saved pages and web pages into ``db``.
 
@@ -182,10 +223,16 @@ def ingest(
             temporary cluster of N processes) or a scheduler address "tcp://host:8786".
         max_bytes: the largest saved file, page inside an archive (once decompressed) or
             fetched body read; larger ones are failures.
-        workers: processes extracting saved pages (default: every core); 1 extracts
-            in the flow's own process. Ignored with ``dask``.
+        workers: processes extracting saved pages (default: every core). Ignored
+            with ``dask``.
+        reread: read every saved file, even those known unchanged since they were loaded.
+        page_deadline: CPU seconds one page may take to extract; a page past it is
+            stopped and recorded as a failure.
+        max_memory_mb: memory an extraction process may take beyond its own code; a
+            page that needs more is a failure.
     """
     logger = get_run_logger()
+    limits = Limits(page_deadline, max_memory_mb)
     found = expand_sources(sources)
     with pipeline_run(db, "ingest", sources) as run:
         run_id, store = run.run_id, run.store
@@ -199,7 +246,7 @@ def ingest(
             counts.add(record_failures(store, missing_source_failures(found.missing), run_id))
         if found.files:
             counts.add(extract_and_load(
-                store, found.files, batch_size, run_id, dask, max_bytes, workers
+                store, found.files, batch_size, run_id, dask, max_bytes, workers, reread, limits
             ))  # fmt: skip
         if found.urls:
             options = CrawlOptions(
@@ -214,7 +261,7 @@ def ingest(
                     max_bytes=max_bytes,
                 ),
             )
-            crawled, report = crawl_task(store, list(found.urls), options, run_id)
+            crawled, report = crawl_task(store, list(found.urls), options, run_id, limits)
             counts.add(crawled)
             counts.skipped += sum(report.skipped.values())
             notes = crawl_notes(report)

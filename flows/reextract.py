@@ -2,36 +2,83 @@
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from core.accounting import RunCounts, RunSummary
 from core.settings import DEFAULTS
-from flows.batch import chunks, reextract_batch
-from flows.progress import watcher
+from flows.batch import ExtractedBatch, chunks, load_batch
+from flows.limits import Limits
+from flows.progress import ProgressWatcher, watcher
 from flows.reporting import report_run
 from flows.run import pipeline_run
+from flows.workers import ExtractionPool, batches_in_flight, extraction_pool, processes_for
 from loaders.store import Store
 
 
 # Called, not submitted: it runs in the flow's thread, on the run's one connection.
 @task(name="reextract-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
-def reextract_batch_task(store: Store, shas: list[str], run_id: str) -> RunCounts:
-    """Extract one batch of stored pages again and load what changed."""
-    return reextract_batch(store, shas, run_id)
+def reextract_batch_task(store: Store, extracted: ExtractedBatch, run_id: str) -> RunCounts:
+    """Load one batch of stored pages extracted again: what changed is written."""
+    return load_batch(store, extracted, run_id)
 
 
 @flow(name="reextract", log_prints=False)
-def reextract(db: str = DEFAULTS.db, batch_size: int = DEFAULTS.batch_size) -> RunSummary:
-    """Rebuild every article from the raw pages kept in ``db`` (after an extractor change)."""
+def reextract(
+    db: str = DEFAULTS.db,
+    batch_size: int = DEFAULTS.batch_size,
+    workers: int = DEFAULTS.workers,
+    page_deadline: float = DEFAULTS.page_deadline,
+    max_memory_mb: int = DEFAULTS.max_memory_mb,
+) -> RunSummary:
+    """Rebuild every article from the raw pages kept in ``db`` (after an extractor change).
+
+    Pages are extracted in ``workers`` processes, under the page deadline and memory
+    cap of an ingest; the flow loads each batch, in order, as the one writer.
+    """
     logger = get_run_logger()
+    limits = Limits(page_deadline, max_memory_mb)
     with pipeline_run(db, "reextract", [db]) as run:
         shas = run.store.stored_page_ids()
         logger.info("%d stored pages to extract again", len(shas))
         counts = RunCounts()
         progress = watcher()
         progress.start("stored pages", len(shas))
-        for batch in chunks(shas, batch_size):
-            counts.add(reextract_batch_task(run.store, batch, run.run_id))
-            progress.advance(len(batch))
+        processes = processes_for(len(shas), batch_size, workers)
+        with (
+            extraction_pool(processes, limits) as pool,
+            # Each worker's batch is waited for by a thread of its own: the isolation of a
+            # batch that killed its worker reads the database there, not on the run's thread.
+            ThreadPoolExecutor(batches_in_flight(processes)) as waiters,
+        ):
+            pending: deque[tuple[Future[ExtractedBatch], int]] = deque()
+            for batch in chunks(shas, batch_size):
+                pending.append((waiters.submit(_reextract, pool, db, batch), len(batch)))
+                if len(pending) >= batches_in_flight(processes):
+                    _load_next(pending, run.store, run.run_id, counts, progress)
+            while pending:
+                _load_next(pending, run.store, run.run_id, counts, progress)
         return report_run(run.store, run.run_id, "reextract", counts)
+
+
+def _reextract(pool: ExtractionPool, db: str, shas: Sequence[str]) -> ExtractedBatch:
+    with Store.open_read_only(db) as store:
+        return pool.reextract(store, shas)
+
+
+def _load_next(
+    pending: deque[tuple[Future[ExtractedBatch], int]],
+    store: Store,
+    run_id: str,
+    counts: RunCounts,
+    progress: ProgressWatcher,
+) -> None:
+    future, size = pending.popleft()
+    extracted = future.result()
+    counts.add(reextract_batch_task(store, extracted, run_id))
+    extracted.outcomes.clear()  # Prefect keeps task arguments referenced: free the pages
+    progress.advance(size)

@@ -1,8 +1,9 @@
 """Where the extraction tasks of a run execute: worker processes, the flow's process, or Dask.
 
 ``workers`` (default: every core) worker processes extract saved pages, a batch
-each at a time; ``workers=1`` extracts in the flow's own process, one batch at a
-time. ``dask`` instead runs the extraction on Dask: ``"local"`` or ``"local:N"``
+each at a time, each page under a deadline and a memory cap (``flows/workers.py``);
+no page is extracted in the flow's own process. ``dask`` instead runs the extraction
+on Dask: ``"local"`` or ``"local:N"``
 (a temporary Dask LocalCluster of N worker processes, one thread each; N defaults
 to the CPU count), or a scheduler address such as ``"tcp://10.0.0.5:8786"`` (an
 existing cluster whose workers can read the same paths). Only extraction runs
@@ -23,14 +24,14 @@ import os
 import re
 import tempfile
 from collections.abc import Iterator
-from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from core.errors import WicEtlError
-from flows.workers import batches_in_flight, take_pool, worker_pool
+from flows.limits import Limits
+from flows.workers import ExtractionPool, batches_in_flight, extraction_pool, take_pool
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class Runner:
 
     task_runner: TaskRunner
     in_flight: int  # batches submitted ahead of the one being loaded
-    pool: Executor | None = None  # worker processes the extraction task hands its batch to
+    pool: ExtractionPool | None = None  # worker processes the extraction task hands its batch to
 
 
 _SPEC = re.compile(r"^(?:local(?::(?P<workers>[1-9]\d*))?|(?:tcp|tls|ucx|inproc)://\S+)$")
@@ -59,24 +60,35 @@ def local_workers(spec: str) -> int | None:
 
 
 @contextmanager
-def task_runner(dask: str | None, workers: int = 1) -> Iterator[Runner]:
+def task_runner(
+    dask: str | None, workers: int = 1, limits: Limits | None = None
+) -> Iterator[Runner]:
     """The runner of a run's extraction tasks; see the module's docstring."""
+    limits = limits or Limits()
     if dask:
         with _dask_runner(dask) as runner:
             yield runner
         return
-    if workers <= 1:
-        with ThreadPoolTaskRunner[object](max_workers=1) as runner:
-            yield Runner(runner, 1)
-        return
     # One batch per worker in flight besides the one the flow is loading: every worker
     # extracts while the flow loads, and no more batches than that wait in memory.
     in_flight = batches_in_flight(workers)
+    taken = take_pool(workers, limits)
     with (
-        take_pool(workers) or worker_pool(workers) as pool,
+        _owned(taken) if taken else extraction_pool(workers, limits) as pool,
         ThreadPoolTaskRunner[object](max_workers=in_flight) as runner,
     ):
         yield Runner(runner, in_flight, pool)
+
+
+@contextmanager
+def _owned(pool: ExtractionPool) -> Iterator[ExtractionPool]:
+    """A pool started elsewhere (the command's head start), shut down here like our own."""
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=False)
+        raise
+    pool.shutdown()
 
 
 @contextmanager

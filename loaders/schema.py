@@ -212,6 +212,28 @@ def add_chinese_search(db: Database) -> None:
     rebuild_search_index(db)
 
 
+@migrations()
+def add_saved_files(db: Database) -> None:
+    # What each saved file looked like when last read (device, inode, size, times):
+    # how a re-run knows a file unchanged without reading it. A database from before
+    # has no rows, so each file is read once more and then known.
+    db.table("saved_files").create(
+        {
+            "path": str,
+            "device": int,
+            "inode": int,
+            "size": int,
+            "mtime_ns": int,
+            "ctime_ns": int,
+            "read_ns": int,  # this host's clock just before the file was read
+            "page_sha256": str,
+            "run_id": str,
+        },
+        pk="path",
+        foreign_keys=[("page_sha256", "pages", "sha256"), ("run_id", "runs", "id")],
+    )
+
+
 # Most of a database is raw pages of 40-200 KB, each stored as a chain of overflow
 # pages: with SQLite's default 4 KB a 120 KB page is 30 of them, each a WAL frame
 # with its own header and checksum, then copied again by the checkpoint. With 16 KB

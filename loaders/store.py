@@ -31,9 +31,11 @@ from core.records import (
     Article,
     Extracted,
     Failed,
+    FileStamp,
     Listed,
     Outcome,
     RawPage,
+    SavedFile,
     article_from_dict,
     storable_text,
 )
@@ -142,19 +144,23 @@ def close_abandoned_runs(db: Database) -> list[str]:
 def start_run(db: Database, run_id: str, flow: str, sources: Sequence[str]) -> None:
     """Record a run as 'running', naming this host and process."""
     close_abandoned_runs(db)
+    row = {
+        "id": run_id,
+        "flow": flow,
+        "started": now(),
+        "status": "running",
+        "sources": json.dumps([storable_text(s) for s in sources], ensure_ascii=False),
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+    }
     with write_transaction(db):
-        db.table("runs").upsert(
-            {
-                "id": run_id,
-                "flow": flow,
-                "started": now(),
-                "status": "running",
-                "sources": json.dumps([storable_text(s) for s in sources], ensure_ascii=False),
-                "host": socket.gethostname(),
-                "pid": os.getpid(),
-            },
-            pk="id",
-        )
+        # A Prefect retry starts the same flow run again: it keeps the first start, the
+        # time the run's first reads may date from.
+        if db.execute("select 1 from runs where id = ?", [run_id]).fetchone():
+            rest = {k: v for k, v in row.items() if k not in ("id", "started")}
+            _update(db, "runs", "id", run_id, {**rest, "finished": None})
+        else:
+            _insert(db, "runs", row)
 
 
 def interrupt_runs_of_this_process(path: str) -> None:
@@ -366,14 +372,36 @@ def _replace_children(db: Database, article: Article) -> None:
 
 
 def load_outcomes(
-    db: Database, outcomes: Sequence[Outcome], run_id: str, ruleset: str
+    db: Database,
+    outcomes: Sequence[Outcome],
+    run_id: str,
+    ruleset: str,
+    files: Sequence[SavedFile] = (),
 ) -> RunCounts:
-    """Store a batch in one transaction: a crash leaves the batch wholly in or wholly out."""
+    """Store a batch in one transaction: a crash leaves the batch wholly in or wholly out.
+
+    ``files`` are the saved files the batch read whole, recorded with their pages in
+    the same transaction: a file is never known as read unless its page is stored.
+    """
     counts = RunCounts()
     with write_transaction(db):
         for outcome in outcomes:
             _load_one(db, outcome, run_id, ruleset, counts)
+        _record_files(db, files, run_id)
     return counts
+
+
+def _record_files(db: Database, files: Sequence[SavedFile], run_id: str) -> None:
+    for file in files:
+        if not db.conn.execute("select 1 from pages where sha256 = ?", [file.sha256]).fetchone():
+            continue  # its page was refused: nothing to know the file by
+        stamp = file.stamp
+        db.conn.execute(
+            "insert or replace into saved_files (path, device, inode, size, mtime_ns, ctime_ns, "
+            "read_ns, page_sha256, run_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [storable_text(file.path), stamp.device, stamp.inode, stamp.size, stamp.mtime_ns,
+             stamp.ctime_ns, stamp.read_ns, file.sha256, run_id],
+        )  # fmt: skip
 
 
 def _load_one(db: Database, outcome: Outcome, run_id: str, ruleset: str, counts: RunCounts) -> None:
@@ -487,26 +515,23 @@ class Store:
         """Pages these extractor versions already made into articles: nothing to redo."""
         return unchanged_pages(self.db, shas, ruleset)
 
-    def done_sources(self, sources: Sequence[str], ruleset: str) -> dict[str, tuple[int, str]]:
-        """Saved files whose latest page is an article of these extractor versions:
-        source -> (size in bytes, start of the run that first stored it, ISO 8601).
-
-        "Latest" is by that run's start: a file read again after a change has a newer row.
-        """
-        latest: dict[str, tuple[str, int, bool]] = {}
-        for start in range(0, len(sources), 500):  # well under SQLite's bound on parameters
-            chunk = list(sources[start : start + 500])
+    def done_files(self, paths: Sequence[str], ruleset: str) -> dict[str, SavedFile]:
+        """Saved files whose page, when last read, became an article of these extractor
+        versions: path (as stored) -> the file as it was then read."""
+        done: dict[str, SavedFile] = {}
+        for start in range(0, len(paths), 500):  # well under SQLite's bound on parameters
+            chunk = list(paths[start : start + 500])
             marks = ",".join("?" * len(chunk))
             rows = self.db.execute(
-                "select p.source, r.started, p.size, (p.status = 'ok' and p.ruleset = ? "
-                "and p.article_id is not null) from pages p join runs r on r.id = p.first_run "
-                f"where p.source in ({marks})",
-                [ruleset, *chunk],
+                "select f.path, f.device, f.inode, f.size, f.mtime_ns, f.ctime_ns, f.read_ns, "
+                "f.page_sha256 from saved_files f join pages p on p.sha256 = f.page_sha256 "
+                f"where f.path in ({marks}) and p.status = 'ok' and p.ruleset = ? "
+                "and p.article_id is not null",
+                [*chunk, ruleset],
             ).fetchall()
-            for source, started, size, done in rows:
-                if source not in latest or started > latest[source][0]:
-                    latest[source] = (started, size, bool(done))
-        return {src: (size, started) for src, (started, size, done) in latest.items() if done}
+            for path, *stamp, sha in rows:
+                done[path] = SavedFile(path, FileStamp(*stamp), sha)
+        return done
 
     def stored_raw_pages(self, shas: Sequence[str]) -> list[RawPage]:
         """Pages as read or fetched, with their HTTP status and headers."""
@@ -525,6 +550,12 @@ class Store:
 
         return StoredCrawlState(self.db)
 
-    def load(self, outcomes: Sequence[Outcome], run_id: str, ruleset: str) -> RunCounts:
+    def load(
+        self,
+        outcomes: Sequence[Outcome],
+        run_id: str,
+        ruleset: str,
+        files: Sequence[SavedFile] = (),
+    ) -> RunCounts:
         """Write a batch in one transaction; an article the database refuses fails alone."""
-        return load_outcomes(self.db, outcomes, run_id, ruleset)
+        return load_outcomes(self.db, outcomes, run_id, ruleset, files)

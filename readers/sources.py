@@ -12,12 +12,13 @@ import errno
 import os
 import re
 import stat
+import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import SourceError, too_large
-from core.records import RawPage
+from core.records import FileStamp, RawPage
 from core.settings import DEFAULTS
 from readers.archives import MHTML_SUFFIXES, WARC_SUFFIXES
 
@@ -198,6 +199,8 @@ def read_page(path: str, max_bytes: int = DEFAULTS.max_bytes) -> RawPage:
     # The descriptor read as it is: a file object around it costs a fifth of the reading.
     try:
         # fstat the open file: the path may have been swapped for a FIFO after the stat.
+        # The clock first: a write after it moves the ctime past it (see FileStamp).
+        read_ns = time.time_ns()
         info = os.fstat(fd)
         _refuse_irregular(path, info)
         if info.st_size > max_bytes:
@@ -208,7 +211,7 @@ def read_page(path: str, max_bytes: int = DEFAULTS.max_bytes) -> RawPage:
         os.close(fd)
     if len(data) > max_bytes:
         raise SourceError(too_large(path, max_bytes))
-    return RawPage(source=path, data=data)
+    return RawPage(source=path, data=data, file=FileStamp.of(info, read_ns))
 
 
 def _read_upto(fd: int, limit: int, size: int) -> bytes:

@@ -94,6 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="largest saved file, page inside an archive (decompressed) or fetched body to "
         "read, in bytes; larger ones are failures (default: %(default)s)",
     )  # fmt: skip
+    ingest.add_argument(
+        "--reread", action="store_true",
+        help="read every saved file, even those known unchanged since they were loaded",
+    )  # fmt: skip
+    _add_limit_options(ingest)
     crawl = ingest.add_argument_group("crawling (web addresses only)")
     crawl.add_argument(
         "--allow-host", action="append", default=[], metavar="HOST", dest="allow_hosts",
@@ -135,6 +140,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Rebuild every article from the raw pages kept in the database.",
     )
     again.add_argument("--db", default=DEFAULTS.db, help="SQLite database (default: %(default)s)")
+    again.add_argument(
+        "--workers", type=int, default=DEFAULTS.workers, metavar="N",
+        help="processes extracting stored pages (default: every core, %(default)s)",
+    )  # fmt: skip
+    _add_limit_options(again)
     again.add_argument("-v", "--verbose", action="store_true", help="show Prefect's run logs")
     again.add_argument("-q", "--quiet", action="store_true", help=QUIET_HELP)
     again.add_argument("--debug", action="store_true", help="show the traceback of an error")
@@ -275,6 +285,30 @@ def _took(started: str | None, finished: str | None) -> str:
     return f"{seconds} s" if seconds < 120 else f"{seconds // 60} min"
 
 
+def _add_limit_options(parser: argparse.ArgumentParser) -> None:
+    """What bounds the extraction of one page, for every command that extracts."""
+    parser.add_argument(
+        "--page-deadline", type=_positive_float, default=DEFAULTS.page_deadline, metavar="S",
+        help="CPU seconds one page may take to extract; a page that takes longer is "
+        "stopped and recorded as a failure (default: %(default)s)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--max-memory", type=int, default=DEFAULTS.max_memory_mb, metavar="MB",
+        help="memory an extraction process may take beyond its own code, in MB; a page "
+        "that needs more is a failure (default: %(default)s)",
+    )  # fmt: skip
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text} is not more than 0 seconds")
+    return value
+
+
 def run_reextract(args: argparse.Namespace, console: Console) -> int:
     """``wic-etl reextract``: rebuild every article from the stored pages."""
     _require_database(args.db)
@@ -283,7 +317,12 @@ def run_reextract(args: argparse.Namespace, console: Console) -> int:
     def call() -> RunSummary:
         from flows.reextract import reextract
 
-        return reextract(db=args.db)
+        return reextract(
+            db=args.db,
+            workers=args.workers,
+            page_deadline=args.page_deadline,
+            max_memory_mb=args.max_memory,
+        )
 
     return _run_flow(args, console, "reextract", call, time.perf_counter())
 
@@ -461,6 +500,9 @@ def run_ingest(args: argparse.Namespace, console: Console) -> int:
             dask=args.dask,
             max_bytes=args.max_bytes,
             workers=args.workers,
+            reread=args.reread,
+            page_deadline=args.page_deadline,
+            max_memory_mb=args.max_memory,
         )
 
     _check_database(args.db)  # creates it, or brings an older schema up to date
@@ -470,14 +512,17 @@ def run_ingest(args: argparse.Namespace, console: Console) -> int:
     from loaders.store import Store
 
     with Store.open(args.db) as store:
-        to_read = files_to_read(store, found.files)
+        to_read = files_to_read(store, found.files, args.reread)
         settled = settle_unchanged(store, list(args.sources), found, to_read)
     if settled is not None:
         print_summary(console, settled, time.perf_counter() - started)
         return EXIT_OK
     if not args.dask:
         # Extraction starts while Prefect is imported (see flows.workers).
-        workers.start_ahead(args.db, to_read, args.batch_size, args.workers, args.max_bytes)
+        from flows.limits import Limits
+
+        limits = Limits(args.page_deadline, args.max_memory)
+        workers.start_ahead(args.db, to_read, args.batch_size, args.workers, args.max_bytes, limits)
     try:
         return _run_flow(args, console, "ingest", call, started)
     finally:

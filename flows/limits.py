@@ -1,0 +1,208 @@
+"""What bounds an extraction process: a CPU deadline per page, a memory cap, its parent's life.
+
+A page can be built to keep a parser busy for minutes (libxml2 is quadratic in
+the attributes of one tag) or to need gigabytes (a 10 MB table). Python cannot
+interrupt a C call, so a deadline that waits for the call to return is no
+deadline: here the kernel enforces both. Before each page the process's CPU
+limit (``RLIMIT_CPU``) is set to the CPU time it has used plus the deadline;
+a page that runs past it gets SIGXCPU, whose default action ends the process,
+wherever it is. Its address space is capped (``RLIMIT_AS``) at what it holds
+once started plus ``max_memory_mb``: an allocation past it fails, Python raises
+``MemoryError`` (or the process dies), and the page fails alone. The pool that
+runs these processes (``flows/workers.py``) replaces a dead one and tells which
+page it was on.
+
+Nothing here imports Prefect: it runs in the worker processes.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+import os
+import resource
+import select
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from core.errors import ExtractError
+from core.records import Failed, Outcome, RawPage
+from core.settings import DEFAULTS
+from extractors.extract import extract_page
+
+_PR_SET_PDEATHSIG = 1
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How long one page may take and how much memory a process may add while on it."""
+
+    page_deadline: float = DEFAULTS.page_deadline  # CPU seconds
+    max_memory_mb: int = DEFAULTS.max_memory_mb
+
+    def deadline_text(self) -> str:
+        return (
+            f"took longer than {self.page_deadline:g} s of CPU to extract and was stopped "
+            "(raise --page-deadline if the page is real)"
+        )
+
+    def memory_text(self) -> str:
+        return (
+            f"needed more than the {self.max_memory_mb:,} MB of memory an extraction "
+            "process may take (raise --max-memory if the page is real)"
+        )
+
+
+_limits = Limits()
+
+
+def use_limits(limits: Limits) -> None:
+    """The deadline ``guarded_extract`` applies in this process (a Dask worker's, say)."""
+    global _limits
+    _limits = limits
+
+
+def start_worker(limits: Limits, parent_pid: int) -> None:
+    """The start of every extraction process: its limits, and its end with its parent's."""
+    global _limits
+    _limits = limits
+    # Ctrl-C reaches the whole process group; the run, not each worker, answers it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A page stopped by its deadline must not leave a core file of the process behind.
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    _die_with(parent_pid)
+    _cap_memory(limits.max_memory_mb)
+
+
+def _die_with(parent_pid: int) -> None:
+    """End this process when the run's process ends, however it ends (SIGKILL included).
+
+    Its parent is the forkserver, not the run: PR_SET_PDEATHSIG covers the forkserver's
+    death, and a thread waiting on a pidfd of the run's process covers the run's.
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass  # not Linux: the pidfd (or polling) thread below still watches the run
+    threading.Thread(target=_watch, args=(parent_pid,), name="wic-etl-parent", daemon=True).start()
+
+
+def _watch(pid: int) -> None:
+    try:
+        fd = os.pidfd_open(pid)
+    except (OSError, AttributeError):
+        while _alive(pid):
+            time.sleep(1.0)
+    else:
+        select.select([fd], [], [])  # readable once the process has ended
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _address_space() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[0]) * resource.getpagesize()
+
+
+_cap: int | None = None  # this process's address-space cap, in bytes
+
+
+def _cap_memory(max_memory_mb: int) -> None:
+    global _cap
+    try:
+        held = _address_space()
+    except OSError:
+        return  # no /proc: no cap to measure from
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = held + max_memory_mb * 1024 * 1024
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    _cap = cap
+
+
+def _peak() -> int:
+    """The most address space this process has held (VmPeak), in bytes; 0 if unknown."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmPeak:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _reached_cap(before: int) -> bool:
+    """Whether the page just extracted took this process to its memory cap.
+
+    Libraries catch a failed allocation themselves (trafilatura gives up and says
+    it found no text; libxml2 stops building the tree), so a page that ran out of
+    memory can come back as an ordinary failure: the peak tells it apart.
+    """
+    if _cap is None:
+        return False
+    near = _cap - 16 * 1024 * 1024  # an allocation that failed came within this of the cap
+    return before < near <= _peak()
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+@contextmanager
+def deadline() -> Iterator[None]:
+    """Run the block under the CPU deadline of one page (whole seconds: the kernel's unit)."""
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    soft = math.ceil(_cpu_seconds() + _limits.page_deadline)
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_CPU, (hard, hard))
+
+
+def guarded_extract(page: RawPage) -> Outcome:
+    """``extract_page`` under the page's deadline; running out of memory fails the page alone."""
+    before = _peak() if _cap is not None else 0
+    try:
+        with deadline():
+            outcome = extract_page(page)
+    except MemoryError:
+        outcome = Failed(page.source, ExtractError.stage, "ExtractError", "", page)
+    if isinstance(outcome, Failed) and (not outcome.message or _reached_cap(before)):
+        return Failed(page.source, ExtractError.stage, "ExtractError", _limits.memory_text(),
+                      page, outcome.document)  # fmt: skip
+    return outcome
+
+
+def death_reason(exitcode: int | None, limits: Limits) -> str:
+    """Why an extraction process ended while on a page, from its exit code."""
+    if exitcode == -signal.SIGXCPU:
+        return limits.deadline_text()
+    if exitcode == -signal.SIGKILL:
+        return (
+            "its extraction process was killed (SIGKILL: most likely the system ran out "
+            "of memory, or someone stopped it); the run went on without it"
+        )
+    if exitcode is not None and exitcode < 0:
+        name = signal.Signals(-exitcode).name
+        return f"its extraction process crashed ({name}); the run went on without it"
+    return f"its extraction process ended (exit code {exitcode}); the run went on without it"
