@@ -24,11 +24,18 @@ $(STAMP): pyproject.toml requirements.lock
 	touch $(STAMP)
 
 # Debian packages the tests use, installed only where missing.
-test-tools: /usr/bin/sqlite3 /usr/bin/chromium $(CJK_FONT)
+test-tools: /usr/bin/sqlite3 /usr/bin/chromium $(CJK_FONT) /usr/sbin/mount.exfat-fuse /usr/sbin/mkfs.exfat
 
 # The sqlite3 command line: the tests query the database beside a run with it, as a person would.
 /usr/bin/sqlite3:
 	command -v sqlite3 >/dev/null || (apt-get update -qq && apt-get install -y -qq sqlite3)
+
+# A real exFAT file system (an SD card's) through FUSE: the unchanged-file check is
+# tested where file times cannot be trusted.
+/usr/sbin/mount.exfat-fuse /usr/sbin/mkfs.exfat:
+	command -v mount.exfat-fuse >/dev/null && command -v mkfs.exfat >/dev/null || \
+		apt-get install -y -qq exfat-fuse exfatprogs || \
+		(apt-get update -qq && apt-get install -y -qq exfat-fuse exfatprogs)
 
 # Headless Chromium: the Datasette pages are tested in a real browser (Debian's
 # package; no browser is downloaded by any Python package).
