@@ -87,14 +87,8 @@ def plain_calls(paths: list[Path], db: Path, workers: int) -> float:
     from concurrent.futures import Future
 
     from core.settings import DEFAULTS
-    from flows.batch import (
-        ExtractedBatch,
-        chunks,
-        extract_batch_in_worker,
-        ingest_batch,
-        load_batch,
-    )
-    from flows.workers import worker_pool
+    from flows.batch import ExtractedBatch, chunks, ingest_batch, load_batch
+    from flows.workers import extraction_pool
     from loaders.store import Store
 
     files = [str(p) for p in paths]
@@ -106,14 +100,19 @@ def plain_calls(paths: list[Path], db: Path, workers: int) -> float:
             for batch in chunks(files, size):
                 ingest_batch(store, batch, "plain")
             return time.perf_counter() - started
-        with worker_pool(workers) as pool:
-            pending: deque[Future[tuple[ExtractedBatch, int]]] = deque()
+        with extraction_pool(workers) as pool:
+            pending: deque[tuple[Future[tuple[ExtractedBatch, int]], list[str]]] = deque()
+
+            def load_next() -> None:
+                future, batch = pending.popleft()
+                load_batch(store, pool.batch_result(future, store.path, batch, 0)[0], "plain")
+
             for batch in chunks(files, size):
-                pending.append(pool.submit(extract_batch_in_worker, store.path, batch))
+                pending.append((pool.submit_batch(store.path, batch, DEFAULTS.max_bytes), batch))
                 if len(pending) > workers:
-                    load_batch(store, pending.popleft().result()[0], "plain")
+                    load_next()
             while pending:
-                load_batch(store, pending.popleft().result()[0], "plain")
+                load_next()
         return time.perf_counter() - started
 
 

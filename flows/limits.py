@@ -147,17 +147,22 @@ def _peak() -> int:
     return 0
 
 
-def _reached_cap(before: int) -> bool:
-    """Whether the page just extracted took this process to its memory cap.
+_spent = False  # a page has taken this process to its cap: later peaks say nothing
+
+
+def _reached_cap() -> bool:
+    """Whether the page just extracted, which failed, took this process to its memory cap.
 
     Libraries catch a failed allocation themselves (trafilatura gives up and says
     it found no text; libxml2 stops building the tree), so a page that ran out of
-    memory can come back as an ordinary failure: the peak tells it apart.
+    memory can come back as an ordinary failure: the process's peak tells it apart.
+    Read only after a failure: /proc costs a tenth of a page's extraction.
     """
-    if _cap is None:
+    global _spent
+    if _cap is None or _spent:
         return False
-    near = _cap - 16 * 1024 * 1024  # an allocation that failed came within this of the cap
-    return before < near <= _peak()
+    _spent = _peak() >= _cap - 16 * 1024 * 1024  # a failed allocation came this close
+    return _spent
 
 
 def _cpu_seconds() -> float:
@@ -181,13 +186,12 @@ def deadline() -> Iterator[None]:
 
 def guarded_extract(page: RawPage) -> Outcome:
     """``extract_page`` under the page's deadline; running out of memory fails the page alone."""
-    before = _peak() if _cap is not None else 0
     try:
         with deadline():
             outcome = extract_page(page)
     except MemoryError:
         outcome = Failed(page.source, ExtractError.stage, "ExtractError", "", page)
-    if isinstance(outcome, Failed) and (not outcome.message or _reached_cap(before)):
+    if isinstance(outcome, Failed) and (not outcome.message or _reached_cap()):
         return Failed(page.source, ExtractError.stage, "ExtractError", _limits.memory_text(),
                       page, outcome.document)  # fmt: skip
     return outcome
