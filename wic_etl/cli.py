@@ -81,8 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ingest.add_argument(
         "--workers", type=int, default=DEFAULTS.workers, metavar="N",
-        help="processes extracting saved pages; 1 extracts in the run's own process "
-        "(default: every core, %(default)s)",
+        help="processes extracting saved pages (default: every core, %(default)s)",
     )  # fmt: skip
     ingest.add_argument(
         "--dask", metavar="SPEC",
