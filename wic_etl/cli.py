@@ -562,11 +562,7 @@ def _connect_prefect(console: Console, verbose: bool = False) -> str | None:
         return url
     if not local_server.enabled():
         return None
-    server, started = local_server.ensure(
-        announce=lambda: console.print(
-            "Starting a local Prefect server for this and later runs (15-30 s, once)..."
-        ),
-    )
+    server, started = local_server.ensure(announce=_announce_start(console), say=_say(console))
     os.environ["PREFECT_API_URL"] = server.url
     if started:
         console.print(
@@ -576,26 +572,44 @@ def _connect_prefect(console: Console, verbose: bool = False) -> str | None:
     return server.url
 
 
+def _announce_start(console: Console) -> Callable[[], None]:
+    return lambda: console.print(
+        "Starting a local Prefect server for this and later runs (15-30 s, once)..."
+    )
+
+
+def _say(console: Console) -> Callable[[str], None]:
+    """Where the local server's one-line notes go: paths and all, as written."""
+    return lambda line: console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
 def run_server(args: argparse.Namespace, console: Console) -> int:
     """``wic-etl server status|start|stop``: the local Prefect server."""
     from wic_etl import local_server
 
+    say = _say(console)
     if args.action == "stop":
-        stopped = local_server.stop()
-        console.print(f"Stopped the local Prefect server (pid {stopped.pid})." if stopped
-                      else "No local Prefect server is running.")  # fmt: skip
+        stopped = local_server.stop(say=say)
+        say(f"Stopped the local Prefect server (pid {stopped.pid})." if stopped
+            else "No local Prefect server is running.")  # fmt: skip
         return EXIT_OK
     server: local_server.LocalServer | None
     if args.action == "start":
-        server, _ = local_server.ensure()
+        server, _ = local_server.ensure(announce=_announce_start(console), say=say)
     else:
-        server = local_server.status()
+        server = local_server.status(say=say)
     if server is None:
-        console.print(f"No local Prefect server is running (PREFECT_HOME: "
-                      f"{local_server.prefect_home()}).")  # fmt: skip
+        say(f"No local Prefect server is running (PREFECT_HOME: {local_server.prefect_home()}).")
         return EXIT_FAILURES
-    console.print(f"Local Prefect server running at {server.url} (pid {server.pid}, "
-                  f"PREFECT_HOME {server.home}, log {server.log}).")  # fmt: skip
+    where = f"(pid {server.pid}, PREFECT_HOME {server.home}, log {server.log})"
+    if server.status == local_server.STARTING:
+        say(f"A local Prefect server is starting at {server.url} {where}.")
+        return EXIT_FAILURES
+    if server.status == local_server.NOT_ANSWERING:
+        say(f"The local Prefect server at {server.url} does not answer {where}; "
+            "`wic-etl server stop` stops it.")  # fmt: skip
+        return EXIT_FAILURES
+    say(f"Local Prefect server running at {server.url} {where}.")
     return EXIT_OK
 
 
