@@ -274,6 +274,24 @@ def test_a_prefect_home_that_is_a_file_is_no_crash(tmp_path):
     assert "Batches already loaded" not in said(stopped)
 
 
+def test_an_unexpected_error_of_a_server_command_says_nothing_of_batches(monkeypatch, capsys):
+    from wic_etl import cli, local_server
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(local_server, "stop", broken)
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        code = cli.main(["server", "stop"])
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == cli.EXIT_CRASH
+    assert "unexpected RuntimeError: boom" in err and "--debug" in err
+    assert "atches" not in err
+
+
 @pytest.fixture
 def read_only_home(tmp_path) -> Iterator[Path]:
     """A real read-only file system (a tmpfs remounted ro) for PREFECT_HOME."""
@@ -368,6 +386,8 @@ def test_ctrl_c_while_the_first_run_starts_the_server_leaves_none_behind(tmp_pat
         os.killpg(run.pid, signal.SIGINT)  # Ctrl-C: the terminal's group; the server has its own
         out, err = run.communicate(timeout=15)
         assert run.returncode == 130, out + err
+        if what == "server start":  # no batches to keep: a server command loads none
+            assert err.strip() == "wic-etl: interrupted"
         assert wait_gone(server, 5), "the half-started server was left running"
         assert not (home / STATE).exists()
         status = command("server", "status", home=home)
