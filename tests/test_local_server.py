@@ -292,6 +292,20 @@ def test_an_unexpected_error_of_a_server_command_says_nothing_of_batches(monkeyp
     assert "atches" not in err
 
 
+def test_without_proc_no_local_server_is_started(monkeypatch, tmp_path):
+    # Off Linux no record could be proven: each command would start a server and
+    # leave the last one behind. /proc cannot be taken away here, so its reader is.
+    from core.errors import WicEtlError
+    from wic_etl import local_server
+
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path))
+    monkeypatch.setattr(local_server, "process_identity", lambda pid: None)
+    assert not local_server.enabled()
+    with pytest.raises(WicEtlError, match="PREFECT_API_URL"):
+        local_server.ensure()
+    assert not any(tmp_path.iterdir())
+
+
 @pytest.fixture
 def read_only_home(tmp_path) -> Iterator[Path]:
     """A real read-only file system (a tmpfs remounted ro) for PREFECT_HOME."""

@@ -90,8 +90,16 @@ def prefect_home() -> Path:
 
 
 def enabled() -> bool:
-    """Whether wic-etl may start a local server (WIC_ETL_LOCAL_SERVER is not 'off')."""
-    return os.environ.get(SWITCH, "on").lower() not in ("off", "0", "no", "false")
+    """Whether wic-etl may start a local server (WIC_ETL_LOCAL_SERVER is not 'off', and
+    this system lets it tell its server from a later process with the same pid)."""
+    switched_on = os.environ.get(SWITCH, "on").lower() not in ("off", "0", "no", "false")
+    return switched_on and _provable()
+
+
+def _provable() -> bool:
+    # Without Linux's /proc no record could be proven: each command would start a
+    # server of its own and leave the last one behind.
+    return process_identity(os.getpid()) is not None
 
 
 def _state_path() -> Path:
@@ -379,6 +387,12 @@ def ensure(
     True if it came up during this call (the caller should say where it is).
     ``say`` gets one line about a stale record or a wait.
     """
+    if not _provable():
+        raise WicEtlError(
+            "wic-etl's local Prefect server needs Linux's /proc to tell it from other "
+            "processes; start a Prefect server yourself and set PREFECT_API_URL, or set "
+            f"{SWITCH}=off to run with Prefect's temporary server"
+        )
     with _lock(say):
         server = _recorded(say, locked=True)
         if server is not None and server.status == STARTING:
