@@ -183,6 +183,33 @@ def test_a_bad_state_file_is_no_server_and_said_so(tmp_path, action, text):
     assert not state.exists()
 
 
+def _fifo(path: Path) -> None:
+    os.mkfifo(path)
+
+
+NOT_A_RECORD = {
+    "a FIFO": (_fifo, "not a regular file"),  # reading it would wait for a writer for ever
+    "a folder": (Path.mkdir, "a folder, not a file"),
+    "deeply nested JSON": (lambda path: path.write_text("[" * 50_000), "not JSON"),
+    "a huge file": (lambda path: path.write_bytes(b" " * 10_000_000), "larger than any"),
+}
+
+
+@pytest.mark.parametrize("make", NOT_A_RECORD.values(), ids=NOT_A_RECORD.keys())
+def test_a_state_file_that_is_no_record_at_all_is_no_server_either(tmp_path, make):
+    home = tmp_path / "home"
+    home.mkdir()
+    state = home / STATE
+    maker, reason = make
+    maker(state)
+    status = command("server", "status", home=home, timeout=20)
+    assert status.returncode == 1, said(status)
+    assert f"{state} cannot be trusted ({reason}" in said(status)
+    stopped = command("server", "stop", home=home, timeout=20)
+    assert stopped.returncode == 0, said(stopped)
+    assert "No local Prefect server is running" in stopped.stdout
+
+
 def test_a_live_pid_that_leads_no_group_is_not_an_error(tmp_path):
     # A pid reused by a process that leads no group: signalling "its group" failed.
     leader = subprocess.Popen(

@@ -25,6 +25,7 @@ import os
 import re
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -53,6 +54,7 @@ UNANSWERED_WAIT_S = 15.0
 SWITCH = "WIC_ETL_LOCAL_SERVER"
 STARTING, RUNNING, NOT_ANSWERING = "starting", "running", "not answering"
 PID_MAX = 1 << 22  # Linux's highest possible pid
+STATE_MAX_BYTES = 64 * 1024  # a record is some 500 bytes
 URL = re.compile(r"http://127\.0\.0\.1:[0-9]{1,5}/api")
 
 Say = Callable[[str], None]
@@ -165,10 +167,30 @@ FIELDS: dict[str, type] = {
 }  # fmt: skip
 
 
-def _parse(text: str) -> LocalServer:
+def _read_raw(path: Path) -> bytes:
+    """The state file's bytes; _Untrusted for what no record is (a FIFO must not block)."""
     try:
-        data: Any = json.loads(text)
-    except ValueError:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise WicEtlError(_home_message(path.parent, exc)) from exc
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise _Untrusted("a folder, not a file" if stat.S_ISDIR(mode) else "not a regular file")
+        raw = os.read(fd, STATE_MAX_BYTES + 1)
+    finally:
+        os.close(fd)
+    if len(raw) > STATE_MAX_BYTES:
+        raise _Untrusted("larger than any record wic-etl writes")
+    return raw
+
+
+def _parse(raw: bytes) -> LocalServer:
+    try:
+        data: Any = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise _Untrusted("not UTF-8 text") from None
+    except (ValueError, RecursionError):
         raise _Untrusted("not JSON") from None
     if not isinstance(data, dict):
         raise _Untrusted("not a JSON object")
@@ -194,8 +216,14 @@ def _parse(text: str) -> LocalServer:
     return LocalServer(**{**{name: data[name] for name in FIELDS}, "cmdline": tuple(cmdline)})
 
 
-def _forget(raw: bytes, locked: bool) -> str:
-    """Remove the state file if it still holds ``raw``; what happened, for the line said."""
+def _same_file(path: Path, seen: os.stat_result) -> bool:
+    now = os.stat(path)
+    return (now.st_dev, now.st_ino, now.st_mtime_ns, now.st_size) == (
+        seen.st_dev, seen.st_ino, seen.st_mtime_ns, seen.st_size)  # fmt: skip
+
+
+def _forget(seen: os.stat_result, locked: bool) -> str:
+    """Remove the state file if it is still the one ``seen``; what happened, to be said."""
     path = _state_path()
     try:
         with contextlib.ExitStack() as held:
@@ -206,8 +234,9 @@ def _forget(raw: bytes, locked: bool) -> str:
                 except BlockingIOError:
                     # The command holding the lock is replacing the record anyway.
                     return "the state file is left to the wic-etl command using it now"
-            if path.read_bytes() == raw:
-                path.unlink()
+            if not _same_file(path, seen):
+                return "the state file, rewritten since, was kept"
+            path.unlink()
     except FileNotFoundError:
         pass
     except OSError as exc:
@@ -223,22 +252,21 @@ def _recorded(say: Say, locked: bool) -> LocalServer | None:
     """
     path = _state_path()
     try:
-        raw = path.read_bytes()
+        seen = os.stat(path)
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as exc:
         raise WicEtlError(_home_message(path.parent, exc)) from exc
     try:
-        server = _parse(raw.decode("utf-8"))
-    except (_Untrusted, UnicodeDecodeError) as exc:
-        reason = str(exc) if isinstance(exc, _Untrusted) else "not UTF-8 text"
-        done = _forget(raw, locked)
-        say(f"The local Prefect server state file {path} cannot be trusted ({reason}): "
+        server = _parse(_read_raw(path))
+    except _Untrusted as exc:
+        done = _forget(seen, locked)
+        say(f"The local Prefect server state file {path} cannot be trusted ({exc}): "
             f"no process was signalled, {done}, and no server is taken to be running.")  # fmt: skip
         return None
     if server.proven():
         return server
-    done = _forget(raw, locked)
+    done = _forget(seen, locked)
     if process_alive(server.pid):
         say(f"The recorded local Prefect server (pid {server.pid}) is gone: pid "
             f"{server.pid} is now another process, which was left alone; {done}.")  # fmt: skip
