@@ -200,6 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
         "server in each run instead).",
     )
     server.add_argument("action", choices=("status", "start", "stop"), help="what to do")
+    server.add_argument("--debug", action="store_true", help="show the traceback of an error")
     return parser
 
 
@@ -606,11 +607,7 @@ def _connect_prefect(console: Console, verbose: bool = False) -> str | None:
         return url
     if not local_server.enabled():
         return None
-    server, started = local_server.ensure(
-        announce=lambda: console.print(
-            "Starting a local Prefect server for this and later runs (15-30 s, once)..."
-        ),
-    )
+    server, started = local_server.ensure(announce=_announce_start(console), say=_say(console))
     os.environ["PREFECT_API_URL"] = server.url
     if started:
         console.print(
@@ -620,26 +617,44 @@ def _connect_prefect(console: Console, verbose: bool = False) -> str | None:
     return server.url
 
 
+def _announce_start(console: Console) -> Callable[[], None]:
+    return lambda: console.print(
+        "Starting a local Prefect server for this and later runs (15-30 s, once)..."
+    )
+
+
+def _say(console: Console) -> Callable[[str], None]:
+    """Where the local server's one-line notes go: paths and all, as written."""
+    return lambda line: console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
 def run_server(args: argparse.Namespace, console: Console) -> int:
     """``wic-etl server status|start|stop``: the local Prefect server."""
     from wic_etl import local_server
 
+    say = _say(console)
     if args.action == "stop":
-        stopped = local_server.stop()
-        console.print(f"Stopped the local Prefect server (pid {stopped.pid})." if stopped
-                      else "No local Prefect server is running.")  # fmt: skip
+        stopped = local_server.stop(say=say)
+        say(f"Stopped the local Prefect server (pid {stopped.pid})." if stopped
+            else "No local Prefect server is running.")  # fmt: skip
         return EXIT_OK
     server: local_server.LocalServer | None
     if args.action == "start":
-        server, _ = local_server.ensure()
+        server, _ = local_server.ensure(announce=_announce_start(console), say=say)
     else:
-        server = local_server.status()
+        server = local_server.status(say=say)
     if server is None:
-        console.print(f"No local Prefect server is running (PREFECT_HOME: "
-                      f"{local_server.prefect_home()}).")  # fmt: skip
+        say(f"No local Prefect server is running (PREFECT_HOME: {local_server.prefect_home()}).")
         return EXIT_FAILURES
-    console.print(f"Local Prefect server running at {server.url} (pid {server.pid}, "
-                  f"PREFECT_HOME {server.home}, log {server.log}).")  # fmt: skip
+    where = f"(pid {server.pid}, PREFECT_HOME {server.home}, log {server.log})"
+    if server.status == local_server.STARTING:
+        say(f"A local Prefect server is starting at {server.url} {where}.")
+        return EXIT_FAILURES
+    if server.status == local_server.NOT_ANSWERING:
+        say(f"The local Prefect server at {server.url} does not answer {where}; "
+            "`wic-etl server stop` stops it.")  # fmt: skip
+        return EXIT_FAILURES
+    say(f"Local Prefect server running at {server.url} {where}.")
     return EXIT_OK
 
 
@@ -653,13 +668,15 @@ def _require_database(path: str) -> None:
 # same Ctrl-C has stopped, it would retry the dead address for over a minute.
 INTERRUPT_GRACE_S = 5.0
 INTERRUPTED_MESSAGE = "wic-etl: interrupted; batches already loaded are kept, run again to finish"
+# The commands that load batches: only their messages speak of batches kept.
+LOADING_COMMANDS = ("ingest", "reextract", "serve")
 
 
 _told = threading.Event()
 
 
-def _record_interrupt(db: str | None) -> None:
-    """Mark this process's runs 'interrupted' and say so, once."""
+def _record_interrupt(db: str | None, loads: bool = True) -> None:
+    """Mark this process's runs 'interrupted' and say so, once (``loads``: of batches kept)."""
     if _told.is_set():
         return
     _told.set()
@@ -668,29 +685,29 @@ def _record_interrupt(db: str | None) -> None:
 
         with contextlib.suppress(sqlite3.Error):
             interrupt_runs_of_this_process(db)
-    sys.stderr.write(INTERRUPTED_MESSAGE + "\n")
+    sys.stderr.write((INTERRUPTED_MESSAGE if loads else "wic-etl: interrupted") + "\n")
     sys.stderr.flush()
 
 
-def _exit_interrupted(db: str | None) -> None:
+def _exit_interrupted(db: str | None, loads: bool = True) -> None:
     """The hard way out: committed batches are safe on disk, the open one rolls back."""
-    _record_interrupt(db)
+    _record_interrupt(db, loads)
     with contextlib.suppress(Exception):
         sys.stdout.flush()
     os._exit(EXIT_INTERRUPTED)
 
 
-def _watch_interrupts(db: str | None) -> None:
+def _watch_interrupts(db: str | None, loads: bool = True) -> None:
     """Ctrl-C stops the run at once, and the process within ``INTERRUPT_GRACE_S``."""
     pressed = threading.Event()
 
     def on_interrupt(signum: int, frame: FrameType | None) -> None:
         if pressed.is_set():  # pressed twice: no more waiting
-            _exit_interrupted(db)
+            _exit_interrupted(db, loads)
         pressed.set()
         # What Prefect would log from here on is about a server that is gone.
         logging.disable(logging.CRITICAL)
-        timer = threading.Timer(INTERRUPT_GRACE_S, _exit_interrupted, args=(db,))
+        timer = threading.Timer(INTERRUPT_GRACE_S, _exit_interrupted, args=(db, loads))
         timer.daemon = True
         timer.start()
         raise KeyboardInterrupt
@@ -698,13 +715,13 @@ def _watch_interrupts(db: str | None) -> None:
     signal.signal(signal.SIGINT, on_interrupt)
 
 
-def _storage_trouble(exc: BaseException, db: str | None) -> str | None:
+def _storage_trouble(exc: BaseException, db: str | None, loads: bool = True) -> str | None:
     """A message for errors that are the machine's, not wic-etl's: a full or read-only disk."""
     text = str(exc).lower()
     where = f"the disk holding {db}" if db else "the disk"
     if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "disk is full" in text:
-        return (f"{where} is full ({exc}); free some space and run again: the batches "
-                "already loaded are kept and will not be read again")  # fmt: skip
+        kept = ": the batches already loaded are kept and will not be read again"
+        return f"{where} is full ({exc}); free some space and run again{kept if loads else ''}"
     if "readonly database" in text or "read-only" in text:
         return _read_only_message(db or "the database", exc)
     return None
@@ -715,8 +732,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     console = Console()
     errors = Console(stderr=True)
+    db, loads = getattr(args, "db", None), args.command in LOADING_COMMANDS
     if threading.current_thread() is threading.main_thread():
-        _watch_interrupts(getattr(args, "db", None))
+        _watch_interrupts(db, loads)
     try:
         if args.command == "ingest":
             return run_ingest(args, console)
@@ -735,17 +753,18 @@ def main(argv: list[str] | None = None) -> int:
         # Nothing to read is an outcome of the run (1), any other one a usage error (2).
         return EXIT_FAILURES if isinstance(exc, NothingToReadError) else EXIT_USAGE
     except KeyboardInterrupt:
-        _record_interrupt(getattr(args, "db", None))
+        _record_interrupt(db, loads)
         return EXIT_INTERRUPTED
     except Exception as exc:
         if getattr(args, "debug", False):
             raise
-        if (message := _storage_trouble(exc, getattr(args, "db", None))) is not None:
+        if (message := _storage_trouble(exc, db, loads)) is not None:
             errors.print(f"[red]wic-etl: {message}[/red]", markup=True, highlight=False)
             return EXIT_USAGE
+        kept = "Batches already loaded are kept. " if loads else ""
         errors.print(
             f"[red]wic-etl: unexpected {type(exc).__name__}: {exc}[/red]\n"
-            "Batches already loaded are kept. Run again with --debug to see the traceback."
+            f"{kept}Run again with --debug to see the traceback."
         )
         return EXIT_CRASH
     return EXIT_USAGE
