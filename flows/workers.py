@@ -27,12 +27,15 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
+from multiprocessing import forkserver
 
 from pebble import ProcessExpired, ProcessPool
 
@@ -74,6 +77,7 @@ class ExtractionPool:
         self.limits = limits or Limits()
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(_WORKER_MODULES)
+        _start_forkserver()
         self._pool = ProcessPool(
             max_workers=workers,
             initializer=start_worker,
@@ -157,6 +161,33 @@ class ExtractionPool:
         else:
             self._pool.stop()
         self._pool.join()
+
+
+def _start_forkserver() -> None:
+    """Start the forkserver now, deaf to Ctrl-C, as workers will be.
+
+    A terminal's Ctrl-C reaches the whole process group: a forkserver still importing
+    the extraction code printed a KeyboardInterrupt traceback under the command's own
+    message (it ignores SIGINT only once its imports are done). An ignored signal stays
+    ignored across the exec that starts it. Only the main thread may change a handler:
+    elsewhere (a pool started by a served deployment's thread) the forkserver starts on
+    first use, as before.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The forkserver and its workers write to /dev/null, not the user's terminal: a
+    # worker being forked as the command exits printed a traceback there (its parent's
+    # semaphores already gone). Whatever befalls a worker comes back as a failure row.
+    saved_stderr = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            forkserver.ensure_running()
+    finally:
+        os.dup2(saved_stderr, 2)
+        os.close(saved_stderr)
+        signal.signal(signal.SIGINT, previous)
 
 
 @contextmanager

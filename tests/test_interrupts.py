@@ -104,3 +104,23 @@ def test_a_read_only_database_says_what_is_wrong(tmp_path, small_disk, prefect_a
     said = " ".join(result.stderr.split())
     assert "cannot be written" in said and "Read-only file system" in said
     assert "writable" in said and "new file name" not in said
+
+
+def test_ctrl_c_during_the_head_start_prints_no_traceback(tmp_path, prefect_api):
+    # Found in review: the forkserver, still importing the extraction code, and a worker
+    # forked as the command exited, each printed a traceback under the command's message.
+    pages = make_corpus(tmp_path / "pages", 400)
+    for n, delay in enumerate((0.5, 0.7, 0.9, 1.1, 1.3)):
+        db_path = tmp_path / f"wic-{n}.db"
+        proc = subprocess.Popen(
+            [str(BIN / "wic-etl"), "ingest", str(pages), "--db", str(db_path)],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            start_new_session=True,
+        )  # fmt: skip
+        time.sleep(delay)
+        os.killpg(proc.pid, signal.SIGINT)  # a terminal's Ctrl-C: the whole group
+        out, err = proc.communicate(timeout=60)
+        if proc.returncode == 0:
+            continue  # done before the signal: nothing to see
+        assert proc.returncode == 130, out + err
+        assert "Traceback" not in err and "KeyboardInterrupt" not in err, (delay, err)
