@@ -6,6 +6,7 @@ page's parts, search hits with a highlighted snippet, organizer links.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from typing import Any
 from urllib.parse import quote
@@ -20,6 +21,7 @@ HITS = 100  # search hits listed, best first
 # Snippet marks no page text can hold: the snippet is escaped first, then marked up.
 START, END = "\x02", "\x03"
 SNIPPET_TOKENS = 40
+_WEB_ADDRESS = re.compile(r"https?://", re.IGNORECASE)
 # The project's tables first on the database page, in reading order; the rest after.
 TABLE_ORDER = (
     "articles", "images", "organizers", "article_organizers", "removed_lines",
@@ -39,6 +41,15 @@ def highlighted(snippet: str | None) -> Markup:
     """An FTS5 snippet as safe HTML: the page's text escaped, the matches in <mark>."""
     text = str(escape(unsegment(snippet or "")))
     return Markup(text.replace(START, "<mark>").replace(END, "</mark>"))
+
+
+def web_address(url: str | None) -> str | None:
+    """``url`` if it is an http or https address, else None: only those become links.
+
+    Checked on the string as it would go into href, so a javascript: or data: address
+    (or one behind spaces or control characters a browser would skip) stays text.
+    """
+    return url if url and _WEB_ADDRESS.match(url) else None
 
 
 def organizer_link(datasette: Any, database: str, name: str) -> str:
@@ -95,6 +106,7 @@ async def _article(db: Any, datasette: Any, database: str, request: Any) -> dict
     for organizer in article["organizers"]:
         organizer["link"] = organizer_link(datasette, database, organizer["name"])
     article["paragraphs"] = [p for p in (article["body"] or "").split("\n\n") if p.strip()]
+    article["link"] = web_address(article["url"])
     return article
 
 
