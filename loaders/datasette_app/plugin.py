@@ -1,7 +1,9 @@
 """Datasette plugin hooks of wic-etl (registered by ``make_datasette``).
 
 They give the templates in ``templates/`` what a news archive shows: the article
-page's parts, search hits with a highlighted snippet, organizer links.
+page's parts, search hits with a highlighted snippet, organizer links; and they keep
+every search within the bounds of ``loaders.search`` (a sentence, not a search, past
+them).
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ from typing import Any
 from urllib.parse import quote
 
 from datasette import hookimpl
+from datasette.filters import FilterArguments
 from datasette.utils import tilde_decode
+from datasette.utils.asgi import BadRequest
 from markupsafe import Markup, escape
 
-from loaders.search import SEARCH_TABLE, search_query, unsegment
+from loaders.search import SEARCH_TABLE, search_query, search_refusal, unsegment
 
 HITS = 100  # search hits listed, best first
 # Snippet marks no page text can hold: the snippet is escaped first, then marked up.
@@ -31,10 +35,56 @@ TABLE_ORDER = (
 
 # trylast: Datasette's own prepare_connection registers escape_fts, which its
 # search box and ?_search= pass every query through; ours must be registered after it
-# to replace it, so that a Chinese term becomes the phrase the index can find.
+# to replace it, so that a Chinese term becomes the phrase the index can find (and a
+# search over the bounds finds nothing, at once).
 @hookimpl(trylast=True)
 def prepare_connection(conn: sqlite3.Connection) -> None:
     conn.create_function("escape_fts", 1, search_query, deterministic=True)
+
+
+def raw_search_mode(datasette: Any, database: str, table: str, request: Any) -> bool:
+    """Whether Datasette reads this request's search as FTS5 syntax (as its filters.py)."""
+    mode = request.args.get("_searchmode")
+    if mode in ("raw", "escaped"):
+        return bool(mode == "raw")
+    return bool(datasette.table_metadata(database, table).get("searchmode") == "raw")
+
+
+@hookimpl
+def filters_from_request(request: Any, database: str, table: str, datasette: Any) -> Any:
+    """A search over the bounds, or not FTS5 syntax in raw mode, matches no row.
+
+    Datasette's own search filter still adds its FTS5 clause; SQLite tests a constant
+    false clause such as the one added here before any other, so it runs no search at
+    all (nor reads the raw query's syntax: no "Invalid SQL" page). The page says why
+    (``_table.html``); JSON and CSV are a 400 with the same sentence, not an empty
+    answer a program would trust.
+    """
+
+    async def refuse() -> FilterArguments | None:
+        searches = [request.args[key] for key in request.args
+                    if key.startswith("_search") and key != "_searchmode"]  # fmt: skip
+        if not searches:
+            return None
+        db = datasette.get_database(database)
+        fts_table = (
+            request.args.get("_fts_table")
+            or datasette.table_metadata(database, table).get("fts_table")
+            or await db.fts_table(table)
+        )
+        if not fts_table:
+            return None  # Datasette ignores the search: so does this
+        raw = raw_search_mode(datasette, database, table, request)
+        for search in searches:
+            if (sentence := search_refusal(search, raw=raw)) is not None:
+                break
+        else:
+            return None
+        if request.url_vars.get("format") not in (None, "html"):
+            raise BadRequest(sentence)
+        return FilterArguments(["0"], extra_context={"wic_search_refused": sentence})
+
+    return refuse
 
 
 def highlighted(snippet: str | None) -> Markup:
@@ -80,7 +130,8 @@ def extra_template_vars(
         if view_name == "row" and table == "articles":
             return {"wic_article": await _article(db, datasette, database, request)}
         if view_name == "table" and table == "articles" and request.args.get("_search"):
-            return {"wic_hits": await _hits(db, request.args["_search"])}
+            raw = raw_search_mode(datasette, database, table, request)
+            return {"wic_hits": await _hits(db, request.args["_search"], raw)}
         if view_name == "database":
             return {"wic_table_order": TABLE_ORDER}
         return {}
@@ -110,16 +161,24 @@ async def _article(db: Any, datasette: Any, database: str, request: Any) -> dict
     return article
 
 
-async def _hits(db: Any, query: str) -> dict[str, Any]:
+async def _hits(db: Any, query: str, raw: bool) -> dict[str, Any]:
+    """The best ``HITS`` articles for a search, with a marked title and snippet each.
+
+    Raw mode reads the query as FTS5 syntax, as Datasette's table then does. A search
+    the bounds refuse runs no query: ``filters_from_request`` has put its sentence on
+    the page.
+    """
+    if search_refusal(query, raw=raw) is not None:
+        return {}
     sql = (
         f"select a.id, a.title, a.published, a.site, a.section, a.language, "
         f"highlight([{SEARCH_TABLE}], 0, '{START}', '{END}') as title_marked, "
         f"snippet([{SEARCH_TABLE}], 1, '{START}', '{END}', '…', {SNIPPET_TOKENS}) as snippet "
         f"from [{SEARCH_TABLE}] s join articles a on a.rowid = s.rowid "
-        f"where [{SEARCH_TABLE}] match escape_fts(:q) order by s.rank limit {HITS}"
+        f"where [{SEARCH_TABLE}] match :fts order by s.rank limit {HITS}"
     )
     try:
-        rows = (await db.execute(sql, {"q": query})).rows
+        rows = (await db.execute(sql, {"fts": query if raw else search_query(query)})).rows
     except Exception:  # the table view itself says what is wrong with the query
         return {"error": True, "rows": []}
     hits = [
