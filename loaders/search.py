@@ -46,6 +46,11 @@ _HAN_CHAR = re.compile(f"[{_HAN}]")
 _HAN_ONLY = re.compile(f"[{_HAN}]+")
 _MIN_WORD = 2  # one-character jieba words (的, 在) say nothing about a page
 
+# The marks FTS5's highlight() puts around each match for the hit list. segment() turns
+# them into spaces, so no indexed text holds one: stored text cannot forge a mark.
+MARK_START, MARK_END = "\x02", "\x03"
+_NO_MARKS = str.maketrans({MARK_START: " ", MARK_END: " "})
+
 # Bounds on one search, so that the costliest one a person can send answers well within
 # Datasette's time limit for one query (sql_time_limit_ms: 1 s, as wic-etl serves it).
 # That limit is checked between steps of SQLite's VM, and FTS5's ranking or marking of
@@ -86,8 +91,19 @@ def has_han(text: str) -> bool:
     return _HAN_CHAR.search(text) is not None
 
 
+def mostly_han(text: str) -> bool:
+    """True if a quarter or more of ``text`` is Han characters: a Chinese text."""
+    return len(_HAN_CHAR.findall(text)) * 4 >= len(text) > 0
+
+
 def segment(text: str) -> str:
-    """``text`` with a zero-width space each side of every Han character (each a token)."""
+    """``text`` with a zero-width space each side of every Han character (each a token).
+
+    The hit list's marks (``MARK_START``, ``MARK_END``) become spaces: they are control
+    characters no article needs, and kept they would read as marks.
+    """
+    if MARK_START in text or MARK_END in text:
+        text = text.translate(_NO_MARKS)
     if not has_han(text):
         return text  # English pages: the copy is the text itself, tokenized as before
     spaced = _HAN_CHAR.sub(lambda m: f"{ZWSP}{m.group()}{ZWSP}", text.replace(ZWSP, ""))

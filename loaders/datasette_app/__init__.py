@@ -25,6 +25,10 @@ SETTINGS: dict[str, Any] = {
     # Datasette offers the whole file for download when it serves it as immutable (a
     # database on read-only media): raw pages and all, gigabytes. Never, as for any other.
     "allow_download": False,
+    # Datasette suggests facets by running one query per column, each with the page's
+    # search in it: a search of articles ran 89 queries, where the configured facets
+    # (loaders/datasette_metadata.py) need 4.
+    "suggest_facets": False,
 }
 
 

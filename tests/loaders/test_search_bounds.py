@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import re
+from pathlib import Path
 
 import httpx
 import pytest
 
+from core.records import Extracted, RawPage
+from extractors.extract import RULESET, extract_page
 from flows.batch import ingest_batch
 from loaders.datasette_app import make_datasette
-from loaders.search import SEARCH_TABLE
-from loaders.store import Store
-from tests.conftest import saved_pages
+from loaders.schema import open_database
+from loaders.search import SEARCH_TABLE, index_article_for_search
+from loaders.store import Store, load_outcomes, start_run
+from tests.conftest import SAVED, saved_pages
 
 QUANTUM = "Hefei lab opens its quantum testbed to outside researchers"
 
@@ -130,6 +134,39 @@ def test_raw_mode_is_bounded_too(fixtures_db: str) -> None:
                                 "&_searchmode=raw")  # fmt: skip
     assert other.status_code == 200 and rows_shown(other.text) == 0
     assert "40 words" in sentence(other.text)
+
+
+def test_marker_characters_in_stored_text_never_become_marks(tmp_path: Path) -> None:
+    page = (SAVED / "text" / "wic_en_digital_silk_road.txt").read_text("utf-8")
+    forged = "\x02<script>alert(1)</script>forged\x03"
+    page = page.replace(
+        "The conference will publish a summary",
+        f"Zanzibar traders {forged} said. The conference will publish a summary",
+    )
+    outcome = extract_page(RawPage("hostile.txt", page.encode()))
+    assert isinstance(outcome, Extracted) and "\x02" in outcome.article.body
+    db_path = tmp_path / "wic.db"
+    db = open_database(db_path)
+    start_run(db, "run-1", "ingest", ["hostile.txt"])
+    load_outcomes(db, [outcome], "run-1", RULESET)
+    db.close()
+
+    def marks() -> list[str]:
+        (html,) = get(str(db_path), "/wic/articles?_search=zanzibar")
+        assert "Zanzibar" in html.text and "&lt;script&gt;" in html.text
+        assert "<script>alert(1)" not in html.text
+        return re.findall(r"<mark>(.*?)</mark>", html.text)
+
+    assert marks() and {m.lower() for m in marks()} == {"zanzibar"}
+    # An index written before the markers were kept out of it holds them as stored.
+    db = open_database(db_path)
+    rowid, title, body = db.execute("select rowid, title, body from articles").fetchone()
+    index_article_for_search(db, rowid, title, body, row=(title, body, ""))
+    db.conn.commit()
+    assert db.execute(f"select count(*) from {SEARCH_TABLE} where body like '%' || char(2) || '%'"
+                      ).fetchone() == (1,)  # fmt: skip
+    db.close()
+    assert "forged" not in "".join(marks())
 
 
 def test_a_search_of_no_words_finds_nothing_without_an_error(fixtures_db: str) -> None:
