@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import fcntl
+import os
 import sqlite3
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
@@ -268,10 +270,77 @@ def open_database(path: str | Path) -> Database:
     return db
 
 
+class ReadOnlyMediaError(sqlite3.OperationalError):
+    """A database on read-only media that SQLite cannot read as it stands."""
+
+
 def read_only_connection(path: str | Path, timeout: float) -> sqlite3.Connection:
     """A connection that cannot write (``mode=ro``), so it never takes the write lock.
 
     It waits up to ``timeout`` seconds for a lock another connection holds. The one
-    read-only opener: ``wic-etl status`` and the extraction workers' ``Store``.
+    read-only opener: ``wic-etl status``, ``wic-etl datasette``'s checks and the
+    extraction workers' ``Store``.
+
+    On read-only media (a folder this process cannot write in) a WAL database cannot
+    be opened so: even a reader needs the ``-shm`` file beside it, and SQLite cannot
+    make one. There nothing can be writing it either, so it is read as an immutable
+    file (``immutable=1``: no locks, no ``-shm``), unless changes are still in a
+    ``-wal`` file beside it, which only a connection that can write would read.
     """
-    return sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True, timeout=timeout)
+    return _read_only(Path(path).resolve(), timeout)[0]
+
+
+def reads_as_immutable(path: str | Path) -> bool:
+    """Whether ``path`` can only be read as an immutable file (see read_only_connection)."""
+    conn, immutable = _read_only(Path(path).resolve(), timeout=BUSY_TIMEOUT_MS / 1000)
+    conn.close()
+    return immutable
+
+
+def pending_migrations(path: str | Path) -> list[str]:
+    """The migrations ``path`` still needs, by name, found without writing to it."""
+    conn = read_only_connection(path, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        return [migration.name for migration in migrations.pending(Database(conn))]
+    finally:
+        conn.close()
+
+
+def cannot_write_beside(path: str | Path) -> str | None:
+    """Why ``path`` or its folder cannot be written by this process, or None if they can.
+
+    Asked of the system (``access``, ``statvfs``), not by writing: a read-only mount
+    says so even to root.
+    """
+    path = Path(path).resolve()
+    for target in (path.parent, path):
+        if target.exists() and not os.access(target, os.W_OK):
+            if os.statvfs(target).f_flag & os.ST_RDONLY:
+                return f"{target} is on a read-only file system"
+            return f"this user may not write {target}"
+    return None
+
+
+def _read_only(path: Path, timeout: float) -> tuple[sqlite3.Connection, bool]:
+    """A read-only connection to ``path``, and whether it had to be immutable."""
+    conn = sqlite3.connect(_uri(path, "mode=ro"), uri=True, timeout=timeout)
+    try:
+        conn.execute("select count(*) from sqlite_master").fetchone()  # opens the file
+        return conn, False
+    except sqlite3.OperationalError:
+        conn.close()
+        if cannot_write_beside(path) is None:
+            raise
+    wal = path.with_name(path.name + "-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        raise ReadOnlyMediaError(
+            f"{path} is on read-only media with changes still in {wal.name}, which SQLite "
+            f"reads only where it can write: copy {path.name} and {wal.name} together to a "
+            "writable folder and point --db at the copy"
+        )
+    return sqlite3.connect(_uri(path, "immutable=1"), uri=True, timeout=timeout), True
+
+
+def _uri(path: Path, options: str) -> str:
+    # Quoted: a ? or # in a folder name would otherwise end SQLite's file name there.
+    return f"file:{quote(str(path))}?{options}"

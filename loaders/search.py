@@ -19,6 +19,10 @@ therefore indexes a *segmented copy* of each article:
   word ranks above one where its characters only meet across two words
   (``中国`` in ``发展中国家``).
 
+What a person types is bounded (:func:`search_refusal`) before it reaches FTS5: the
+cost of FTS5's ranking and highlighting grows faster than the number of terms, and
+SQLite cannot interrupt one call of them.
+
 The table's rowid is the article's rowid (what Datasette's ``fts_pk`` expects).
 The loader writes it wherever it writes an article
 (:func:`index_article_for_search`); :func:`rebuild_search_index` fills it from
@@ -29,6 +33,8 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
+import threading
 
 from sqlite_utils import Database
 
@@ -39,6 +45,35 @@ _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef"
 _HAN_CHAR = re.compile(f"[{_HAN}]")
 _HAN_ONLY = re.compile(f"[{_HAN}]+")
 _MIN_WORD = 2  # one-character jieba words (的, 在) say nothing about a page
+
+# The marks FTS5's highlight() puts around each match for the hit list. segment() turns
+# them into spaces, so no indexed text holds one: stored text cannot forge a mark.
+MARK_START, MARK_END = "\x02", "\x03"
+_NO_MARKS = str.maketrans({MARK_START: " ", MARK_END: " "})
+
+# Bounds on one search, so that the costliest one a person can send answers well within
+# Datasette's time limit for one query (sql_time_limit_ms: 1 s, as wic-etl serves it).
+# That limit is checked between steps of SQLite's VM, and FTS5's ranking or marking of
+# a row is one step whose cost grows with the terms times their matches in the row:
+# before the bounds 1,000 terms took 7.9 s, 3,000 terms 72 s, and 12 KB of "a a a ..."
+# kept a core busy for minutes after the client had left. Measured with the searches of
+# tests/loaders/test_search_worst_case.py (the archive's most frequent words, as many
+# and as long as allowed) on 2,000 articles of 6,000 characters, one in four Chinese,
+# the whole page (hit list, table, count, facets) now takes at most 0.56 s of CPU, for
+# 16 frequent Chinese characters: 1.6 times a search for 的 alone (0.35 s); 16 English
+# words 0.24 s, a 200-character Chinese passage 0.45 s (growing with its length).
+MAX_TERMS = 16  # words or "quoted phrases": more than a search box needs
+MAX_QUERY_CHARS = 200
+# Raw FTS5 syntax (?_searchmode=raw) adds prefixes: word* reads the index of every word
+# it begins, in one step that grows with the archive (t* 16 ms on those 2,000 articles,
+# th* 7 ms);
+MAX_PREFIXES = 4
+MIN_PREFIX_CHARS = 2
+# and NEAR(a b c, N): FTS5 pairs up more of the phrases' places the larger N, 100 ms a
+# query for 16 frequent words at N = 1,000, 9 ms at 50 (N is 10 unless given).
+MAX_NEAR_DISTANCE = 50
+_NEAR_DISTANCE = re.compile(r",\s*(\d+)")  # a comma is FTS5 syntax only before it
+NOTHING = '""'  # an FTS5 query that finds no row, at once
 
 CREATE_SQL = (
     f"create virtual table if not exists [{SEARCH_TABLE}] using fts5("
@@ -56,8 +91,19 @@ def has_han(text: str) -> bool:
     return _HAN_CHAR.search(text) is not None
 
 
+def mostly_han(text: str) -> bool:
+    """True if a quarter or more of ``text`` is Han characters: a Chinese text."""
+    return len(_HAN_CHAR.findall(text)) * 4 >= len(text) > 0
+
+
 def segment(text: str) -> str:
-    """``text`` with a zero-width space each side of every Han character (each a token)."""
+    """``text`` with a zero-width space each side of every Han character (each a token).
+
+    The hit list's marks (``MARK_START``, ``MARK_END``) become spaces: they are control
+    characters no article needs, and kept they would read as marks.
+    """
+    if MARK_START in text or MARK_END in text:
+        text = text.translate(_NO_MARKS)
     if not has_han(text):
         return text  # English pages: the copy is the text itself, tokenized as before
     spaced = _HAN_CHAR.sub(lambda m: f"{ZWSP}{m.group()}{ZWSP}", text.replace(ZWSP, ""))
@@ -131,6 +177,12 @@ def rebuild_search_index(db: Database) -> int:
 
 
 _TERMS = re.compile(r'\s+|(".*?")')
+# A raw FTS5 query's pieces: "strings", barewords (FTS5 takes any non-ASCII character
+# into one), and single characters (brackets, :, *, ^, +, -, braces).
+_STRING = re.compile(r'"(?:[^"]|"")*"?')
+_RAW_TOKEN = re.compile(rf"(?P<string>{_STRING.pattern})|(?P<bare>[\w\x1a\x80-\U0010ffff]+)|\S")
+_OPERATORS = frozenset({"AND", "OR", "NOT", "NEAR"})
+_WORD = re.compile(r"[^\W_]+")
 
 
 def search_query(query: str) -> str:
@@ -138,13 +190,113 @@ def search_query(query: str) -> str:
 
     As Datasette's ``escape_fts``: every whitespace-separated term, or "quoted
     phrase", must be present (no FTS5 operators), but each is segmented as the
-    index is, so a Chinese term is a phrase of its characters.
+    index is, so a Chinese term is a phrase of its characters. A term given twice is
+    searched once. A search over the bounds (:func:`search_refusal`) finds nothing,
+    at once: the page says why.
     """
+    if search_refusal(query) is not None:
+        return NOTHING
+    # AND spelled out: FTS5 reads two neighbouring phrases as AND, but not a (group).
+    # No term at all (a lone quote, spaces) finds nothing, rather than an FTS5 error.
+    return " AND ".join(dict.fromkeys(_term(t) for t in _escaped_terms(query))) or NOTHING
+
+
+def _escaped_terms(query: str) -> list[str]:
+    """The terms of a search-box query, quotes taken off phrases."""
     if query.count('"') % 2:
         query += '"'
     terms = [t for t in _TERMS.split(query) if t and t != '""']
-    # AND spelled out: FTS5 reads two neighbouring phrases as AND, but not a (group).
-    return " AND ".join(_term(t[1:-1] if t.startswith('"') else t) for t in terms)
+    return [t[1:-1] if t.startswith('"') else t for t in terms]
+
+
+def _raw_phrases(query: str) -> list[tuple[str, bool]]:
+    """(text, is a prefix) of each phrase of a raw FTS5 query; operators, columns left out.
+
+    Only counted, never searched.
+    """
+    phrases = []
+    in_braces = after_comma = False
+    for match in _RAW_TOKEN.finditer(query):
+        token = match.group()
+        distance, after_comma = after_comma, token == ","  # NEAR(a b, 10): 10 is no phrase
+        if token in ("{", "}"):
+            in_braces = token == "{"  # {title body}: column names
+            continue
+        if in_braces or distance or token in _OPERATORS or match.lastgroup is None:
+            continue
+        rest = query[match.end() :].lstrip()
+        if rest.startswith(":"):
+            continue  # title: quantum
+        text = token.strip('"').replace('""', '"') if match.lastgroup == "string" else token
+        phrases.append((text, rest.startswith("*")))
+    return phrases
+
+
+_checker = threading.local()
+
+
+def fts5_syntax_error(query: str) -> str | None:
+    """SQLite's message if ``query`` is not a valid FTS5 query for ``articles_search``.
+
+    Asked of an empty table of the same columns in memory: microseconds, no data read.
+    """
+    conn = getattr(_checker, "conn", None)
+    if conn is None:
+        conn = _checker.conn = sqlite3.connect(":memory:")
+        conn.execute(CREATE_SQL)
+    try:
+        conn.execute(
+            f"select count(*) from [{SEARCH_TABLE}] where [{SEARCH_TABLE}] match ?", [query]
+        ).fetchone()
+    except sqlite3.Error as exc:
+        return str(exc)
+    return None
+
+
+def search_refusal(query: str, raw: bool = False) -> str | None:
+    """Why ``query`` is not searched, as a sentence for the page; ``None`` if it is.
+
+    ``raw``: the query is FTS5 syntax (Datasette's ``_searchmode=raw``), checked too.
+    The length is checked first, so a query of any size costs microseconds here.
+    """
+    if len(query) > MAX_QUERY_CHARS:
+        return (
+            f"This search is {len(query)} characters long; a search can be at most "
+            f"{MAX_QUERY_CHARS} characters. Shorten it."
+        )
+    phrases = _raw_phrases(query) if raw else [(t, False) for t in _escaped_terms(query)]
+    if len(phrases) > MAX_TERMS:
+        return (
+            f"This search has {len(phrases)} words; a search can have at most {MAX_TERMS} "
+            "words or quoted phrases. Leave some out."
+        )
+    if not raw:
+        return None
+    distances = [int(n) for n in _NEAR_DISTANCE.findall(_STRING.sub('""', query))]
+    if distances and max(distances) > MAX_NEAR_DISTANCE:
+        return (
+            f"This search asks for words up to {max(distances)} apart (NEAR); a search can "
+            f"ask for at most {MAX_NEAR_DISTANCE}."
+        )
+    prefixes = [text for text, is_prefix in phrases if is_prefix]
+    if len(prefixes) > MAX_PREFIXES:
+        return (
+            f"This search has {len(prefixes)} prefix searches (word*); a search can have "
+            f"at most {MAX_PREFIXES}."
+        )
+    for text in prefixes:
+        if len((_WORD.findall(text) or [""])[-1]) < MIN_PREFIX_CHARS:
+            return (
+                f"A prefix search (word*) needs {MIN_PREFIX_CHARS} letters or more before "
+                f"the *: {text}* has fewer."
+            )
+    if (error := fts5_syntax_error(query)) is not None:
+        return (
+            f"This search is not FTS5 syntax ({error}). Check its quotes, brackets, column "
+            "names and operators (AND, OR, NOT, NEAR: in capitals, between words), or "
+            "search without _searchmode=raw."
+        )
+    return None
 
 
 def _term(term: str) -> str:

@@ -20,6 +20,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -225,3 +226,53 @@ def deadline(seconds: float) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+@dataclass(frozen=True)
+class Served:
+    """A running ``wic-etl datasette``: the database's address, and the server's process."""
+
+    url: str
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """CPU time the server has used so far (all its threads): what a request held."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def datasette_server(db_path: Path, env: dict[str, str] | None = None) -> Iterator[Served]:
+    """``wic-etl datasette`` serving ``db_path`` on a free port, as a person starts it.
+
+    Stopped (by its PID) on the way out. Its output goes to a file, not a pipe:
+    Datasette prints a traceback for each refused request, and a pipe nobody reads
+    would fill and stop the server.
+    """
+    port = free_port()
+    with tempfile.TemporaryFile("w+") as log:
+        proc = subprocess.Popen(
+            [str(BIN / "wic-etl"), "datasette", "--db", str(db_path), "--port", str(port)],
+            stdout=log, stderr=subprocess.STDOUT, text=True,
+            env={**os.environ, "PREFECT_API_URL": "", **(env or {})},
+        )  # fmt: skip
+        base = f"http://127.0.0.1:{port}/{db_path.stem}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    httpx.get(base, timeout=2)
+                    break
+                except httpx.HTTPError:
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        log.seek(0)
+                        pytest.fail(f"wic-etl datasette did not start:\n{log.read()[-2000:]}")
+                    time.sleep(0.3)
+            yield Served(base, proc.pid)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()  # a query SQLite cannot interrupt keeps it from stopping
+                proc.wait()

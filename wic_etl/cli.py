@@ -209,6 +209,7 @@ QUIET_HELP = "no progress bar (there is none anyway when the output is not a ter
 
 def run_status(args: argparse.Namespace, console: Console) -> int:
     """Print the last runs and the last run's failures grouped by reason."""
+    from loaders.schema import ReadOnlyMediaError
     from loaders.status import connect_read_only, failure_groups, last_runs
 
     _require_database(args.db)
@@ -218,6 +219,8 @@ def run_status(args: argparse.Namespace, console: Console) -> int:
         conn = connect_read_only(args.db)
         runs = last_runs(conn, args.runs)
         groups = failure_groups(conn, runs[0].id) if runs else []
+    except ReadOnlyMediaError as exc:
+        raise WicEtlError(str(exc)) from exc
     except sqlite3.Error as exc:
         raise WicEtlError(
             f"cannot read the runs in {args.db} ({exc}); is it a wic-etl database?"
@@ -356,7 +359,7 @@ def run_serve(args: argparse.Namespace, console: Console) -> int:
 def run_datasette(args: argparse.Namespace, console: Console) -> int:
     """``wic-etl datasette``: browse the database with wic-etl's metadata."""
     _require_database(args.db)
-    _check_database(args.db)  # brings an older database's schema up to date
+    _up_to_date_for_browsing(args.db)
     import uvicorn
 
     from loaders.datasette_app import make_datasette
@@ -367,6 +370,33 @@ def run_datasette(args: argparse.Namespace, console: Console) -> int:
                   "(Ctrl-C stops it)")  # fmt: skip
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return EXIT_OK
+
+
+def _up_to_date_for_browsing(path: str) -> None:
+    """Bring the schema up to date only if it needs it: browsing writes nothing else.
+
+    A database that needs no migration is only read (no ``.lock`` file, no WAL
+    switch), so it can be browsed from read-only media; one that needs a migration
+    there cannot be, and the message says so and what to do.
+    """
+    from loaders.schema import ReadOnlyMediaError, cannot_write_beside, pending_migrations
+
+    try:
+        pending = pending_migrations(path)
+    except ReadOnlyMediaError as exc:
+        raise WicEtlError(str(exc)) from exc
+    except sqlite3.Error:
+        pending = None  # not readable as it stands: _check_database says why
+    if pending == []:
+        return
+    if pending and (why := cannot_write_beside(path)) is not None:
+        raise WicEtlError(
+            f"{path} was made by an older wic-etl: before it can be browsed its schema "
+            f"must be brought up to date ({', '.join(pending)}), which writes to it, and "
+            f"it cannot be written here ({why}). Copy it to a writable folder and point "
+            "--db at the copy, or run this command once where it can be written"
+        )
+    _check_database(path)
 
 
 def _read_only_message(path: str, exc: BaseException) -> str:

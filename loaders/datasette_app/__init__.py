@@ -6,6 +6,7 @@ the same object, so what they check is what a person sees.
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +15,20 @@ from datasette.plugins import pm
 
 from loaders.datasette_app import plugin
 from loaders.datasette_metadata import metadata
+from loaders.schema import reads_as_immutable
 
 TEMPLATES = Path(__file__).parent / "templates"
 PLUGIN_NAME = "wic-etl"
 SETTINGS: dict[str, Any] = {
     # Bodies run to thousands of characters: a table view shows the start of each.
     "truncate_cells_html": 160,
+    # Datasette offers the whole file for download when it serves it as immutable (a
+    # database on read-only media): raw pages and all, gigabytes. Never, as for any other.
+    "allow_download": False,
+    # Datasette suggests facets by running one query per column, each with the page's
+    # search in it: a search of articles ran 89 queries, where the configured facets
+    # (loaders/datasette_metadata.py) need 4.
+    "suggest_facets": False,
 }
 
 
@@ -30,10 +39,20 @@ def register_plugin() -> None:
 
 
 def make_datasette(db_path: str | Path) -> Datasette:
-    """A Datasette serving one wic-etl database, under its file's stem, as wic-etl shows it."""
+    """A Datasette serving one wic-etl database, under its file's stem, as wic-etl shows it.
+
+    A database on read-only media is served as immutable: Datasette's usual read-only
+    connection cannot open a WAL database where no ``-shm`` file can be made.
+    """
     register_plugin()
+    try:
+        immutable = reads_as_immutable(db_path)
+    except sqlite3.Error:
+        immutable = False  # Datasette opens it as any file, and says what is wrong
+    files = [str(db_path)]
     return Datasette(
-        [str(db_path)],
+        [] if immutable else files,
+        immutables=files if immutable else None,
         metadata=metadata(Path(db_path).stem),
         template_dir=str(TEMPLATES),
         settings=SETTINGS,

@@ -1,44 +1,210 @@
 """Datasette plugin hooks of wic-etl (registered by ``make_datasette``).
 
 They give the templates in ``templates/`` what a news archive shows: the article
-page's parts, search hits with a highlighted snippet, organizer links.
+page's parts, search hits with a highlighted snippet, organizer links; and they keep
+every search within the bounds of ``loaders.search`` (a sentence, not a search, past
+them).
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from typing import Any
 from urllib.parse import quote
 
 from datasette import hookimpl
+from datasette.database import QueryInterrupted
+from datasette.filters import FilterArguments
 from datasette.utils import tilde_decode
+from datasette.utils.asgi import BadRequest
 from markupsafe import Markup, escape
 
-from loaders.search import SEARCH_TABLE, search_query, unsegment
+from loaders.search import (
+    MARK_END,
+    MARK_START,
+    SEARCH_TABLE,
+    mostly_han,
+    search_query,
+    search_refusal,
+    unsegment,
+)
 
 HITS = 100  # search hits listed, best first
-# Snippet marks no page text can hold: the snippet is escaped first, then marked up.
-START, END = "\x02", "\x03"
-SNIPPET_TOKENS = 40
+# A hit's excerpt, in characters: about what FTS5's snippet() gave with 40 tokens, two
+# lines of English or 40-odd Chinese characters (each Han character is a token).
+EXCERPT_CHARS = 240
+EXCERPT_CHARS_CHINESE = 48
+# Of a hit's body, the most read back to choose its excerpt: a long article whole.
+BODY_SCAN_CHARS = 50_000
+# Of a hit's marks, the most its excerpt is chosen among: the cost of the choice is
+# bounded whatever the body (a page of "a a a ..." is all marks).
+EXCERPT_MARKS = 200
+_MARKED = re.compile(f"{MARK_START}([^{MARK_START}{MARK_END}]*){MARK_END}")
+_WEB_ADDRESS = re.compile(r"https?://", re.IGNORECASE)
 # The project's tables first on the database page, in reading order; the rest after.
 TABLE_ORDER = (
     "articles", "images", "organizers", "article_organizers", "removed_lines",
     "article_parts", "pages", "listing_links", "runs", "failures",
 )  # fmt: skip
+# FTS5's highlight(), not snippet(): snippet() scores every place a match could start
+# against every match of the row, so its cost is the square of the matches (of all the
+# terms) in the row, seconds for one long article; highlight() walks the row once, and
+# the excerpt is chosen here from its marks. The flags say whether the indexed copy
+# held a mark character itself (an index written before segment() kept them out): its
+# marks are then not trusted and the text is shown unmarked.
+_HITS_SQL = (
+    "select a.id, a.title, a.published, a.site, a.section, a.language, "
+    f"highlight([{SEARCH_TABLE}], 0, char(2), char(3)) as title_marked, "
+    f"substr(highlight([{SEARCH_TABLE}], 1, char(2), char(3)), 1, {BODY_SCAN_CHARS}) "
+    "as body_marked, "
+    "instr(s.title, char(2)) + instr(s.title, char(3)) = 0 as title_clean, "
+    "instr(s.body, char(2)) + instr(s.body, char(3)) = 0 as body_clean "
+    f"from [{SEARCH_TABLE}] s join articles a on a.rowid = s.rowid "
+    f"where [{SEARCH_TABLE}] match :fts order by s.rank limit {HITS}"
+)
 
 
 # trylast: Datasette's own prepare_connection registers escape_fts, which its
 # search box and ?_search= pass every query through; ours must be registered after it
-# to replace it, so that a Chinese term becomes the phrase the index can find.
+# to replace it, so that a Chinese term becomes the phrase the index can find (and a
+# search over the bounds finds nothing, at once).
 @hookimpl(trylast=True)
 def prepare_connection(conn: sqlite3.Connection) -> None:
     conn.create_function("escape_fts", 1, search_query, deterministic=True)
 
 
-def highlighted(snippet: str | None) -> Markup:
-    """An FTS5 snippet as safe HTML: the page's text escaped, the matches in <mark>."""
-    text = str(escape(unsegment(snippet or "")))
-    return Markup(text.replace(START, "<mark>").replace(END, "</mark>"))
+def raw_search_mode(datasette: Any, database: str, table: str, request: Any) -> bool:
+    """Whether Datasette reads this request's search as FTS5 syntax (as its filters.py)."""
+    mode = request.args.get("_searchmode")
+    if mode in ("raw", "escaped"):
+        return bool(mode == "raw")
+    return bool(datasette.table_metadata(database, table).get("searchmode") == "raw")
+
+
+@hookimpl
+def filters_from_request(request: Any, database: str, table: str, datasette: Any) -> Any:
+    """A search over the bounds, or not FTS5 syntax in raw mode, matches no row.
+
+    Datasette's own search filter still adds its FTS5 clause; SQLite tests a constant
+    false clause such as the one added here before any other, so it runs no search at
+    all (nor reads the raw query's syntax: no "Invalid SQL" page). The page says why
+    (``_table.html``); JSON and CSV are a 400 with the same sentence, not an empty
+    answer a program would trust.
+    """
+
+    async def refuse() -> FilterArguments | None:
+        searches = [request.args[key] for key in request.args
+                    if key.startswith("_search") and key != "_searchmode"]  # fmt: skip
+        if not searches:
+            return None
+        db = datasette.get_database(database)
+        fts_table = (
+            request.args.get("_fts_table")
+            or datasette.table_metadata(database, table).get("fts_table")
+            or await db.fts_table(table)
+        )
+        if not fts_table:
+            return None  # Datasette ignores the search: so does this
+        raw = raw_search_mode(datasette, database, table, request)
+        for search in searches:
+            if (sentence := search_refusal(search, raw=raw)) is not None:
+                break
+        else:
+            return None
+        if request.url_vars.get("format") not in (None, "html"):
+            raise BadRequest(sentence)
+        return FilterArguments(["0"], extra_context={"wic_search_refused": sentence})
+
+    return refuse
+
+
+def highlighted(marked: str | None, trusted: bool = True) -> Markup:
+    """Text marked by FTS5's highlight() as safe HTML: escaped, the matches in <mark>.
+
+    ``trusted`` false: the indexed text held mark characters of its own, so no mark
+    can be told from a forged one; the text is shown without any.
+    """
+    text, spans = _marks(marked)
+    return _render(text, spans if trusted else [], 0, len(text))
+
+
+def excerpt(marked: str | None, trusted: bool = True) -> Markup:
+    """About ``EXCERPT_CHARS`` of a marked body, where most different terms meet.
+
+    As FTS5's snippet(): the window holding the most distinct matched words (then the
+    most matches, then the earliest), centred on them, cut at spaces; linear in the
+    text. Not ``trusted``: the window is chosen alike, and shown without marks.
+    """
+    text, spans = _marks(marked, EXCERPT_MARKS)
+    chinese = mostly_han(text[:2000])
+    width = EXCERPT_CHARS_CHINESE if chinese else EXCERPT_CHARS
+    words = [text[a:b].lower() for a, b in spans]
+    first, last, best = 0, 0, (0, 0)
+    seen: dict[str, int] = {}
+    j = 0
+    for i, (start, _) in enumerate(spans):  # the window from each mark on: two pointers
+        while j < len(spans) and spans[j][1] <= start + width:
+            seen[words[j]] = seen.get(words[j], 0) + 1
+            j += 1
+        if (len(seen), j - i) > best:
+            best, first, last = (len(seen), j - i), start, spans[j - 1][1]
+        if j > i:
+            seen[words[i]] -= 1
+            if not seen[words[i]]:
+                del seen[words[i]]
+        else:
+            j = i + 1  # a mark longer than the window: it alone
+    begin = max(0, min(first - (width - (last - first)) // 2, len(text) - width))
+    end = min(len(text), max(begin + width, last))
+    if not chinese:  # whole words only: to the space before and after, if near
+        if begin and (space := text.find(" ", begin, min(first, begin + 20))) >= 0:
+            begin = space + 1
+        if end < len(text) and (space := text.rfind(" ", max(last, end - 20), end)) >= 0:
+            end = space
+    more = end < len(text) or len(marked or "") >= BODY_SCAN_CHARS
+    return (
+        Markup("…" if begin else "")
+        + _render(text, spans if trusted else [], begin, end)
+        + Markup("…" if more else "")
+    )
+
+
+def _marks(marked: str | None, limit: int | None = None) -> tuple[str, list[tuple[int, int]]]:
+    """The text without its marks, and where the first ``limit`` marks were in it."""
+    text = unsegment(marked or "")
+    spans = []
+    for taken, match in enumerate(_MARKED.finditer(text)):
+        if taken == limit:
+            break
+        start = match.start() - 2 * taken  # two mark characters before it per mark
+        spans.append((start, start + len(match.group(1))))
+    # A mark cut off by BODY_SCAN_CHARS is left unmarked; stray marks (untrusted text)
+    # shift the spans only by one character each, and such spans are never shown.
+    return text.replace(MARK_START, "").replace(MARK_END, ""), spans
+
+
+def _render(text: str, spans: list[tuple[int, int]], start: int, end: int) -> Markup:
+    """``text[start:end]`` escaped, with the spans inside it in <mark>."""
+    out: list[str] = []
+    at = start
+    for a, b in spans:
+        a, b = max(a, start), min(b, end)
+        if a >= b or a < at:
+            continue
+        out += [str(escape(text[at:a])), "<mark>", str(escape(text[a:b])), "</mark>"]
+        at = b
+    out.append(str(escape(text[at:end])))
+    return Markup("".join(out))
+
+
+def web_address(url: str | None) -> str | None:
+    """``url`` if it is an http or https address, else None: only those become links.
+
+    Checked on the string as it would go into href, so a javascript: or data: address
+    (or one behind spaces or control characters a browser would skip) stays text.
+    """
+    return url if url and _WEB_ADDRESS.match(url) else None
 
 
 def organizer_link(datasette: Any, database: str, name: str) -> str:
@@ -69,7 +235,8 @@ def extra_template_vars(
         if view_name == "row" and table == "articles":
             return {"wic_article": await _article(db, datasette, database, request)}
         if view_name == "table" and table == "articles" and request.args.get("_search"):
-            return {"wic_hits": await _hits(db, request.args["_search"])}
+            raw = raw_search_mode(datasette, database, table, request)
+            return {"wic_hits": await _hits(db, request.args["_search"], raw)}
         if view_name == "database":
             return {"wic_table_order": TABLE_ORDER}
         return {}
@@ -95,24 +262,33 @@ async def _article(db: Any, datasette: Any, database: str, request: Any) -> dict
     for organizer in article["organizers"]:
         organizer["link"] = organizer_link(datasette, database, organizer["name"])
     article["paragraphs"] = [p for p in (article["body"] or "").split("\n\n") if p.strip()]
+    article["link"] = web_address(article["url"])
     return article
 
 
-async def _hits(db: Any, query: str) -> dict[str, Any]:
-    sql = (
-        f"select a.id, a.title, a.published, a.site, a.section, a.language, "
-        f"highlight([{SEARCH_TABLE}], 0, '{START}', '{END}') as title_marked, "
-        f"snippet([{SEARCH_TABLE}], 1, '{START}', '{END}', '…', {SNIPPET_TOKENS}) as snippet "
-        f"from [{SEARCH_TABLE}] s join articles a on a.rowid = s.rowid "
-        f"where [{SEARCH_TABLE}] match escape_fts(:q) order by s.rank limit {HITS}"
-    )
+async def _hits(db: Any, query: str, raw: bool) -> dict[str, Any]:
+    """The best ``HITS`` articles for a search, with a marked title and excerpt each.
+
+    Raw mode reads the query as FTS5 syntax, as Datasette's table then does. A search
+    the bounds refuse runs no query: ``filters_from_request`` has put its sentence on
+    the page.
+    """
+    if search_refusal(query, raw=raw) is not None:
+        return {}
     try:
-        rows = (await db.execute(sql, {"q": query})).rows
-    except Exception:  # the table view itself says what is wrong with the query
+        fts = query if raw else search_query(query)
+        rows = (await db.execute(_HITS_SQL, {"fts": fts})).rows
+    except QueryInterrupted:
+        message = "This search took too long to rank; the table below has its results."
+        return {"error": True, "rows": [], "message": message}
+    except sqlite3.Error:  # the table view itself says what is wrong with the query
         return {"error": True, "rows": []}
     hits = [
         dict(row)
-        | {"snippet": highlighted(row["snippet"]), "title_marked": highlighted(row["title_marked"])}
+        | {
+            "title_marked": highlighted(row["title_marked"], bool(row["title_clean"])),
+            "snippet": excerpt(row["body_marked"], bool(row["body_clean"])),
+        }
         for row in rows
     ]
     return {"error": False, "rows": hits, "limit": HITS}

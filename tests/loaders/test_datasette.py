@@ -1,6 +1,8 @@
 """What Datasette users see: markup stored in text columns is shown escaped, never run."""
 
 import asyncio
+import re
+from pathlib import Path
 
 from datasette.app import Datasette
 
@@ -96,3 +98,34 @@ def test_search_facets_and_canned_queries(tmp_path):
     assert icp[0]["text"] == "京ICP备13028878号-23"
     failures = browse(db_path, "/wic/failures_of_the_last_run.json?_shape=array")
     assert [f["stage"] for f in failures] == ["extract", "decode"]
+
+
+def test_only_web_addresses_become_links_on_an_article_page(tmp_path: Path) -> None:
+    db_path = loaded_fixtures(tmp_path)
+    db = open_database(db_path)
+    (article_id,) = db.execute("select id from articles where url like 'http%' limit 1").fetchone()
+    addresses = (
+        "javascript:alert(document.domain)", " JavaScript:alert(1)",
+        "data:text/html,<script>alert(1)</script>", "HTTPS://www.chinadaily.com.cn/a.html",
+    )  # fmt: skip
+
+    async def page(path: str) -> str:
+        from loaders.datasette_app import make_datasette
+
+        response = await make_datasette(db_path).client.get(path)
+        assert response.status_code == 200
+        return response.text
+
+    for address in addresses:
+        db.execute("update articles set url = ? where id = ?", [address, article_id])
+        db.conn.commit()
+        html = asyncio.run(page(f"/wic/articles/{article_id}"))
+        original = re.search(r'<p class="wic-original">(.*?)</p>', html, re.S)
+        assert original, address
+        links = re.findall(r'href="([^"]*)"', original.group(1))
+        if address.lower().startswith("https://"):
+            assert links == [address]
+        else:
+            assert links == [], address  # shown as text, never a link
+            assert "Original page:" in original.group(1)
+    db.close()
