@@ -45,7 +45,7 @@ _WEB_ADDRESS = re.compile(r"https?://", re.IGNORECASE)
 # The project's tables first on the database page, in reading order; the rest after.
 TABLE_ORDER = (
     "articles", "images", "organizers", "article_organizers", "removed_lines",
-    "article_parts", "pages", "listing_links", "runs", "failures",
+    "article_parts", "pages", "saved_files", "listing_links", "runs", "failures",
 )  # fmt: skip
 # FTS5's highlight(), not snippet(): snippet() scores every place a match could start
 # against every match of the row, so its cost is the square of the matches (of all the
