@@ -159,14 +159,14 @@ def extract_batch_in_worker(
     decoding's name and format), which halves what is pickled and held per batch in
     flight.
     """
-    return for_the_writer(extract_batch(db_path, paths, max_bytes, guarded_extract)), os.getpid()
+    return extract_batch(db_path, paths, max_bytes, _for_the_writer_guarded), os.getpid()
 
 
 def reextract_in_worker(db_path: str, shas: Sequence[str]) -> tuple[ExtractedBatch, int]:
     """Stored pages extracted again in a worker process, as ``extract_batch_in_worker``."""
     with Store.open_read_only(db_path) as store:
         read = stored_pages(store, shas)
-    return for_the_writer(_extract(read, extract=guarded_extract)), os.getpid()
+    return _extract(read, extract=_for_the_writer_guarded), os.getpid()
 
 
 def read_in_worker(
@@ -178,12 +178,12 @@ def read_in_worker(
 
 def extract_in_worker(page: RawPage) -> Outcome:
     """One page extracted in a worker process, under its deadline and memory cap."""
-    return _for_the_writer(guarded_extract(page))
+    return _for_the_writer_guarded(page)
 
 
-def for_the_writer(batch: ExtractedBatch) -> ExtractedBatch:
-    """The batch as the writer takes it (see ``extract_batch_in_worker``)."""
-    return replace(batch, outcomes=[_for_the_writer(outcome) for outcome in batch.outcomes])
+def _for_the_writer_guarded(page: RawPage) -> Outcome:
+    """A page extracted and made ready for the writer, all under its deadline and memory cap."""
+    return guarded_extract(page, _for_the_writer)
 
 
 def _for_the_writer(outcome: Outcome) -> Outcome:

@@ -25,7 +25,7 @@ import select
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -147,22 +147,26 @@ def _peak() -> int:
     return 0
 
 
-_spent = False  # a page has taken this process to its cap: later peaks say nothing
+_spent = False  # a page has taken this process near its cap: its peak says nothing more
+# A page that takes less CPU than this cannot have filled hundreds of MB: its peak is
+# not read (a read of /proc costs 50 us, a twentieth of a page's extraction).
+_PEAK_WORTH_READING_S = 0.02
 
 
-def _reached_cap() -> bool:
-    """Whether the page just extracted, which failed, took this process to its memory cap.
+def _took_the_memory(failed: bool, cpu_spent: float) -> bool:
+    """Whether the page just extracted took this process to its memory cap, and failed.
 
     Libraries catch a failed allocation themselves (trafilatura gives up and says
     it found no text; libxml2 stops building the tree), so a page that ran out of
     memory can come back as an ordinary failure: the process's peak tells it apart.
-    Read only after a failure: /proc costs a tenth of a page's extraction.
+    The peak only ever grows: once a page (failed or not) has taken it near the cap,
+    no later page of this process is blamed for it.
     """
     global _spent
-    if _cap is None or _spent:
+    if _cap is None or _spent or not (failed or cpu_spent >= _PEAK_WORTH_READING_S):
         return False
     _spent = _peak() >= _cap - 16 * 1024 * 1024  # a failed allocation came this close
-    return _spent
+    return _spent and failed
 
 
 def _cpu_seconds() -> float:
@@ -171,42 +175,58 @@ def _cpu_seconds() -> float:
 
 
 @contextmanager
-def deadline() -> Iterator[None]:
-    """Run the block under the CPU deadline of one page (whole seconds: the kernel's unit)."""
-    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
-    soft = math.ceil(_cpu_seconds() + _limits.page_deadline)
+def deadline() -> Iterator[float]:
+    """Run the block under the CPU deadline of one page (whole seconds: the kernel's unit).
+
+    Gives the CPU time used before the block; the limit set before it is restored.
+    """
+    before = resource.getrlimit(resource.RLIMIT_CPU)
+    soft, hard = before
+    used = _cpu_seconds()
+    limit = math.ceil(used + _limits.page_deadline)
+    if soft != resource.RLIM_INFINITY:
+        limit = min(limit, soft)
     if hard != resource.RLIM_INFINITY:
-        soft = min(soft, hard)
-    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (limit, hard))
     try:
-        yield
+        yield used
     finally:
-        resource.setrlimit(resource.RLIMIT_CPU, (hard, hard))
+        resource.setrlimit(resource.RLIMIT_CPU, before)
 
 
-def guarded_extract(page: RawPage) -> Outcome:
-    """``extract_page`` under the page's deadline; running out of memory fails the page alone."""
+def guarded_extract(page: RawPage, finish: Callable[[Outcome], Outcome] | None = None) -> Outcome:
+    """``extract_page`` under the page's deadline; running out of memory fails the page alone.
+
+    ``finish`` (what the writer needs computed, such as the search index's Chinese
+    words) runs under the same deadline and memory cap: a page is not done until then.
+    """
+    used = 0.0
     try:
-        with deadline():
+        with deadline() as used:
             outcome = extract_page(page)
+            if finish is not None:
+                outcome = finish(outcome)
     except MemoryError:
         outcome = Failed(page.source, ExtractError.stage, "ExtractError", "", page)
-    if isinstance(outcome, Failed) and (not outcome.message or _reached_cap()):
+    failed = isinstance(outcome, Failed)
+    out_of_memory = isinstance(outcome, Failed) and not outcome.message
+    if out_of_memory or _took_the_memory(failed, _cpu_seconds() - used):
         return Failed(page.source, ExtractError.stage, "ExtractError", _limits.memory_text(),
                       page, outcome.document)  # fmt: skip
     return outcome
 
 
-def death_reason(exitcode: int | None, limits: Limits) -> str:
-    """Why an extraction process ended while on a page, from its exit code."""
+def death_reason(exitcode: int | None, limits: Limits, doing: str = "extract") -> str:
+    """Why a worker ended while on a page (``doing`` it: extract or read), from its exit code."""
     if exitcode == -signal.SIGXCPU:
-        return limits.deadline_text()
+        return "the page " + limits.deadline_text().replace(" to extract", f" to {doing}")
     if exitcode == -signal.SIGKILL:
-        return (
-            "its extraction process was killed (SIGKILL: most likely the system ran out "
-            "of memory, or someone stopped it); the run went on without it"
-        )
-    if exitcode is not None and exitcode < 0:
-        name = signal.Signals(-exitcode).name
-        return f"its extraction process crashed ({name}); the run went on without it"
-    return f"its extraction process ended (exit code {exitcode}); the run went on without it"
+        why = "SIGKILL: most likely the system ran out of memory, or someone stopped it"
+    elif exitcode is not None and exitcode < 0:
+        why = f"it crashed with {signal.Signals(-exitcode).name}"
+    else:
+        why = f"it ended with exit code {exitcode}"
+    return (
+        f"the process that was to {doing} the page died on it ({why}); the run went on without it"
+    )

@@ -10,7 +10,7 @@ existing cluster whose workers can read the same paths). Only extraction runs
 elsewhere: the flow itself loads every batch, so SQLite always has exactly one
 writer.
 
-Worker processes are a plain ``ProcessPoolExecutor``, not Prefect's
+Worker processes are a Pebble pool of our own (``flows/workers.py``), not Prefect's
 ``ProcessPoolTaskRunner``: that one spawns each worker with all of Prefect and
 the flow's modules (seconds of start-up per process, measured), and its task
 runs report to the API from every worker. Here each batch stays one Prefect task

@@ -30,12 +30,13 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from multiprocessing import forkserver
+from typing import Any
 
 from pebble import ProcessExpired, ProcessPool
 
@@ -75,28 +76,101 @@ class ExtractionPool:
     def __init__(self, workers: int, limits: Limits | None = None) -> None:
         self.workers = workers
         self.limits = limits or Limits()
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(_WORKER_MODULES)
+        self._context = multiprocessing.get_context("forkserver")
+        self._context.set_forkserver_preload(_WORKER_MODULES)
         _start_forkserver()
-        self._pool = ProcessPool(
-            max_workers=workers,
+        self._lock = threading.Lock()
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPool:
+        return ProcessPool(
+            max_workers=self.workers,
             initializer=start_worker,
             initargs=(self.limits, os.getpid()),
-            context=context,
+            context=self._context,
         )
+
+    def _current(self) -> ProcessPool:
+        with self._lock:
+            return self._pool
+
+    def _renew(self, broken: ProcessPool) -> None:
+        """A new Pebble pool in place of one that broke (once, whichever thread sees it first).
+
+        Pebble replaces a worker that dies on a task, but one that dies idle (the OOM
+        killer picks the fattest process, busy or not; a killed forkserver takes all
+        of them) leaves the whole pool refusing every task.
+        """
+        with self._lock:
+            if self._pool is broken:
+                self._pool = self._new_pool()
+        broken.stop()
+
+    def _schedule(self, function: Callable[..., Any], args: tuple[Any, ...]) -> Future[Any]:
+        pool = self._current()
+        try:
+            return pool.schedule(function, args)
+        except RuntimeError:  # it broke: the next one takes the task
+            self._renew(pool)
+            return self._current().schedule(function, args)
+
+    def _run_all(self, function: Callable[..., Any], calls: Sequence[tuple[Any, ...]]) -> list[Any]:
+        """Each call's result, or the exception that ended it (ProcessExpired: its worker died).
+
+        The calls run at once on every worker. Calls a broken pool never ran are run
+        again on a new pool, twice at most.
+        """
+        results: list[Any] = [None] * len(calls)
+        todo = list(range(len(calls)))
+        for _ in range(3):
+            pool = self._current()
+            futures: dict[int, Future[Any]] = {}
+            for i in todo:
+                try:
+                    futures[i] = pool.schedule(function, calls[i])
+                except RuntimeError:
+                    break  # the pool broke: the rest wait for the next one
+            again = []
+            for i in todo:
+                if i not in futures:
+                    again.append(i)
+                    continue
+                try:
+                    results[i] = futures[i].result()
+                except ProcessExpired as exc:
+                    results[i] = exc
+                except Exception as exc:
+                    if pool.active:
+                        results[i] = exc  # the call's own error
+                    else:
+                        again.append(i)
+            if not again:
+                return results
+            self._renew(pool)
+            todo = again
+        for i in todo:
+            results[i] = RuntimeError("the extraction processes kept dying before they began")
+        return results
 
     def submit_batch(self, db: str, paths: Sequence[str], max_bytes: int) -> BatchFuture:
         """Start extracting a batch of saved files; collect it with :meth:`batch_result`."""
-        return self._pool.schedule(extract_batch_in_worker, (db, list(paths), max_bytes))
+        return self._schedule(extract_batch_in_worker, (db, list(paths), max_bytes))
 
     def batch_result(
         self, future: BatchFuture, db: str, paths: Sequence[str], max_bytes: int
     ) -> tuple[ExtractedBatch, int]:
-        """The batch extracted, and the worker's id; a batch whose worker died, page by page."""
+        """The batch extracted, and the worker's id; a batch that did not come back, page by page.
+
+        Its worker died (a page past the deadline, the OOM killer, a crash), the pool
+        broke, or the batch raised: each file is then read alone and each page
+        extracted alone, so whatever it was fails one page only.
+        """
         try:
             return future.result()
         except ProcessExpired as exc:
             return self._isolate_files(db, paths, max_bytes), exc.pid or 0
+        except Exception:
+            return self._isolate_files(db, paths, max_bytes), 0
 
     def extract_batch(
         self, db: str, paths: Sequence[str], max_bytes: int = DEFAULTS.max_bytes
@@ -105,33 +179,34 @@ class ExtractionPool:
         return self.batch_result(self.submit_batch(db, paths, max_bytes), db, paths, max_bytes)
 
     def reextract(self, store: Store, shas: Sequence[str]) -> ExtractedBatch:
-        """Stored pages extracted again in a worker; page by page if it dies on one."""
-        future = self._pool.schedule(reextract_in_worker, (store.path, list(shas)))
+        """Stored pages extracted again in a worker; page by page if that does not come back."""
         try:
-            return future.result()[0]
-        except ProcessExpired:
+            return self._schedule(reextract_in_worker, (store.path, list(shas))).result()[0]
+        except Exception:
             return self._isolate_pages(stored_pages(store, shas), set())
 
     def extract(self, page: RawPage) -> Outcome:
         """One page extracted in a worker (a crawled page); a failure if it kills the worker."""
-        try:
-            return self._pool.schedule(extract_in_worker, (page,)).result()
-        except ProcessExpired as exc:
-            return self._died_on(page, exc)
+        (result,) = self._run_all(extract_in_worker, [(page,)])
+        return self._outcome_of(page, result)
 
     def _isolate_files(self, db: str, paths: Sequence[str], max_bytes: int) -> ExtractedBatch:
-        """A batch whose worker died: each file read on its own, then each page extracted alone."""
-        reads = [self._pool.schedule(read_in_worker, (db, [path], max_bytes)) for path in paths]
+        """Each file read on its own, then each page extracted alone."""
         read = ReadResult([], [])
         done: set[str] = set()
-        for path, future in zip(paths, reads, strict=True):
-            try:
-                one, one_done = future.result()
-            except ProcessExpired as exc:
-                reason = death_reason(exc.exitcode, self.limits).replace(" to extract", " to read")
+        reads = self._run_all(read_in_worker, [(db, [path], max_bytes) for path in paths])
+        for path, result in zip(paths, reads, strict=True):
+            if isinstance(result, BaseException):
+                reason = (
+                    death_reason(result.exitcode, self.limits, "read")
+                    if isinstance(result, ProcessExpired)
+                    else f"unexpected {type(result).__name__} while reading it ({result}); "
+                    "this is a wic-etl bug: report it with the file attached"
+                )
                 read.failures.append(Failed(path, SourceError.stage, "SourceError",
                                             f"{path}: {reason}"))  # fmt: skip
                 continue
+            one, one_done = result
             read.pages.extend(one.pages)
             read.failures.extend(one.failures)
             done |= one_done
@@ -139,28 +214,33 @@ class ExtractionPool:
 
     def _isolate_pages(self, read: ReadResult, done: set[str]) -> ExtractedBatch:
         todo = [page for page in read.pages if page.sha256 not in done]
-        futures = [self._pool.schedule(extract_in_worker, (page,)) for page in todo]
+        results = self._run_all(extract_in_worker, [(page,) for page in todo])
         outcomes: list[Outcome] = list(read.failures)
-        for page, future in zip(todo, futures, strict=True):
-            try:
-                outcomes.append(future.result())
-            except ProcessExpired as exc:
-                outcomes.append(self._died_on(page, exc))
+        outcomes += [self._outcome_of(page, r) for page, r in zip(todo, results, strict=True)]
         files = tuple(SavedFile(p.source, p.file, p.sha256) for p in read.pages if p.file)
         return ExtractedBatch(outcomes, len(read.pages) - len(todo),
                               len(read.pages) + len(read.failures), files)  # fmt: skip
 
-    def _died_on(self, page: RawPage, exc: ProcessExpired) -> Failed:
-        reason = death_reason(exc.exitcode, self.limits)
-        return Failed(page.source, ExtractError.stage, "ExtractError", f"the page {reason}", page)
+    def _outcome_of(self, page: RawPage, result: Any) -> Outcome:
+        if isinstance(result, ProcessExpired):
+            reason = death_reason(result.exitcode, self.limits)
+        elif isinstance(result, BaseException):
+            reason = (
+                f"unexpected {type(result).__name__}: {result}. This is a wic-etl bug: "
+                "report it with the page attached"
+            )
+        else:
+            return result
+        return Failed(page.source, ExtractError.stage, "ExtractError", reason, page)
 
     def shutdown(self, wait: bool = True) -> None:
         """Stop the workers: after their work (``wait``), or at once."""
+        pool = self._current()
         if wait:
-            self._pool.close()
+            pool.close()
         else:
-            self._pool.stop()
-        self._pool.join()
+            pool.stop()
+        pool.join()
 
 
 def _start_forkserver() -> None:

@@ -93,9 +93,12 @@ class TimeTrust:
         """Whether the file system ``path`` is on keeps times a re-run may rely on."""
         if self._mounts is None:
             return False
-        folder = os.path.dirname(path)
+        # The folder the file really is in: a link in one folder may lead to a file on
+        # another file system (found in review: a link on ext4 to a file on exFAT).
+        real = os.path.realpath(path)
+        folder = os.path.dirname(real)
         known = self._by_folder.get(folder)
         if known is None:
-            known = trusted_type(fs_type_of(path, self._mounts))
+            known = trusted_type(fs_type_of(real, self._mounts))
             self._by_folder[folder] = known
         return known

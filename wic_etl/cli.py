@@ -296,10 +296,24 @@ def _add_limit_options(parser: argparse.ArgumentParser) -> None:
         "stopped and recorded as a failure (default: %(default)s)",
     )  # fmt: skip
     parser.add_argument(
-        "--max-memory", type=int, default=DEFAULTS.max_memory_mb, metavar="MB",
+        "--max-memory", type=_memory_mb, default=DEFAULTS.max_memory_mb, metavar="MB",
         help="memory an extraction process may take beyond its own code, in MB; a page "
         "that needs more is a failure (default: %(default)s)",
     )  # fmt: skip
+
+
+# Below this a worker cannot even unpickle a 10 MB page and its extracted record.
+MIN_MEMORY_MB = 64
+
+
+def _memory_mb(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of MB") from None
+    if value < MIN_MEMORY_MB:
+        raise argparse.ArgumentTypeError(f"{value} MB is too little: give {MIN_MEMORY_MB} or more")
+    return value
 
 
 def _positive_float(text: str) -> float:

@@ -217,3 +217,22 @@ def test_a_retried_run_keeps_its_first_start(tmp_path):
         store.start_run("run-1", "ingest", ["a"])  # Prefect's retry of the same flow run
         (again,) = store.db.execute("select started from runs where id = 'run-1'").fetchone()
     assert again == first
+
+
+def test_a_link_to_a_file_on_exfat_is_judged_by_exfat(exfat, tmp_path):
+    # Found in review: trust was looked up by the folder of the name given, so a link
+    # on a local disk to a file on exFAT had its times trusted.
+    real = exfat / "cd_panda_cubs.html"
+    shutil.copy(SAVED / "html" / "cd_panda_cubs.html", real)
+    (tmp_path / "pages").mkdir()
+    local = tmp_path / "pages" / "cd_battery_recycling.html"
+    shutil.copy(SAVED / "html" / "cd_battery_recycling.html", local)
+    link = tmp_path / "pages" / "panda.html"
+    link.symlink_to(real)
+    files = [str(local), str(link)]
+    time.sleep(2.1)
+    with Store.open(str(tmp_path / "wic.db")) as store:
+        _load(store, files, "run-1")
+        assert unchanged_files(store, files) == set(files)
+        _same_size_edit(str(real))
+        assert unchanged_files(store, files) == {str(local)}
