@@ -138,7 +138,7 @@ def test_a_killed_worker_fails_its_page_alone_and_the_run_goes_on(tmp_path):
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 1, out + err
     assert "Traceback" not in err and "BrokenProcessPool" not in out + err
-    check_alone(tmp_path / "wic.db", str(folder / "attributes.html"), "killed (SIGKILL")
+    check_alone(tmp_path / "wic.db", str(folder / "attributes.html"), "died on it (SIGKILL")
 
 
 def _cpu_ticks(pid: int) -> int:
