@@ -465,3 +465,48 @@ def test_a_server_whose_starter_was_killed_is_found_and_reused(tmp_path):
         assert not (home / STATE).exists()
     finally:
         kill_server(server)
+
+
+FAKE_PREFECT = """import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200); self.end_headers(); self.wfile.write(b'true')
+    def log_message(self, *args): pass
+http.server.HTTPServer(('127.0.0.1', int(sys.argv[-1])), H).serve_forever()
+"""
+
+
+def test_a_server_recorded_by_an_earlier_wic_etl_is_adopted_not_orphaned(tmp_path):
+    # Found while measuring: an earlier wic-etl recorded no start time, so its server was
+    # left running, unseen, and every run started another one on the same database.
+    # It started the server as `prefect server start --host 127.0.0.1 --port PORT`.
+    prefect = tmp_path / "bin" / "prefect"
+    prefect.parent.mkdir()
+    prefect.write_text(FAKE_PREFECT)
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, str(prefect), "server", "start", "--host", "127.0.0.1",
+         "--port", str(port)], start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 20
+        while not _answers(port):
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.1)
+        home = tmp_path / "home"
+        record(home, proc.pid, port)  # the earlier format: url, pid, home, log
+        status = command("server", "status", home=home)
+        assert status.returncode == 0, said(status)
+        assert f"(pid {proc.pid}" in status.stdout, said(status)
+        stopped = command("server", "stop", home=home)
+        assert f"Stopped the local Prefect server (pid {proc.pid})" in stopped.stdout
+        assert wait_gone(proc.pid, 10.0)
+    finally:
+        end(proc)
+
+
+def _answers(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False

@@ -199,6 +199,8 @@ def _parse(raw: bytes) -> LocalServer:
     if type(pid) is not int or not 1 < pid <= PID_MAX:
         raise _Untrusted(f"pid {json.dumps(pid)[:40]} is not a process id")
     if "start_ticks" not in data:
+        if (server := _legacy(data, pid)) is not None:
+            return server
         raise _Untrusted(f"no start time recorded for pid {pid}, so it cannot be told "
                          "from another process given the same pid")  # fmt: skip
     for name, kind in FIELDS.items():
@@ -214,6 +216,31 @@ def _parse(raw: bytes) -> LocalServer:
         if wrong:
             raise _Untrusted(f"{name} {json.dumps(data[name])[:60]} is not one wic-etl records")
     return LocalServer(**{**{name: data[name] for name in FIELDS}, "cmdline": tuple(cmdline)})
+
+
+def _legacy(data: dict[str, Any], pid: int) -> LocalServer | None:
+    """A server an earlier wic-etl started and recorded without its start time, if proven.
+
+    Such a record names the port, and that wic-etl started the server as exactly
+    ``prefect server start --host 127.0.0.1 --port PORT``: a live process ``pid``
+    with that command line is that server (no other process can listen on that
+    port beside it). Adopted, an upgrade does not leave it running unseen while
+    a second server starts on the same Prefect database.
+    """
+    url, home, log = data.get("url"), data.get("home"), data.get("log")
+    if not (isinstance(url, str) and URL.fullmatch(url)):
+        return None
+    if not (isinstance(home, str) and isinstance(log, str)):
+        return None
+    found = process_identity(pid)
+    port = url.rsplit(":", 1)[1].removesuffix("/api")
+    expected = ("server", "start", "--host", "127.0.0.1", "--port", port)
+    if found is None or len(found.cmdline) < 8 or found.cmdline[-6:] != expected:
+        return None
+    if Path(found.cmdline[-7]).name != "prefect":
+        return None
+    return LocalServer(url, pid, home, log, RUNNING, found.start_ticks, found.boot_id,
+                       found.cmdline)  # fmt: skip
 
 
 def _same_file(path: Path, seen: os.stat_result) -> bool:
