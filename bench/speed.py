@@ -88,7 +88,7 @@ def plain_calls(paths: list[Path], db: Path, workers: int) -> float:
 
     from core.settings import DEFAULTS
     from flows.batch import ExtractedBatch, chunks, ingest_batch, load_batch
-    from flows.workers import extraction_pool
+    from flows.workers import ExtractionPool
     from loaders.store import Store
 
     files = [str(p) for p in paths]
@@ -100,7 +100,7 @@ def plain_calls(paths: list[Path], db: Path, workers: int) -> float:
             for batch in chunks(files, size):
                 ingest_batch(store, batch, "plain")
             return time.perf_counter() - started
-        with extraction_pool(workers) as pool:
+        with ExtractionPool(workers) as pool:
             pending: deque[tuple[Future[tuple[ExtractedBatch, int]], list[str]]] = deque()
 
             def load_next() -> None:

@@ -114,10 +114,15 @@ def _extract(
     read: ReadResult, done: Set[str] = frozenset(), extract: Extractor = extract_page
 ) -> ExtractedBatch:
     """Extract the pages read, but those in ``done`` (already extracted exactly so)."""
-    outcomes: list[Outcome] = list(read.failures)
-    outcomes.extend(extract(page) for page in read.pages if page.sha256 not in done)
+    return batch_of(read, done, [extract(page) for page in read.pages if page.sha256 not in done])
+
+
+def batch_of(read: ReadResult, done: Set[str], extracted: Sequence[Outcome]) -> ExtractedBatch:
+    """The batch of the pages ``read``: their failures, then ``extracted`` (the pages not
+    in ``done``, in order), counted, with the saved files they were read from."""
     unchanged = sum(1 for page in read.pages if page.sha256 in done)
     files = tuple(SavedFile(p.source, p.file, p.sha256) for p in read.pages if p.file is not None)
+    outcomes = [*read.failures, *extracted]
     return ExtractedBatch(outcomes, unchanged, len(read.pages) + len(read.failures), files)
 
 
@@ -159,30 +164,19 @@ def extract_batch_in_worker(
     decoding's name and format), which halves what is pickled and held per batch in
     flight.
     """
-    return extract_batch(db_path, paths, max_bytes, _for_the_writer_guarded), os.getpid()
+    return extract_batch(db_path, paths, max_bytes, extract_in_worker), os.getpid()
 
 
 def reextract_in_worker(db_path: str, shas: Sequence[str]) -> tuple[ExtractedBatch, int]:
     """Stored pages extracted again in a worker process, as ``extract_batch_in_worker``."""
     with Store.open_read_only(db_path) as store:
         read = stored_pages(store, shas)
-    return _extract(read, extract=_for_the_writer_guarded), os.getpid()
-
-
-def read_in_worker(
-    db_path: str, paths: Sequence[str], max_bytes: int = DEFAULTS.max_bytes
-) -> tuple[ReadResult, set[str]]:
-    """``read_batch`` in a worker process: a batch read apart from its extraction."""
-    return read_batch(db_path, paths, max_bytes)
+    return _extract(read, extract=extract_in_worker), os.getpid()
 
 
 def extract_in_worker(page: RawPage) -> Outcome:
-    """One page extracted in a worker process, under its deadline and memory cap."""
-    return _for_the_writer_guarded(page)
-
-
-def _for_the_writer_guarded(page: RawPage) -> Outcome:
-    """A page extracted and made ready for the writer, all under its deadline and memory cap."""
+    """One page extracted and made ready for the writer (see ``extract_batch_in_worker``),
+    all under its deadline and memory cap."""
     return guarded_extract(page, _for_the_writer)
 
 

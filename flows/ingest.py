@@ -35,7 +35,7 @@ from flows.progress import watcher
 from flows.reporting import report_run
 from flows.run import pipeline_run
 from flows.runners import task_runner
-from flows.workers import ExtractionPool, adopt, claim, extraction_pool, processes_for
+from flows.workers import ExtractionPool, adopt, claim, processes_for
 from loaders.store import Store
 from readers.sources import expand_sources
 
@@ -87,7 +87,7 @@ def crawl_task(
     """
     logger = get_run_logger()
     writer = OutcomeWriter(store, run_id, CRAWL_BATCH)
-    with extraction_pool(1, limits) as pool:
+    with ExtractionPool(1, limits) as pool:
         parsers = replace(PARSERS, extract=pool.extract)
         report = Crawler(options, store.crawl_state(), writer, logger, parsers).run(urls)
     writer.flush()
@@ -127,6 +127,7 @@ def extract_and_load(
     # Each batch's future and its files: an archive's pages count more than once in the
     # batch's ``pages``, and the watcher counts files.
     pending: deque[tuple[PrefectFuture[ExtractedBatch], list[str]]] = deque()
+    local: list[ExtractionPool] = []  # for batches Dask could not extract, started on need
     progress = watcher()
     progress.start("files", len(files))
 
@@ -140,7 +141,8 @@ def extract_and_load(
             # A batch that failed on Dask after its retries (a worker killed on one of its
             # pages, say) is extracted here, where the page that kills a worker fails alone.
             logger.warning("batch failed on Dask (%s): extracting it here", exc)
-            extracted = _local_pool(limits).extract_batch(store.path, batch, max_bytes)[0]
+            local[:] = local or [ExtractionPool(1, limits)]
+            extracted = local[0].extract_batch(store.path, batch, max_bytes)[0]
         counts.add(load_batch(store, extracted, run_id))
         # Prefect keeps every task's return value referenced until the flow ends (its
         # result record and task engine): emptied here, the batch's pages are freed,
@@ -164,23 +166,9 @@ def extract_and_load(
             while pending:
                 load_next()
     finally:
-        _close_local_pool()
+        for pool in local:
+            pool.shutdown(wait=False)
     return counts
-
-
-_fallback: list[ExtractionPool] = []
-
-
-def _local_pool(limits: Limits) -> ExtractionPool:
-    """One local worker for batches Dask could not extract, started on first need."""
-    if not _fallback:
-        _fallback.append(ExtractionPool(1, limits))
-    return _fallback[0]
-
-
-def _close_local_pool() -> None:
-    while _fallback:
-        _fallback.pop().shutdown(wait=False)
 
 
 @flow(name="ingest", log_prints=False)

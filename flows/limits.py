@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from core.errors import ExtractError
+from core.processes import process_alive
 from core.records import Failed, Outcome, RawPage
 from core.settings import DEFAULTS
 from extractors.extract import extract_page
@@ -68,8 +69,7 @@ def use_limits(limits: Limits) -> None:
 
 def start_worker(limits: Limits, parent_pid: int) -> None:
     """The start of every extraction process: its limits, and its end with its parent's."""
-    global _limits
-    _limits = limits
+    use_limits(limits)
     # Ctrl-C reaches the whole process group; the run, not each worker, answers it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # A page stopped by its deadline must not leave a core file of the process behind.
@@ -96,21 +96,11 @@ def _watch(pid: int) -> None:
     try:
         fd = os.pidfd_open(pid)
     except (OSError, AttributeError):
-        while _alive(pid):
+        while process_alive(pid):
             time.sleep(1.0)
     else:
         select.select([fd], [], [])  # readable once the process has ended
     os._exit(1)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _address_space() -> int:

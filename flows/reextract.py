@@ -16,7 +16,7 @@ from flows.limits import Limits
 from flows.progress import ProgressWatcher, watcher
 from flows.reporting import report_run
 from flows.run import pipeline_run
-from flows.workers import ExtractionPool, batches_in_flight, extraction_pool, processes_for
+from flows.workers import ExtractionPool, batches_in_flight, processes_for
 from loaders.store import Store
 
 
@@ -50,7 +50,7 @@ def reextract(
         progress.start("stored pages", len(shas))
         processes = processes_for(len(shas), batch_size, workers)
         with (
-            extraction_pool(processes, limits) as pool,
+            ExtractionPool(processes, limits) as pool,
             # Each worker's batch is waited for by a thread of its own: the isolation of a
             # batch that killed its worker reads the database there, not on the run's thread.
             ThreadPoolExecutor(batches_in_flight(processes)) as waiters,

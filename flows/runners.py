@@ -31,7 +31,7 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from core.errors import WicEtlError
 from flows.limits import Limits
-from flows.workers import ExtractionPool, batches_in_flight, extraction_pool, take_pool
+from flows.workers import ExtractionPool, batches_in_flight, take_pool
 
 
 @dataclass(frozen=True)
@@ -74,21 +74,10 @@ def task_runner(
     in_flight = batches_in_flight(workers)
     taken = take_pool(workers, limits)
     with (
-        _owned(taken) if taken else extraction_pool(workers, limits) as pool,
+        taken or ExtractionPool(workers, limits) as pool,  # a head start's ends here too
         ThreadPoolTaskRunner[object](max_workers=in_flight) as runner,
     ):
         yield Runner(runner, in_flight, pool)
-
-
-@contextmanager
-def _owned(pool: ExtractionPool) -> Iterator[ExtractionPool]:
-    """A pool started elsewhere (the command's head start), shut down here like our own."""
-    try:
-        yield pool
-    except BaseException:
-        pool.shutdown(wait=False)
-        raise
-    pool.shutdown()
 
 
 @contextmanager

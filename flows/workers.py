@@ -29,10 +29,8 @@ import multiprocessing
 import os
 import signal
 import threading
-import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from multiprocessing import forkserver
@@ -41,15 +39,16 @@ from typing import Any
 from pebble import ProcessExpired, ProcessPool
 
 from core.errors import ExtractError, SourceError
-from core.records import Failed, Outcome, RawPage, SavedFile
+from core.records import Failed, Outcome, RawPage
 from core.settings import DEFAULTS
 from flows.batch import (
     ExtractedBatch,
     ReadResult,
+    batch_of,
     chunks,
     extract_batch_in_worker,
     extract_in_worker,
-    read_in_worker,
+    read_batch,
     reextract_in_worker,
     stored_pages,
 )
@@ -194,7 +193,7 @@ class ExtractionPool:
         """Each file read on its own, then each page extracted alone."""
         read = ReadResult([], [])
         done: set[str] = set()
-        reads = self._run_all(read_in_worker, [(db, [path], max_bytes) for path in paths])
+        reads = self._run_all(read_batch, [(db, [path], max_bytes) for path in paths])
         for path, result in zip(paths, reads, strict=True):
             if isinstance(result, BaseException):
                 reason = (
@@ -215,11 +214,9 @@ class ExtractionPool:
     def _isolate_pages(self, read: ReadResult, done: set[str]) -> ExtractedBatch:
         todo = [page for page in read.pages if page.sha256 not in done]
         results = self._run_all(extract_in_worker, [(page,) for page in todo])
-        outcomes: list[Outcome] = list(read.failures)
-        outcomes += [self._outcome_of(page, r) for page, r in zip(todo, results, strict=True)]
-        files = tuple(SavedFile(p.source, p.file, p.sha256) for p in read.pages if p.file)
-        return ExtractedBatch(outcomes, len(read.pages) - len(todo),
-                              len(read.pages) + len(read.failures), files)  # fmt: skip
+        return batch_of(
+            read, done, [self._outcome_of(p, r) for p, r in zip(todo, results, strict=True)]
+        )
 
     def _outcome_of(self, page: RawPage, result: Any) -> Outcome:
         if isinstance(result, ProcessExpired):
@@ -232,6 +229,13 @@ class ExtractionPool:
         else:
             return result
         return Failed(page.source, ExtractError.stage, "ExtractError", reason, page)
+
+    def __enter__(self) -> ExtractionPool:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        """Its workers stopped at the block's end: after their work, or at once on an error."""
+        self.shutdown(wait=kind is None)
 
     def shutdown(self, wait: bool = True) -> None:
         """Stop the workers: after their work (``wait``), or at once."""
@@ -270,18 +274,6 @@ def _start_forkserver() -> None:
         signal.signal(signal.SIGINT, previous)
 
 
-@contextmanager
-def extraction_pool(workers: int, limits: Limits | None = None) -> Iterator[ExtractionPool]:
-    """A pool for the length of a block, its workers stopped at the end, however it ends."""
-    pool = ExtractionPool(workers, limits)
-    try:
-        yield pool
-    except BaseException:
-        pool.shutdown(wait=False)
-        raise
-    pool.shutdown()
-
-
 def processes_for(files: int, batch_size: int, workers: int) -> int:
     """Worker processes worth starting: no more than batches (a start costs 0.2-0.4 s)."""
     return max(1, min(workers, -(-files // batch_size)))
@@ -297,7 +289,6 @@ class HeadStart:
     """A pool started before the flow, and the batches already submitted to it."""
 
     pool: ExtractionPool
-    started: float  # before any file was read (time.time())
     batches: dict[BatchKey, BatchFuture] = field(default_factory=dict)
     taken: bool = False
 
@@ -319,7 +310,7 @@ def start_ahead(
     if not files:
         return
     workers = processes_for(len(files), batch_size, workers)
-    ahead = HeadStart(ExtractionPool(workers, limits), time.time())
+    ahead = HeadStart(ExtractionPool(workers, limits))
     for batch in islice(chunks(files, batch_size), batches_in_flight(workers)):
         ahead.batches[(db, tuple(batch), max_bytes)] = ahead.pool.submit_batch(db, batch, max_bytes)
     _ahead = ahead

@@ -17,7 +17,7 @@ from core.settings import DEFAULTS
 from flows import workers
 from flows.batch import CHANGE_MARGIN_S, extract_batch
 from flows.ingest import ingest
-from flows.workers import extraction_pool
+from flows.workers import ExtractionPool
 from loaders.search import search_row
 from loaders.store import Store
 from tests.conftest import BAD, SAVED
@@ -49,7 +49,7 @@ def test_worker_processes_are_not_forked_from_the_flow(tmp_path):
     # workers are forks of a forkserver, not children of this process.
     db = str(tmp_path / "wic.db")
     Store.open(db).close()
-    with extraction_pool(2) as pool:
+    with ExtractionPool(2) as pool:
         pids = {pool.extract_batch(db, _files()[:2])[1] for _ in range(4)}
         parents = {_parent_of(pid) for pid in pids}
     assert os.getpid() not in pids
@@ -66,7 +66,7 @@ def test_a_worker_extracts_what_the_flow_process_extracts(tmp_path):
     Store.open(db).close()
     files = _files()
     here = extract_batch(db, files)
-    with extraction_pool(2) as pool:
+    with ExtractionPool(2) as pool:
         there, pid = pool.extract_batch(db, files)
     assert pid != os.getpid()
     assert there.outcomes and all(
