@@ -80,10 +80,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="pages per Prefect task (default: %(default)s)",
     )
     ingest.add_argument(
-        "--workers", type=int, default=DEFAULTS.workers, metavar="N",
-        help="processes extracting saved pages (default: every core, %(default)s)",
-    )  # fmt: skip
-    ingest.add_argument(
         "--dask", metavar="SPEC",
         help="extract saved pages on Dask: local, local:N (N worker processes) or a "
         "scheduler address tcp://HOST:8786 (workers must see the same paths)",
@@ -97,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--reread", action="store_true",
         help="read every saved file, even those known unchanged since they were loaded",
     )  # fmt: skip
-    _add_limit_options(ingest)
+    _add_extraction_options(ingest, "saved")
     crawl = ingest.add_argument_group("crawling (web addresses only)")
     crawl.add_argument(
         "--allow-host", action="append", default=[], metavar="HOST", dest="allow_hosts",
@@ -139,11 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Rebuild every article from the raw pages kept in the database.",
     )
     again.add_argument("--db", default=DEFAULTS.db, help="SQLite database (default: %(default)s)")
-    again.add_argument(
-        "--workers", type=int, default=DEFAULTS.workers, metavar="N",
-        help="processes extracting stored pages (default: every core, %(default)s)",
-    )  # fmt: skip
-    _add_limit_options(again)
+    _add_extraction_options(again, "stored")
     again.add_argument("-v", "--verbose", action="store_true", help="show Prefect's run logs")
     again.add_argument("-q", "--quiet", action="store_true", help=QUIET_HELP)
     again.add_argument("--debug", action="store_true", help="show the traceback of an error")
@@ -288,8 +280,12 @@ def _took(started: str | None, finished: str | None) -> str:
     return f"{seconds} s" if seconds < 120 else f"{seconds // 60} min"
 
 
-def _add_limit_options(parser: argparse.ArgumentParser) -> None:
-    """What bounds the extraction of one page, for every command that extracts."""
+def _add_extraction_options(parser: argparse.ArgumentParser, pages: str) -> None:
+    """The extraction processes and what bounds one page, for every command that extracts."""
+    parser.add_argument(
+        "--workers", type=int, default=DEFAULTS.workers, metavar="N",
+        help=f"processes extracting {pages} pages (default: every core, %(default)s)",
+    )  # fmt: skip
     parser.add_argument(
         "--page-deadline", type=_positive_float, default=DEFAULTS.page_deadline, metavar="S",
         help="CPU seconds one page may take to extract; a page that takes longer is "
