@@ -210,70 +210,77 @@ def test_a_state_file_that_is_no_record_at_all_is_no_server_either(tmp_path, mak
     assert "No local Prefect server is running" in stopped.stdout
 
 
-def test_a_live_pid_that_leads_no_group_is_not_an_error(tmp_path):
+@pytest.fixture
+def non_leader() -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """A process (sleep) in a session whose leader is its parent: it leads no group."""
+    leader = subprocess.Popen(
+        [sys.executable, "-c", "import subprocess, time\n"
+         "child = subprocess.Popen(['sleep', '1000']); print(child.pid, flush=True)\n"
+         "time.sleep(1000)"],
+        stdout=subprocess.PIPE, start_new_session=True,
+    )  # fmt: skip
+    try:
+        yield leader, int(leader.stdout.readline())  # type: ignore[union-attr]
+    finally:
+        end(leader)
+
+
+def test_a_live_pid_that_leads_no_group_is_not_an_error(tmp_path, non_leader):
     # A pid reused by a process that leads no group: signalling "its group" failed.
-    leader = subprocess.Popen(
-        [sys.executable, "-c", "import subprocess, time\n"
-         "child = subprocess.Popen(['sleep', '1000']); print(child.pid, flush=True)\n"
-         "time.sleep(1000)"],
-        stdout=subprocess.PIPE, start_new_session=True,
-    )  # fmt: skip
-    try:
-        child = int(leader.stdout.readline())  # type: ignore[union-attr]
-        home = tmp_path / "home"
-        record(home, child)
-        for action in ("stop", "status", "stop"):
-            result = command("server", action, home=home)
-            assert result.returncode in (0, 1), said(result)
-            assert "No local Prefect server is running" in result.stdout
-        assert not gone(child) and leader.poll() is None
-    finally:
-        end(leader)
+    leader, child = non_leader
+    home = tmp_path / "home"
+    record(home, child)
+    for action in ("stop", "status", "stop"):
+        result = command("server", action, home=home)
+        assert result.returncode in (0, 1), said(result)
+        assert "No local Prefect server is running" in result.stdout
+    assert not gone(child) and leader.poll() is None
 
 
-def test_a_proven_server_that_leads_no_group_is_stopped_alone(tmp_path):
-    leader = subprocess.Popen(
-        [sys.executable, "-c", "import subprocess, time\n"
-         "child = subprocess.Popen(['sleep', '1000']); print(child.pid, flush=True)\n"
-         "time.sleep(1000)"],
-        stdout=subprocess.PIPE, start_new_session=True,
-    )  # fmt: skip
+def test_a_proven_server_that_leads_no_group_is_stopped_alone(tmp_path, non_leader):
+    leader, child = non_leader
+    home = tmp_path / "home"
+    state = record(home, child, status="running", **identity(child))
+    stopped = command("server", "stop", home=home)
+    assert stopped.returncode == 0, said(stopped)
+    assert f"Stopped the local Prefect server (pid {child})" in stopped.stdout, said(stopped)
+    assert wait_gone(child, 5.0)
+    assert leader.poll() is None  # its group, the leader's, was left alone
+    assert not state.exists()
+
+
+# A web server that answers 200 at /api/health, as Prefect does, on the port last named.
+FAKE_PREFECT = """import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200); self.end_headers(); self.wfile.write(b'true')
+    def log_message(self, *args): pass
+http.server.HTTPServer(('127.0.0.1', int(sys.argv[-1])), H).serve_forever()
+"""
+
+
+def serving(args: list[str], port: int) -> subprocess.Popen[bytes]:
+    """A fake Prefect started with ``args``, once it answers at ``port``."""
+    proc = subprocess.Popen(args, start_new_session=True)
+    deadline = time.monotonic() + 20
+    while not _answers(port):
+        assert time.monotonic() < deadline and proc.poll() is None, "the fake did not start"
+        time.sleep(0.1)
+    return proc
+
+
+def _answers(port: int) -> bool:
     try:
-        child = int(leader.stdout.readline())  # type: ignore[union-attr]
-        home = tmp_path / "home"
-        state = record(home, child, status="running", **identity(child))
-        stopped = command("server", "stop", home=home)
-        assert stopped.returncode == 0, said(stopped)
-        assert f"Stopped the local Prefect server (pid {child})" in stopped.stdout, said(stopped)
-        assert wait_gone(child, 5.0)
-        assert leader.poll() is None  # its group, the leader's, was left alone
-        assert not state.exists()
-    finally:
-        end(leader)
+        return httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 @pytest.fixture
 def fake_prefect() -> Iterator[tuple[subprocess.Popen[bytes], int]]:
     """A web server that answers 200 at /api/health, as Prefect does, and is not Prefect."""
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-c", "import http.server, sys\n"
-         "class H(http.server.BaseHTTPRequestHandler):\n"
-         "    def do_GET(self):\n"
-         "        self.send_response(200); self.end_headers(); self.wfile.write(b'true')\n"
-         "    def log_message(self, *args): pass\n"
-         f"http.server.HTTPServer(('127.0.0.1', {port}), H).serve_forever()"],
-        start_new_session=True,
-    )  # fmt: skip
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
+    proc = serving([sys.executable, "-c", FAKE_PREFECT, str(port)], port)
     yield proc, port
     end(proc)
 
@@ -467,15 +474,6 @@ def test_a_server_whose_starter_was_killed_is_found_and_reused(tmp_path):
         kill_server(server)
 
 
-FAKE_PREFECT = """import http.server, sys
-class H(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        self.send_response(200); self.end_headers(); self.wfile.write(b'true')
-    def log_message(self, *args): pass
-http.server.HTTPServer(('127.0.0.1', int(sys.argv[-1])), H).serve_forever()
-"""
-
-
 def test_a_server_recorded_by_an_earlier_wic_etl_is_adopted_not_orphaned(tmp_path):
     # Found while measuring: an earlier wic-etl recorded no start time, so its server was
     # left running, unseen, and every run started another one on the same database.
@@ -484,15 +482,9 @@ def test_a_server_recorded_by_an_earlier_wic_etl_is_adopted_not_orphaned(tmp_pat
     prefect.parent.mkdir()
     prefect.write_text(FAKE_PREFECT)
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, str(prefect), "server", "start", "--host", "127.0.0.1",
-         "--port", str(port)], start_new_session=True,
-    )  # fmt: skip
+    proc = serving([sys.executable, str(prefect), "server", "start", "--host", "127.0.0.1",
+                    "--port", str(port)], port)  # fmt: skip
     try:
-        deadline = time.monotonic() + 20
-        while not _answers(port):
-            assert time.monotonic() < deadline and proc.poll() is None
-            time.sleep(0.1)
         home = tmp_path / "home"
         record(home, proc.pid, port)  # the earlier format: url, pid, home, log
         status = command("server", "status", home=home)
@@ -503,10 +495,3 @@ def test_a_server_recorded_by_an_earlier_wic_etl_is_adopted_not_orphaned(tmp_pat
         assert wait_gone(proc.pid, 10.0)
     finally:
         end(proc)
-
-
-def _answers(port: int) -> bool:
-    try:
-        return httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False

@@ -12,17 +12,15 @@ import html
 import re
 import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from flows.batch import ingest_batch
 from loaders.schema import open_database
 from loaders.store import Store
-from tests.conftest import BIN, FIXTURES, ROOT, free_port, saved_pages
+from tests.conftest import FIXTURES, ROOT, datasette_server, saved_pages
 
 pytestmark = pytest.mark.slow  # a browser and a server: seconds each
 
@@ -62,26 +60,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     with Store.open(str(db_path)) as store:
         store.start_run("run-1", "ingest", ["fixtures"])
         ingest_batch(store, pages, "run-1")
-    port = free_port()
-    proc = subprocess.Popen(
-        [str(BIN / "wic-etl"), "datasette", "--db", str(db_path), "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}/wic"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(base, timeout=2)
-                break
-            except httpx.HTTPError:
-                assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-                assert time.monotonic() < deadline, "wic-etl datasette did not start"
-                time.sleep(0.3)
-        yield base, db_path
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+    with datasette_server(db_path) as server:
+        yield server.url, db_path
 
 
 def look(url: str, name: str, tmp_path: Path) -> str:
