@@ -46,7 +46,9 @@ JobKind = Literal["start", "listing", "article", "part", "sitemap"]
 class CrawlOptions:
     """What one crawl may do: hosts, page budgets, dates, and how to fetch."""
 
-    allow_hosts: tuple[str, ...] = ()
+    # Host families of the known sites (from the site profiles), each with its subdomains.
+    families: tuple[str, ...] = ()
+    allow_hosts: tuple[str, ...] = ()  # hosts the user named besides them
     # Pages (listings, articles, sitemaps) fetched per start address at most; the
     # other pages of a multi-page article are always fetched, so it stays whole.
     max_pages: int = DEFAULTS.max_pages
@@ -149,7 +151,7 @@ class Crawler:
         self.store = store
         self.sink = sink
         self.log = log
-        self.policy = HostPolicy.allowing(options.allow_hosts)
+        self.policy = HostPolicy.allowing(options.allow_hosts, options.families)
         self.report = CrawlReport()
         self._seen: set[str] = set()
         self._capped_articles: set[str] = set()

@@ -1,11 +1,12 @@
 """Where the crawler may go: http(s) only, allowed host families, no private addresses.
 
-The default families are the two sites this project is for (each with its
-subdomains). A host the user names (``--allow-host``) is allowed too, exactly as
-named; ``*.example.org`` names example.org and all its subdomains. Naming a host is
-also the explicit permission to reach it on a loopback or private address (the tests
-name ``127.0.0.1``). Every other host, and every host found on a private, loopback,
-link-local or otherwise non-public address, is refused.
+The families are the hosts of the sites wic-etl has profiles for (each with its
+subdomains), handed down by the flow from the site profiles. A host the user names
+(``--allow-host``) is allowed too, exactly as named; ``*.example.org`` names
+example.org and all its subdomains. Naming a host is also the explicit permission to
+reach it on a loopback or private address (the tests name ``127.0.0.1``). Every other
+host, and every host found on a private, loopback, link-local or otherwise non-public
+address, is refused.
 
 Addresses are checked twice: the name is resolved before connecting (a clear early
 refusal, and whether the host is public decides its pacing), and the address each
@@ -25,8 +26,6 @@ from urllib.parse import SplitResult
 from core.errors import FetchError
 from core.urls import split_http
 
-DEFAULT_HOST_FAMILIES = ("chinadaily.com.cn", "wicwuzhen.cn")
-
 
 def _in_family(host: str, families: tuple[str, ...]) -> bool:
     return any(host == f or host.endswith("." + f) for f in families)
@@ -45,17 +44,20 @@ class HostPolicy:
 
     named: tuple[str, ...] = ()  # hosts the user allowed exactly, lower-case
     named_families: tuple[str, ...] = ()  # from "*.example.org": example.org and subdomains
-    families: tuple[str, ...] = DEFAULT_HOST_FAMILIES
+    families: tuple[str, ...] = ()  # host families of the known sites, with subdomains
     # host -> whether it resolved to public addresses only; filled as hosts are met
     _public: dict[str, bool] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def allowing(cls, hosts: tuple[str, ...] | list[str]) -> HostPolicy:
-        """The policy for the site families plus the hosts a user named."""
+    def allowing(
+        cls, hosts: tuple[str, ...] | list[str], families: tuple[str, ...] = ()
+    ) -> HostPolicy:
+        """The policy for the sites' host ``families`` plus the hosts a user named."""
         cleaned = [h.strip().lower().strip("[]").rstrip(".") for h in hosts if h.strip()]
         return cls(
             named=tuple(h for h in cleaned if not h.startswith("*.")),
             named_families=tuple(h[2:] for h in cleaned if h.startswith("*.")),
+            families=families,
         )
 
     def is_named(self, host: str) -> bool:

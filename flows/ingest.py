@@ -18,6 +18,7 @@ from core.settings import DEFAULTS
 from extractors.discovery.feeds import parse_discovery
 from extractors.discovery.listing import next_listing_page
 from extractors.extract import extract_page
+from extractors.profiles import host_families
 from fetchers.crawl import Crawler, CrawlOptions, CrawlReport, PageParsers
 from fetchers.http import FetchSettings
 from flows.batch import (
@@ -197,8 +198,9 @@ def ingest(
             addresses: articles, section listings, RSS/Atom feeds or sitemaps.
         db: the SQLite database to write (created if missing).
         batch_size: saved pages per task and transaction.
-        allow_hosts: hosts to crawl besides chinadaily.com.cn and wicwuzhen.cn (and
-            their subdomains); naming a loopback or private host allows reaching it.
+        allow_hosts: hosts to crawl besides those of the known sites (the site
+            profiles': China Daily's and WIC's, with their subdomains); naming a loopback
+            or private host allows reaching it.
         max_pages: pages fetched per start address at most (an article's other
             pages are always fetched, so it stays whole).
         since: do not fetch items listed before this date.
@@ -238,6 +240,7 @@ def ingest(
             ))  # fmt: skip
         if found.urls:
             options = CrawlOptions(
+                families=host_families(),
                 allow_hosts=tuple(allow_hosts or ()),
                 max_pages=max_pages,
                 since=since.isoformat() if since else None,

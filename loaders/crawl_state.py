@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 
 from core.records import RawPage, Validators
-from loaders.store import stored_raw_pages
+from loaders.raw_pages import stored_raw_pages
 
 
 class StoredCrawlState:

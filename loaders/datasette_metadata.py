@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 ARTICLE_COLUMNS = {
     "id": "Stable id: 16 hex characters of a SHA-256 of the canonical URL (or site + title + date)",
     "url": "Canonical address of the article (its first page)",
-    "site": "Host family the page came from: chinadaily.com.cn, wicwuzhen.cn, or another host",
+    "site": "Host family the page came from (the known sites are filled in by metadata())",
     "language": "en or zh, from the article's letters",
     "section": "Last item of the page's breadcrumb",
     "title": "Headline",
@@ -122,15 +123,22 @@ QUERIES = {
 }
 
 
-def metadata(database: str) -> dict[str, Any]:
-    """Datasette metadata for a wic-etl database served under the name ``database``."""
+def metadata(database: str, sites: Sequence[str]) -> dict[str, Any]:
+    """Datasette metadata for a wic-etl database served under the name ``database``.
+
+    ``sites`` are the sites wic-etl has profiles for (the flow or command reads them
+    from the site profiles: the loaders do not know them).
+    """
+    known = ", ".join(sites)
+    site = f"Host family the page came from: {known}, or another host"
+    articles = {**TABLES["articles"], "columns": {**ARTICLE_COLUMNS, "site": site}}
+    tables = {**TABLES, "articles": articles}
     return {
         "title": "wic-etl: China Daily and World Internet Conference articles",
-        "description": "Articles extracted from chinadaily.com.cn and wicwuzhen.cn pages: "
+        "description": f"Articles extracted from {' and '.join(sites)} pages: "
         "clean text, bylines, images, organizers, and the boilerplate removed from each page.",
-        "source": "China Daily and World Internet Conference web pages",
-        "source_url": "https://www.chinadaily.com.cn/",
+        "source": f"Web pages of {known}",
         "license": "Article text and images belong to their publishers (China Daily "
         "Information Co, the World Internet Conference); for research and reference only",
-        "databases": {database: {"tables": TABLES, "queries": QUERIES}},
+        "databases": {database: {"tables": tables, "queries": QUERIES}},
     }

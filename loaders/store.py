@@ -17,12 +17,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 from sqlite_utils import Database
-
-if TYPE_CHECKING:
-    from loaders.crawl_state import StoredCrawlState
 
 from core.accounting import FailureNote, RunCounts
 from core.errors import LoadError
@@ -40,6 +36,8 @@ from core.records import (
     storable_text,
 )
 from core.stitch import stitch
+from loaders.crawl_state import StoredCrawlState
+from loaders.raw_pages import stored_raw_pages
 from loaders.search import index_article_for_search
 
 FETCH_FAILED = "fetch-failed"
@@ -51,7 +49,7 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
-def article_row(article: Article) -> dict[str, object]:
+def _article_row(article: Article) -> dict[str, object]:
     """An article's ``articles`` row."""
     return {
         "id": article.id,
@@ -77,7 +75,7 @@ def article_row(article: Article) -> dict[str, object]:
     }
 
 
-def unchanged_pages(db: Database, shas: Iterable[str], ruleset: str) -> set[str]:
+def _unchanged_pages(db: Database, shas: Iterable[str], ruleset: str) -> set[str]:
     """Pages already turned into articles by these same extractor versions: no need to redo."""
     shas = list(shas)
     if not shas:
@@ -91,23 +89,8 @@ def unchanged_pages(db: Database, shas: Iterable[str], ruleset: str) -> set[str]
     return {row[0] for row in rows}
 
 
-def stored_raw_pages(db: Database, shas: Sequence[str]) -> list[RawPage]:
-    """Pages as they were read or fetched, with their HTTP status and headers if fetched."""
-    marks = ", ".join("?" * len(shas))
-    rows = db.execute(
-        "select source, raw, url, content_type, http_status, headers from pages "
-        f"where sha256 in ({marks})",
-        list(shas),
-    ).fetchall()
-    return [
-        RawPage(source, raw, url, content_type, status,
-                tuple((k, v) for k, v in json.loads(headers or "[]")))
-        for source, raw, url, content_type, status, headers in rows
-    ]  # fmt: skip
-
-
 @contextmanager
-def write_transaction(db: Database) -> Iterator[None]:
+def _write_transaction(db: Database) -> Iterator[None]:
     """A transaction that takes the write lock up front.
 
     A deferred one that reads before it writes cannot wait for another run's
@@ -123,7 +106,7 @@ def write_transaction(db: Database) -> Iterator[None]:
     db.commit()
 
 
-def close_abandoned_runs(db: Database) -> list[str]:
+def _close_abandoned_runs(db: Database) -> list[str]:
     """Mark 'interrupted' the runs of this host still 'running' whose process is gone.
 
     A run on another host cannot be checked from here and is left as it is.
@@ -136,14 +119,14 @@ def close_abandoned_runs(db: Database) -> list[str]:
     gone = [run_id for run_id, pid in rows if pid != os.getpid() and not process_alive(pid)]
     if gone:
         marks = ",".join("?" * len(gone))
-        with write_transaction(db):
+        with _write_transaction(db):
             db.execute(f"update runs set status = 'interrupted' where id in ({marks})", gone)
     return gone
 
 
-def start_run(db: Database, run_id: str, flow: str, sources: Sequence[str]) -> None:
+def _start_run(db: Database, run_id: str, flow: str, sources: Sequence[str]) -> None:
     """Record a run as 'running', naming this host and process."""
-    close_abandoned_runs(db)
+    _close_abandoned_runs(db)
     row = {
         "id": run_id,
         "flow": flow,
@@ -153,7 +136,7 @@ def start_run(db: Database, run_id: str, flow: str, sources: Sequence[str]) -> N
         "host": socket.gethostname(),
         "pid": os.getpid(),
     }
-    with write_transaction(db):
+    with _write_transaction(db):
         # A Prefect retry starts the same flow run again: it keeps the first start, the
         # time the run's first reads may date from.
         if db.execute("select 1 from runs where id = ?", [run_id]).fetchone():
@@ -226,7 +209,7 @@ def _update(db: Database, table: str, key: str, value: object, row: dict[str, ob
     db.conn.execute(f'update "{table}" set {sets} where "{key}" = ?', [*row.values(), value])
 
 
-def record_failure(db: Database, failure: Failed, run_id: str, ruleset: str) -> FailureNote:
+def _record_failure(db: Database, failure: Failed, run_id: str, ruleset: str) -> FailureNote:
     """Write a failure row (and the page's bytes, if any were read)."""
     if failure.page is not None:
         document = failure.document
@@ -291,7 +274,7 @@ def _store_article(db: Database, item: Extracted, run_id: str, ruleset: str) -> 
     """
     part, page = item.article, item.page
     article = _with_other_parts(db, part) if part.is_part else part
-    row = article_row(article)
+    row = _article_row(article)
     stored = db.execute(
         "select rowid, record_sha256, first_run from articles where id = ?", [article.id]
     ).fetchone()
@@ -371,7 +354,7 @@ def _replace_children(db: Database, article: Article) -> None:
     )
 
 
-def load_outcomes(
+def _load_outcomes(
     db: Database,
     outcomes: Sequence[Outcome],
     run_id: str,
@@ -384,7 +367,7 @@ def load_outcomes(
     the same transaction: a file is never known as read unless its page is stored.
     """
     counts = RunCounts()
-    with write_transaction(db):
+    with _write_transaction(db):
         for outcome in outcomes:
             _load_one(db, outcome, run_id, ruleset, counts)
         _record_files(db, files, run_id)
@@ -421,7 +404,7 @@ def _load_one(db: Database, outcome: Outcome, run_id: str, ruleset: str, counts:
         _store_listing(db, outcome, run_id, ruleset)
         counts.listings += 1
         return
-    counts.failures.append(record_failure(db, outcome, run_id, ruleset))
+    counts.failures.append(_record_failure(db, outcome, run_id, ruleset))
     counts.failed += 1
 
 
@@ -489,11 +472,11 @@ class Store:
 
     def start_run(self, run_id: str, flow: str, sources: Sequence[str]) -> None:
         """Record a run as 'running' (and mark this host's abandoned runs 'interrupted')."""
-        start_run(self.db, run_id, flow, sources)
+        _start_run(self.db, run_id, flow, sources)
 
     def finish_run(self, run_id: str, counts: RunCounts, status: str) -> None:
         """Record how the run ended and its counts."""
-        with write_transaction(self.db):
+        with _write_transaction(self.db):
             self.db.table("runs").update(
                 run_id,
                 {
@@ -505,7 +488,7 @@ class Store:
 
     def end_run(self, run_id: str, status: str) -> None:
         """Close a run that did not reach its summary ('interrupted', 'crashed')."""
-        with write_transaction(self.db):
+        with _write_transaction(self.db):
             self.db.execute(
                 "update runs set status = ?, finished = ? where id = ? and status = 'running'",
                 [status, now(), run_id],
@@ -513,7 +496,7 @@ class Store:
 
     def unchanged_pages(self, shas: Iterable[str], ruleset: str) -> set[str]:
         """Pages these extractor versions already made into articles: nothing to redo."""
-        return unchanged_pages(self.db, shas, ruleset)
+        return _unchanged_pages(self.db, shas, ruleset)
 
     def done_files(self, paths: Sequence[str], ruleset: str) -> dict[str, SavedFile]:
         """Saved files whose page, when last read, became an article of these extractor
@@ -546,8 +529,6 @@ class Store:
 
     def crawl_state(self) -> StoredCrawlState:
         """What the crawler asks of the database: validators, stored copies, known articles."""
-        from loaders.crawl_state import StoredCrawlState
-
         return StoredCrawlState(self.db)
 
     def load(
@@ -558,4 +539,4 @@ class Store:
         files: Sequence[SavedFile] = (),
     ) -> RunCounts:
         """Write a batch in one transaction; an article the database refuses fails alone."""
-        return load_outcomes(self.db, outcomes, run_id, ruleset, files)
+        return _load_outcomes(self.db, outcomes, run_id, ruleset, files)

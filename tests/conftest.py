@@ -27,6 +27,8 @@ import httpx
 import pytest
 from hypothesis import settings
 
+from extractors.profiles import site_hosts
+
 # `make test` (and CI) replays the same generated examples every run, so a red build
 # always means a change broke something; `make fuzz` explores new examples each run.
 settings.register_profile("ci", max_examples=150, derandomize=True, print_blob=True)
@@ -35,6 +37,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
+# The sites wic-etl knows, as the command hands them to the Datasette app.
+SITES = tuple(site_hosts())
 SAVED = FIXTURES / "saved"
 BAD = FIXTURES / "bad"
 SHARED = ROOT.parent / "shared"
@@ -276,3 +280,10 @@ def datasette_server(db_path: Path, env: dict[str, str] | None = None) -> Iterat
             except subprocess.TimeoutExpired:
                 proc.kill()  # a query SQLite cannot interrupt keeps it from stopping
                 proc.wait()
+
+
+def store_of(db):
+    """The Store over a connection a test opened itself (its file named by SQLite)."""
+    from loaders.store import Store
+
+    return Store(db, db.execute("pragma database_list").fetchone()[2])

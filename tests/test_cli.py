@@ -13,7 +13,7 @@ from sqlite_utils import Database
 
 from extractors.profiles import chinadaily
 from tests import seed_facts
-from tests.conftest import BAD, BIN, ROOT, SAVED, gold_article_ids, run_cli, saved_pages
+from tests.conftest import BAD, BIN, ROOT, SAVED, SITES, gold_article_ids, run_cli, saved_pages
 
 # Whole flow runs against a real Prefect server: `pytest -m "not slow"` leaves them out.
 pytestmark = pytest.mark.slow
@@ -261,7 +261,7 @@ def test_readme_run_command_ingests_the_fixtures(tmp_path):
     from loaders.datasette_app import make_datasette
 
     async def search() -> list[dict]:
-        client = make_datasette(db_path).client
+        client = make_datasette(db_path, SITES).client
         return (await client.get("/wic/articles.json?_search=quantum&_shape=array")).json()
 
     hits = asyncio.run(search())

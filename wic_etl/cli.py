@@ -372,10 +372,11 @@ def run_datasette(args: argparse.Namespace, console: Console) -> int:
     _up_to_date_for_browsing(args.db)
     import uvicorn
 
+    from extractors.profiles import site_hosts
     from loaders.datasette_app import make_datasette
 
     name = Path(args.db).stem
-    app = make_datasette(args.db).app()
+    app = make_datasette(args.db, tuple(site_hosts())).app()
     console.print(f"Serving {args.db} at [bold]http://{args.host}:{args.port}/{name}[/bold] "
                   "(Ctrl-C stops it)")  # fmt: skip
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")

@@ -1,4 +1,9 @@
-"""Site profiles, and picking the one a page belongs to."""
+"""Site profiles, and picking the one a page belongs to.
+
+``PROFILES`` is the one list of the sites wic-etl knows: the crawler's allowed hosts,
+the command's help and the Datasette descriptions are all derived from it, so a new
+site is one profile file and one line here.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +30,21 @@ PROFILES: tuple[SiteProfile, ...] = (
     chinadaily_2000s.PROFILE,
     chinadaily.PROFILE,
 )
+
+
+def site_hosts() -> dict[str, tuple[str, ...]]:
+    """Each known site (as recorded in ``articles.site``) and the host families it
+    serves (each with its subdomains), in the order of ``PROFILES``."""
+    sites: dict[str, tuple[str, ...]] = {}
+    for profile in PROFILES:
+        known = sites.get(profile.site, ())
+        sites[profile.site] = known + tuple(h for h in profile.hosts if h not in known)
+    return sites
+
+
+def host_families() -> tuple[str, ...]:
+    """Every host family of the known sites: where a crawl may go without --allow-host."""
+    return tuple(host for hosts in site_hosts().values() for host in hosts)
 
 
 def pick_profile(document: Document, lookup: PageLookup | None = None) -> SiteProfile | None:

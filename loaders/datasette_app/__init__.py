@@ -7,6 +7,7 @@ the same object, so what they check is what a person sees.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +39,10 @@ def register_plugin() -> None:
         pm.register(plugin, name=PLUGIN_NAME)
 
 
-def make_datasette(db_path: str | Path) -> Datasette:
+def make_datasette(db_path: str | Path, sites: Sequence[str]) -> Datasette:
     """A Datasette serving one wic-etl database, under its file's stem, as wic-etl shows it.
+
+    ``sites``: the sites wic-etl has profiles for, named in the descriptions.
 
     A database on read-only media is served as immutable: Datasette's usual read-only
     connection cannot open a WAL database where no ``-shm`` file can be made.
@@ -53,7 +56,7 @@ def make_datasette(db_path: str | Path) -> Datasette:
     return Datasette(
         [] if immutable else files,
         immutables=files if immutable else None,
-        metadata=metadata(Path(db_path).stem),
+        metadata=metadata(Path(db_path).stem, sites),
         template_dir=str(TEMPLATES),
         settings=SETTINGS,
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from core.accounting import RunCounts
+from extractors.profiles import host_families
 from fetchers.crawl import Crawler, CrawlOptions, CrawlReport
 from fetchers.http import FetchSettings
 from flows.batch import OutcomeWriter
@@ -40,7 +41,9 @@ def crawl(
     with Store.open(str(db_path)) as store:
         store.start_run("run", "ingest", urls)
         writer = OutcomeWriter(store, "run", 10)
-        opts = CrawlOptions(allow_hosts=allow_hosts, fetch=fetch, **options)  # type: ignore[arg-type]
+        opts = CrawlOptions(
+            families=host_families(), allow_hosts=allow_hosts, fetch=fetch, **options
+        )  # type: ignore[arg-type]
         log = log or logging.getLogger("test")
         report = Crawler(opts, store.crawl_state(), writer, log, PARSERS).run(urls)
         writer.flush()
@@ -137,7 +140,11 @@ def test_hosts_not_named_are_refused_before_any_request(site, tmp_path):
     store.start_run("run", "ingest", [])
     writer = OutcomeWriter(store, "run", 10)
     report = Crawler(
-        CrawlOptions(), store.crawl_state(), writer, logging.getLogger("t"), PARSERS
+        CrawlOptions(families=host_families()),
+        store.crawl_state(),
+        writer,
+        logging.getLogger("t"),
+        PARSERS,
     ).run([site.url(PANDA), "ftp://127.0.0.1/x.html", "http://localhost:1/"])
     writer.flush()
     assert site.requests == [] and report.requests == 0

@@ -9,8 +9,7 @@ from core.records import Extracted, RawPage
 from extractors.extract import extract_page
 from flows.reporting import summary_markdown
 from loaders.schema import open_database
-from loaders.store import load_outcomes
-from tests.conftest import BAD, SAVED
+from tests.conftest import BAD, SAVED, store_of
 
 
 def _outcome(path) -> Extracted:
@@ -25,8 +24,8 @@ def test_loading_counts_fallbacks_per_extractor_and_batches_add_up(tmp_path):
     good = _outcome(SAVED / "html" / "chinadaily_en_ai_rules.html")
     bad_date = _outcome(BAD / "variant_bad_date.html")
     no_title = _outcome(BAD / "variant_missing_title.html")
-    first = load_outcomes(db, [good, bad_date], "r1", "rules")
-    second = load_outcomes(db, [no_title], "r1", "rules")
+    first = store_of(db).load([good, bad_date], "r1", "rules")
+    second = store_of(db).load([no_title], "r1", "rules")
     total = RunCounts()
     total.add(first)
     total.add(second)

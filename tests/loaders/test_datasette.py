@@ -9,8 +9,8 @@ from datasette.app import Datasette
 from core.records import Extracted, RawPage
 from extractors.extract import RULESET, extract_page
 from loaders.schema import open_database
-from loaders.store import Store, load_outcomes, start_run
-from tests.conftest import SAVED
+from loaders.store import Store
+from tests.conftest import SAVED, SITES, store_of
 
 PAYLOAD = "<script>alert('wic')</script><img src=x onerror=alert(1)>"
 
@@ -26,8 +26,8 @@ def test_markup_in_text_columns_is_escaped_in_datasette(tmp_path):
     assert PAYLOAD in outcome.article.body  # text in a text save is kept as text
     db_path = tmp_path / "wic.db"
     db = open_database(db_path)
-    start_run(db, "run-1", "ingest", ["hostile.txt"])
-    load_outcomes(db, [outcome], "run-1", RULESET)
+    store_of(db).start_run("run-1", "ingest", ["hostile.txt"])
+    store_of(db).load([outcome], "run-1", RULESET)
     db.close()
 
     async def fetch(path: str) -> str:
@@ -46,7 +46,7 @@ def browse(db_path, path: str) -> dict:
     from loaders.datasette_metadata import metadata
 
     async def fetch() -> dict:
-        datasette = Datasette([str(db_path)], metadata=metadata(db_path.stem))
+        datasette = Datasette([str(db_path)], metadata=metadata(db_path.stem, SITES))
         response = await datasette.client.get(path)
         assert response.status_code == 200, response.text[:500]
         return response.json()
@@ -112,7 +112,7 @@ def test_only_web_addresses_become_links_on_an_article_page(tmp_path: Path) -> N
     async def page(path: str) -> str:
         from loaders.datasette_app import make_datasette
 
-        response = await make_datasette(db_path).client.get(path)
+        response = await make_datasette(db_path, SITES).client.get(path)
         assert response.status_code == 200
         return response.text
 

@@ -17,8 +17,8 @@ from flows.batch import ingest_batch
 from loaders.datasette_app import make_datasette
 from loaders.schema import migrations, open_database
 from loaders.search import SEARCH_TABLE, matching, search_query, segment, unsegment
-from loaders.store import Store, load_outcomes, start_run
-from tests.conftest import FIXTURES, SAVED, saved_pages
+from loaders.store import Store
+from tests.conftest import FIXTURES, SAVED, SITES, saved_pages, store_of
 
 REAL_ZH = FIXTURES / "real" / "zh_china_2023_newspaper4k.html"
 
@@ -44,7 +44,7 @@ def load(tmp_path) -> str:
 
 def browse(db_path: str, *paths: str) -> list[str]:
     async def fetch_all() -> list[str]:
-        client = make_datasette(db_path).client
+        client = make_datasette(db_path, SITES).client
         texts = []
         for path in paths:
             response = await client.get(path)
@@ -106,11 +106,11 @@ def test_a_query_jieba_splits_still_matches_as_a_phrase(tmp_path):
 
     assert len(list(jieba.cut("数字经济"))) > 1  # jieba makes two words of it
     db = open_database(tmp_path / "wic.db")
-    start_run(db, "run-1", "ingest", ["x"])
+    store_of(db).start_run("run-1", "ingest", ["x"])
     page = (SAVED / "text" / "wic_zh_digital_economy.txt").read_bytes()
     outcome = extract_page(RawPage("zh.txt", page))
     assert isinstance(outcome, Extracted)
-    load_outcomes(db, [outcome], "run-1", RULESET)
+    store_of(db).load([outcome], "run-1", RULESET)
     assert matching(db, "数字经济") == [outcome.article.id]
     assert matching(db, "济数") == []  # characters that never stand together
     assert matching(db, "乌镇 电子商务") == [outcome.article.id]  # terms are all required
@@ -130,14 +130,14 @@ def test_segmented_text_reads_back_and_queries_are_escaped():
 
 def test_a_rewritten_article_is_reindexed(tmp_path):
     db = open_database(tmp_path / "wic.db")
-    start_run(db, "run-1", "ingest", ["x"])
+    store_of(db).start_run("run-1", "ingest", ["x"])
     page = (SAVED / "text" / "wic_zh_digital_economy.txt").read_text("utf-8")
     first = extract_page(RawPage("zh.txt", page.encode()))
-    load_outcomes(db, [first], "run-1", RULESET)
+    store_of(db).load([first], "run-1", RULESET)
     second = extract_page(RawPage("zh.txt", page.replace("移动支付", "扫码付款").encode()))
     assert isinstance(second, Extracted) and second.article.id == first.article.id
-    start_run(db, "run-2", "ingest", ["x"])
-    assert load_outcomes(db, [second], "run-2", RULESET).updated == 1
+    store_of(db).start_run("run-2", "ingest", ["x"])
+    assert store_of(db).load([second], "run-2", RULESET).updated == 1
     assert matching(db, "扫码付款") == [first.article.id]
     assert matching(db, "移动支付") == []
     assert db[SEARCH_TABLE].count == 1
@@ -146,9 +146,9 @@ def test_a_rewritten_article_is_reindexed(tmp_path):
 def test_the_migration_indexes_articles_stored_before_it(tmp_path):
     db_path = tmp_path / "old.db"
     db = open_database(db_path)
-    start_run(db, "run-1", "ingest", ["x"])
+    store_of(db).start_run("run-1", "ingest", ["x"])
     page = (SAVED / "text" / "wic_zh_digital_economy.txt").read_bytes()
-    load_outcomes(db, [extract_page(RawPage("zh.txt", page))], "run-1", RULESET)
+    store_of(db).load([extract_page(RawPage("zh.txt", page))], "run-1", RULESET)
     # Back to the schema before the migration: the old index, none of the new one.
     db.execute(f"drop table {SEARCH_TABLE}")
     db["articles"].enable_fts(["title", "body"], create_triggers=True)

@@ -20,8 +20,8 @@ from flows.batch import ingest_batch
 from loaders.datasette_app import make_datasette
 from loaders.schema import open_database
 from loaders.search import SEARCH_TABLE, index_article_for_search
-from loaders.store import Store, load_outcomes, start_run
-from tests.conftest import SAVED, saved_pages
+from loaders.store import Store
+from tests.conftest import SAVED, SITES, saved_pages, store_of
 
 QUANTUM = "Hefei lab opens its quantum testbed to outside researchers"
 
@@ -37,7 +37,7 @@ def fixtures_db(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 def get(db_path: str, *paths: str) -> list[httpx.Response]:
     async def fetch_all() -> list[httpx.Response]:
-        client = make_datasette(db_path).client
+        client = make_datasette(db_path, SITES).client
         return [await client.get(path) for path in paths]
 
     return asyncio.run(fetch_all())
@@ -147,8 +147,8 @@ def test_marker_characters_in_stored_text_never_become_marks(tmp_path: Path) -> 
     assert isinstance(outcome, Extracted) and "\x02" in outcome.article.body
     db_path = tmp_path / "wic.db"
     db = open_database(db_path)
-    start_run(db, "run-1", "ingest", ["hostile.txt"])
-    load_outcomes(db, [outcome], "run-1", RULESET)
+    store_of(db).start_run("run-1", "ingest", ["hostile.txt"])
+    store_of(db).load([outcome], "run-1", RULESET)
     db.close()
 
     def marks() -> list[str]:

@@ -22,7 +22,7 @@ import pytest
 
 from flows.batch import ingest_batch
 from loaders.store import Store
-from tests.conftest import Served, datasette_server
+from tests.conftest import SITES, Served, datasette_server
 from tests.corpus import make_archive
 
 pytestmark = pytest.mark.slow  # an archive of 1,200 long articles to load: about 20 s
@@ -49,7 +49,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
 def time_limit_s(db_path: Path) -> float:
     from loaders.datasette_app import make_datasette
 
-    return float(make_datasette(db_path).setting("sql_time_limit_ms")) / 1000
+    return float(make_datasette(db_path, SITES).setting("sql_time_limit_ms")) / 1000
 
 
 def frequent(conn: sqlite3.Connection, column: str, keep: str, count: int) -> list[str]:

@@ -9,9 +9,8 @@ from core.records import Extracted, Failed, RawPage
 from extractors.extract import RULESET, extract_page
 from loaders.schema import PAGE_SIZE, open_database
 from loaders.search import matching
-from loaders.store import load_outcomes, start_run, unchanged_pages
 from tests import seed_facts
-from tests.conftest import BAD, SAVED, saved_pages
+from tests.conftest import BAD, SAVED, saved_pages, store_of
 
 SINGLE = [p for p in saved_pages() if p.suffix in (".txt", ".html")]
 DATA_TABLES = (
@@ -24,7 +23,7 @@ DATA_TABLES = (
 def db(tmp_path):
     database = open_database(tmp_path / "wic.db")
     for run in ("run-1", "run-2"):
-        start_run(database, run, "ingest", ["test"])
+        store_of(database).start_run(run, "ingest", ["test"])
     yield database
     database.close()
 
@@ -38,11 +37,11 @@ def counts_of(db):
 
 
 def test_loading_twice_changes_nothing(db, seed):
-    first = load_outcomes(db, [outcome(seed)], "run-1", RULESET)
+    first = store_of(db).load([outcome(seed)], "run-1", RULESET)
     assert (first.new, first.unchanged) == (1, 0)
     before = counts_of(db)
     rows_before = list(db.query("select * from articles"))
-    second = load_outcomes(db, [outcome(seed)], "run-2", RULESET)
+    second = store_of(db).load([outcome(seed)], "run-2", RULESET)
     assert (second.new, second.updated, second.unchanged) == (0, 0, 1)
     assert counts_of(db) == before
     assert list(db.query("select * from articles")) == rows_before
@@ -50,7 +49,7 @@ def test_loading_twice_changes_nothing(db, seed):
 
 
 def test_seed_rows_link_organizers_in_page_order(db, seed):
-    load_outcomes(db, [outcome(seed)], "run-1", RULESET)
+    store_of(db).load([outcome(seed)], "run-1", RULESET)
     names = [
         row["name"]
         for row in db.query(
@@ -64,9 +63,9 @@ def test_seed_rows_link_organizers_in_page_order(db, seed):
 
 
 def test_a_changed_article_is_updated_and_its_children_replaced(db, seed):
-    load_outcomes(db, [outcome(seed)], "run-1", RULESET)
+    store_of(db).load([outcome(seed)], "run-1", RULESET)
     changed = seed.read_text(encoding="utf-8").replace("National Internet Emergency Center\n", "")
-    result = load_outcomes(db, [extract_page(RawPage("edited.txt", changed.encode()))], "run-2",
+    result = store_of(db).load([extract_page(RawPage("edited.txt", changed.encode()))], "run-2",
                            RULESET)  # fmt: skip
     assert (result.new, result.updated) == (0, 1)
     assert db["article_organizers"].count == 9
@@ -78,7 +77,7 @@ def test_a_changed_article_is_updated_and_its_children_replaced(db, seed):
 
 def test_failures_keep_their_raw_bytes_and_a_reason(db):
     bad = BAD / "truncated.html"
-    result = load_outcomes(db, [outcome(bad)], "run-1", RULESET)
+    result = store_of(db).load([outcome(bad)], "run-1", RULESET)
     assert result.failed == 1
     failure = next(db.query("select * from failures"))
     assert failure["stage"] == "extract" and "incompletely" in failure["message"]
@@ -92,7 +91,7 @@ def test_an_article_the_database_refuses_is_a_failure_and_the_batch_still_commit
     good = outcome(SINGLE[0])
     broken = outcome(seed)
     broken = dataclasses.replace(broken, article=dataclasses.replace(broken.article, title=None))
-    result = load_outcomes(db, [good, broken], "run-1", RULESET)
+    result = store_of(db).load([good, broken], "run-1", RULESET)
     assert (result.new, result.failed) == (1, 1)
     assert "NOT NULL constraint failed: articles.title" in result.failures[0].message
     assert db["articles"].count == 1
@@ -105,15 +104,15 @@ def test_a_batch_is_one_transaction(db, seed, monkeypatch):
     def locked(*args, **kwargs):
         raise sqlite3.OperationalError("database is locked")
 
-    monkeypatch.setattr("loaders.store.record_failure", locked)
+    monkeypatch.setattr("loaders.store._record_failure", locked)
     with pytest.raises(sqlite3.OperationalError):
-        load_outcomes(db, [*items, Failed("x", "read", "SourceError", "gone")], "run-1", RULESET)
+        store_of(db).load([*items, Failed("x", "read", "SourceError", "gone")], "run-1", RULESET)
     assert db["articles"].count == 0  # the three articles before it were rolled back
     assert db["pages"].count == 0
 
 
 def test_schema_declares_foreign_keys_fts_and_wal(db, seed):
-    load_outcomes(db, [outcome(seed)], "run-1", RULESET)
+    store_of(db).load([outcome(seed)], "run-1", RULESET)
     assert db.journal_mode == "wal"
     # Pages big enough that a raw page is a short chain of them (see PAGE_SIZE).
     assert db.execute("pragma page_size").fetchone()[0] == PAGE_SIZE
@@ -132,9 +131,9 @@ def test_schema_declares_foreign_keys_fts_and_wal(db, seed):
 
 def test_unchanged_pages_are_recognised_by_content_and_ruleset(db, seed):
     item = outcome(seed)
-    load_outcomes(db, [item], "run-1", RULESET)
-    assert unchanged_pages(db, [item.page.sha256, "f" * 64], RULESET) == {item.page.sha256}
-    assert unchanged_pages(db, [item.page.sha256], "wicwuzhen/0") == set()
+    store_of(db).load([item], "run-1", RULESET)
+    assert store_of(db).unchanged_pages([item.page.sha256, "f" * 64], RULESET) == {item.page.sha256}
+    assert store_of(db).unchanged_pages([item.page.sha256], "wicwuzhen/0") == set()
 
 
 def test_extracted_outcomes_are_records(seed):
@@ -147,9 +146,9 @@ def test_extracted_outcomes_are_records(seed):
 def test_a_republished_story_is_linked_to_its_first_copy_without_losing_either(db):
     copy = outcome(SAVED / "html" / "wic_en_ai_rules_republished.html")
     original = outcome(SAVED / "html" / "chinadaily_en_ai_rules.html")
-    load_outcomes(db, [copy], "run-1", RULESET)  # the later copy arrives first
+    store_of(db).load([copy], "run-1", RULESET)  # the later copy arrives first
     assert next(db.query("select duplicate_of from articles"))["duplicate_of"] is None
-    load_outcomes(db, [original], "run-2", RULESET)
+    store_of(db).load([original], "run-2", RULESET)
     rows = {row["site"]: row for row in db.query("select id, site, duplicate_of from articles")}
     assert rows["chinadaily.com.cn"]["duplicate_of"] is None
     assert rows["wicwuzhen.cn"]["duplicate_of"] == rows["chinadaily.com.cn"]["id"]
@@ -162,7 +161,7 @@ def test_a_listing_is_kept_as_a_page_with_its_links_not_as_an_article(db):
 
     (path,) = listing_pages()
     for run in ("run-1", "run-2"):
-        counts = load_outcomes(db, [outcome(path)], run, RULESET)
+        counts = store_of(db).load([outcome(path)], run, RULESET)
         assert (counts.listings, counts.new) == (1, 0)
     assert db["articles"].count == 0
     assert db["listing_links"].count == 3
@@ -174,7 +173,7 @@ def test_a_new_page_row_is_written_once_with_its_article(db, seed):
     # written again just to set article_id doubled the loader's heaviest work.
     statements: list[str] = []
     db.conn.set_trace_callback(statements.append)
-    load_outcomes(db, [outcome(seed)], "run-1", RULESET)
+    store_of(db).load([outcome(seed)], "run-1", RULESET)
     db.conn.set_trace_callback(None)
     page_writes = [s for s in statements if '"pages"' in s and s.split()[0] in ("insert", "update")]
     assert len(page_writes) == 1 and page_writes[0].startswith("insert")
