@@ -3,6 +3,14 @@
 Every error that can reach a user is one of these; its message says what went
 wrong with which input and what to do about it. ``stage`` is the pipeline step
 that failed and ends up in the ``failures`` table.
+
+    WicEtlError              stage "pipeline": an input or setting the pipeline cannot use
+    ├── NothingToReadError   the sources hold no page wic-etl reads
+    ├── SourceError          "read": a saved file or archive cannot be read
+    ├── FetchError           "fetch": an HTTP fetch failed (``retryable`` if another try may pass)
+    ├── DecodeError          "decode": the bytes are not text in any charset tried
+    ├── ExtractError         "extract": no article in the page (unknown layout, no title...)
+    └── LoadError            "load": the database refused a record
 """
 
 from __future__ import annotations
