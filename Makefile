@@ -75,7 +75,8 @@ lock: setup
 	$(BIN)/uv pip compile --quiet --python $(BIN)/python pyproject.toml --extra dev --extra bench \
 		-o requirements.lock
 
-# A local Prefect server that records runs (and saves ~15 s a run); see README.
+# A plain Prefect server on 127.0.0.1:4200 for `wic-etl serve` and its deployments;
+# see docs/prefect.md.
 server: setup
 	$(BIN)/prefect server start --host 127.0.0.1 --port 4200
 
