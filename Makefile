@@ -8,7 +8,7 @@ DB ?= data/wic.db
 SOURCES ?= fixtures/saved
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 
-.PHONY: setup test-tools run test test-fast fuzz lint format lock server datasette clean
+.PHONY: setup test-tools run test test-fast fuzz lint format lock server datasette bench-parsers clean
 
 # What running wic-etl needs: the virtual environment. `make test` adds test-tools.
 setup: $(STAMP)
@@ -69,17 +69,27 @@ format: setup
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Re-pin every dependency to the newest release that fits pyproject.toml.
+# Re-pin every dependency to the newest release that fits pyproject.toml (the bench
+# extra too, so bench-parsers installs pinned versions; setup installs only dev).
 lock: setup
-	$(BIN)/uv pip compile --quiet --python $(BIN)/python pyproject.toml --extra dev -o requirements.lock
+	$(BIN)/uv pip compile --quiet --python $(BIN)/python pyproject.toml --extra dev --extra bench \
+		-o requirements.lock
 
-# A local Prefect server that records runs (and saves ~15 s a run); see README.
+# A plain Prefect server on 127.0.0.1:4200 for `wic-etl serve` and its deployments;
+# see docs/prefect.md.
 server: setup
 	$(BIN)/prefect server start --host 127.0.0.1 --port 4200
 
 # Browse data/wic.db with search, facets and canned queries on http://127.0.0.1:8001/wic
 datasette: setup
 	$(BIN)/wic-etl datasette --db $(DB)
+
+# lxml against BeautifulSoup on the fixture pages: why wic-etl parses with lxml
+# (docs/architecture.md). Installs the bench extra (beautifulsoup4) into .venv first.
+bench-parsers: setup
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --compile-bytecode \
+		-c requirements.lock -e '.[bench]'
+	$(BIN)/python bench/parsers.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

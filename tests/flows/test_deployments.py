@@ -2,7 +2,7 @@
 
 `wic-etl serve` runs against the test session's Prefect server, with ingest/daily
 pointed at the fixture site on 127.0.0.1; each deployment is started with the
-command the README shows, and the database is checked afterwards.
+command docs/prefect.md shows, and the database is checked afterwards.
 """
 
 from __future__ import annotations

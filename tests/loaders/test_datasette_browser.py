@@ -3,7 +3,7 @@
 Serves a database of the fixtures with ``wic-etl datasette`` and opens, in
 Chromium, an article page, a Chinese search and an English search; checks the
 text a reader sees, and saves screenshots to build/screenshots/ for review after
-each run (git ignores them; the README shows copies kept in docs/screenshots/).
+each run (git ignores them; docs/datasette.md shows copies kept in docs/screenshots/).
 """
 
 from __future__ import annotations
