@@ -547,26 +547,24 @@ def run_ingest(args: argparse.Namespace, console: Console) -> int:
 
     _check_database(args.db)  # creates it, or brings an older schema up to date
     started = time.perf_counter()
-    from flows import workers
-    from flows.settled import files_to_read, settle_unchanged
-    from loaders.store import Store
+    from flows.before_prefect import ahead_of_ingest
+    from flows.limits import Limits
 
-    with Store.open(args.db) as store:
-        to_read = files_to_read(store, found.files, args.reread)
-        settled = settle_unchanged(store, list(args.sources), found, to_read)
-    if settled is not None:
-        print_summary(console, settled, time.perf_counter() - started)
-        return EXIT_OK
-    if not args.dask:
-        # Extraction starts while Prefect is imported (see flows.workers).
-        from flows.limits import Limits
-
-        limits = Limits(args.page_deadline, args.max_memory)
-        workers.start_ahead(args.db, to_read, args.batch_size, args.workers, args.max_bytes, limits)
-    try:
+    with ahead_of_ingest(
+        args.db,
+        list(args.sources),
+        found,
+        reread=args.reread,
+        head_start=not args.dask,
+        batch_size=args.batch_size,
+        workers_wanted=args.workers,
+        max_bytes=args.max_bytes,
+        limits=Limits(args.page_deadline, args.max_memory),
+    ) as settled:
+        if settled is not None:
+            print_summary(console, settled, time.perf_counter() - started)
+            return EXIT_OK
         return _run_flow(args, console, "ingest", call, started)
-    finally:
-        workers.release()
 
 
 def _check_sources(sources: list[str]) -> SourceList:
