@@ -2,7 +2,8 @@
 loaders), and the deployments that schedule them.
 
 The flows are ``flows.ingest.ingest`` and ``flows.reextract.reextract``; the
-deployments ``flows.deployments``. Nothing is imported here: importing Prefect costs
+deployments ``flows.deployments``; what ``wic-etl ingest`` does before it imports
+Prefect, ``flows.before_prefect``. Nothing is imported here: importing Prefect costs
 about a second, which ``flows.batch`` and the other plain modules do not need.
 """
 

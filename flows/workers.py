@@ -13,12 +13,13 @@ Importing Prefect and starting a flow run take about a second on one core
 (measured: 0.6-0.8 s to import, 0.15-0.2 s to start the run), during which the
 machine's other cores have nothing to do. So ``wic-etl ingest`` starts the
 run's worker processes and hands them the run's first batches *before* it
-imports Prefect (:func:`start_ahead`); the flow, once its run is recorded,
-keeps the batches that are still its own (:func:`adopt`), takes that pool
-(:func:`take_pool`), and each of its extraction tasks collects its batch's
-result if it was started ahead (:func:`claim`), else submits it as usual. The
-batches are the flow's own: the same files (those not unchanged), the same
-size, no more than the flow keeps in flight, so memory is bounded as before.
+imports Prefect (:func:`start_ahead`, through ``flows.before_prefect``); the
+flow, once its run is recorded, keeps the batches that are still its own
+(:func:`adopt`), takes that pool (:func:`take_pool`), and each of its
+extraction tasks collects its batch's result if it was started ahead
+(:func:`claim`), else submits it as usual. The batches are the flow's own: the
+same files (those not unchanged), the same size, no more than the flow keeps in
+flight, so memory is bounded as before.
 Nothing here imports Prefect; a flow run started any other way (a deployment,
 a test) finds no head start and starts its own pool.
 """

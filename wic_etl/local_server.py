@@ -46,7 +46,7 @@ LOG_FILE = "wic-etl-server.log"
 START_TIMEOUT_S = 120.0  # measured: healthy after 11-20 s on 2 cores, 30 s on a cold disk
 STOP_GRACE_S = 20.0  # after SIGTERM, before SIGKILL
 # A server a Ctrl-C'd command was starting gets this long after SIGTERM: the command
-# itself exits 5 s after Ctrl-C whatever it is doing (wic_etl.cli.INTERRUPT_GRACE_S).
+# itself exits 5 s after Ctrl-C whatever it is doing (wic_etl.cli.interrupts.INTERRUPT_GRACE_S).
 INTERRUPTED_START_GRACE_S = 3.0
 # A recorded server that does not answer may only be busy: how long it is given.
 UNANSWERED_WAIT_S = 15.0

@@ -1,0 +1,44 @@
+"""``wic-etl reextract``: rebuild every article from the raw pages kept in the database."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from rich.console import Console
+
+from core.accounting import RunSummary
+from wic_etl.cli.checks import check_database, require_database
+from wic_etl.cli.command import Commands
+from wic_etl.cli.flow_runs import run_flow
+from wic_etl.cli.options import database, debug, extraction, flow_output
+
+
+def reextract(commands: Commands) -> None:
+    """Extract every stored page again, after an extractor change; no files needed."""
+    commands.add(
+        "reextract",
+        run_reextract,
+        help="extract every stored page again (after an extractor change); no files needed",
+        description="Rebuild every article from the raw pages kept in the database.",
+        parents=[database(), extraction("stored"), flow_output(), debug()],
+        loads_batches=True,
+    )
+
+
+def run_reextract(args: argparse.Namespace, console: Console) -> int:
+    """Check the database, then run the reextract flow."""
+    require_database(args.db)
+    check_database(args.db)  # brings an older schema up to date
+
+    def call() -> RunSummary:
+        from flows.reextract import reextract as reextract_flow
+
+        return reextract_flow(
+            db=args.db,
+            workers=args.workers,
+            page_deadline=args.page_deadline,
+            max_memory_mb=args.max_memory,
+        )
+
+    return run_flow(args, console, "reextract", call, time.perf_counter())
