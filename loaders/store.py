@@ -146,21 +146,6 @@ def _start_run(db: Database, run_id: str, flow: str, sources: Sequence[str]) -> 
             _insert(db, "runs", row)
 
 
-def interrupt_runs_of_this_process(path: str) -> None:
-    """Last words of a process stopped by Ctrl-C: its runs are not 'running' any more.
-
-    A connection of its own, short waits: called from a watchdog while the run's
-    own connection may be mid-transaction.
-    """
-    with sqlite3.connect(path, timeout=2) as conn:
-        conn.execute(
-            "update runs set status = 'interrupted', finished = ? "
-            "where status = 'running' and host = ? and pid = ?",
-            [now(), socket.gethostname(), os.getpid()],
-        )
-    conn.close()
-
-
 def _store_page(db: Database, page: RawPage, run_id: str, **fields: object) -> None:
     """Insert the page, or update its fields if these bytes are stored already.
 
@@ -459,6 +444,21 @@ class Store:
         from loaders.schema import BUSY_TIMEOUT_MS, read_only_connection
 
         return cls(Database(read_only_connection(path, BUSY_TIMEOUT_MS / 1000)), path)
+
+    @staticmethod
+    def interrupt_runs_of_this_process(path: str) -> None:
+        """Last words of a process stopped by Ctrl-C: its runs are not 'running' any more.
+
+        A connection of its own, short waits: called from a watchdog while the run's
+        own connection may be mid-transaction.
+        """
+        with sqlite3.connect(path, timeout=2) as conn:
+            conn.execute(
+                "update runs set status = 'interrupted', finished = ? "
+                "where status = 'running' and host = ? and pid = ?",
+                [now(), socket.gethostname(), os.getpid()],
+            )
+        conn.close()
 
     def close(self) -> None:
         """Close the connection."""

@@ -36,10 +36,10 @@ def record_interrupt(db: str | None, loads: bool = True) -> None:
         return
     _told.set()
     if db and Path(db).is_file():
-        from loaders.store import interrupt_runs_of_this_process
+        from loaders.store import Store
 
         with contextlib.suppress(sqlite3.Error):
-            interrupt_runs_of_this_process(db)
+            Store.interrupt_runs_of_this_process(db)
     sys.stderr.write((INTERRUPTED_MESSAGE if loads else "wic-etl: interrupted") + "\n")
     sys.stderr.flush()
 
