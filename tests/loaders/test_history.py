@@ -411,3 +411,14 @@ def test_a_new_extractor_version_at_ingest_rewrites_the_version_of_the_same_byte
     assert (counts.updated, counts.edited, counts.minor) == (1, 0, 0)
     assert [v[:4] for v in _versions(db)] == [(1, "first", None, "run-1")]
     assert _article(db)["title"].isupper() and _events(db) == []
+
+
+def test_recent_changes_lists_the_events_newest_first(db):
+    from loaders.datasette_metadata import QUERIES
+
+    _load(db, EN, "run-1")
+    _load(db, EN_EDITED, "run-2")
+    store_of(db).record_removal(EN_URL, "run-3", 410, "410 Gone")
+    rows = db.execute(QUERIES["recent_changes"]["sql"]).fetchall()
+    assert [(row[1], row[2]) for row in rows] == [("removed", "410 Gone"), ("edited", "body")]
+    assert rows[1][4] == "New optical chip can help advance generative AI"
