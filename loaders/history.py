@@ -493,12 +493,14 @@ def rewrite_from_page(db: Database, article_id: str, part: Article, page_sha256:
     record are one version (versions are distinct records): the later is folded into
     the earlier and the versions after it move down by one.
     """
+    rewritten = False
     while True:
         versions = [v for v in _versions(db, article_id) if page_sha256 in v.pages.values()]
         for version in versions:
             record = _rebuilt(db, version.pages, part, page_sha256)
             if record is None or record.record_sha256 == version.record_sha256:
                 continue  # right already, or a page of it not kept: rebuilt when it comes
+            rewritten = True
             twin = db.conn.execute(
                 "select version from article_versions where article_id = ? and record_sha256 = ?",
                 [article_id, record.record_sha256],
@@ -514,12 +516,31 @@ def rewrite_from_page(db: Database, article_id: str, part: Article, page_sha256:
             break  # numbers moved: read the versions again
         else:
             break
+    if rewritten:
+        _reclassify(db, article_id)
     shown = db.conn.execute("select version from articles where id = ?", [article_id]).fetchone()
     number = shown[0] if shown else None
     for version in _versions(db, article_id):
         if version.number == number and page_sha256 in version.pages.values():
             return Placement(_rebuilt(db, version.pages, part, page_sha256), number)
     return Placement(None, number)
+
+
+def _reclassify(db: Database, article_id: str) -> None:
+    """Each version's ``change`` made again from the fields it now has (a new extractor
+    may read two versions' difference otherwise), against the version shown before it."""
+    versions = _versions(db, article_id)
+    fields_by = {v.number: v.fields for v in versions}
+    for version in versions:
+        if version.previous is None or version.previous not in fields_by:
+            continue
+        earlier = [f for n, f in fields_by.items() if n < version.number and n != version.previous]
+        change = classify(version.fields, fields_by[version.previous], earlier)
+        if change != version.change:
+            db.conn.execute(
+                "update article_versions set change = ? where article_id = ? and version = ?",
+                [change, article_id, version.number],
+            )
 
 
 def _after_fold(db: Database, article_id: str, show: Article | None) -> Placement:
