@@ -253,9 +253,15 @@ def _content_sha256(path: str, size: int) -> str | None:
         return None
 
 
-def load_batch(store: Store, batch: ExtractedBatch, run_id: str) -> RunCounts:
-    """Load an extracted batch: one transaction, counted."""
-    counts = store.load(batch.outcomes, run_id, RULESET, batch.files)
+def load_batch(
+    store: Store, batch: ExtractedBatch, run_id: str, reextracting: bool = False
+) -> RunCounts:
+    """Load an extracted batch: one transaction, counted.
+
+    ``reextracting``: stored pages extracted again (``reextract``), not news from the
+    sites: versions are rewritten from their pages, none added, no event logged.
+    """
+    counts = store.load(batch.outcomes, run_id, RULESET, batch.files, reextracting=reextracting)
     counts.unchanged += batch.unchanged
     counts.pages = batch.pages
     return counts
@@ -287,14 +293,16 @@ def stored_pages(store: Store, shas: Sequence[str]) -> ReadResult:
 
 def reextract_batch(store: Store, shas: Sequence[str], run_id: str) -> RunCounts:
     """Extract stored pages again (after an extractor change) and load what changed."""
-    return load_batch(store, _extract(stored_pages(store, shas)), run_id)
+    return load_batch(store, _extract(stored_pages(store, shas)), run_id, reextracting=True)
 
 
 class OutcomeWriter:
     """The single writer of a crawl: outcomes come one by one, go to SQLite a batch at a time.
 
     A page the same extractors already made into an article (same bytes, a 304) is
-    counted unchanged and not written again, as for saved pages.
+    counted unchanged and not written again, as for saved pages, if it is what its
+    article shows: fetched, an earlier version's bytes (the site went back to it) or
+    the page of an article marked removed (it is back) are loaded, as news.
     """
 
     def __init__(self, store: Store, run_id: str, batch_size: int) -> None:
@@ -315,7 +323,8 @@ class OutcomeWriter:
         if not batch:
             return
         shas = [o.page.sha256 for o in batch if isinstance(o, Extracted)]
-        done = self.store.unchanged_pages(shas, RULESET)
+        # Fetched: the site serving an earlier version again is news (live).
+        done = self.store.unchanged_pages(shas, RULESET, live=True)
         fresh = [o for o in batch if not (isinstance(o, Extracted) and o.page.sha256 in done)]
         extracted = ExtractedBatch(fresh, len(batch) - len(fresh), len(batch))
         self.counts.add(load_batch(self.store, extracted, self.run_id))
