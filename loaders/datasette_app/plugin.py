@@ -340,6 +340,15 @@ def said(http_status: int | None, detail: str | None) -> str:
     return ": ".join(part for part in (status, detail or "") if part)
 
 
+def _detail(change: Change) -> str:
+    """What the recent-changes page says of a change beside its kind."""
+    if change.kind == EDITED and change.detail:
+        return f"changed: {change.detail}"  # the fields, as the event lists them
+    if change.kind == MINOR:
+        return "spacing, punctuation or the time line"
+    return said(change.http_status, change.detail)
+
+
 def _when(at: str) -> str:
     """A stored time as a page shows it: ``2026-01-05 10:11`` (wic-etl writes UTC)."""
     return at[:16].replace("T", " ")
@@ -370,7 +379,7 @@ async def changes_view(datasette: Any, request: Any) -> Response:
         return await _feed(datasette, request, db, database, changes, page_path, minor)
     rows = [
         {**vars(c), "link": _change_link(datasette, database, c), "when": _when(c.at),
-         "label": label_of(c), "said": said(c.http_status, c.detail)}
+         "label": label_of(c), "said": _detail(c)}
         for c in changes
     ]  # fmt: skip
     query = "minor=1&" if minor else ""
