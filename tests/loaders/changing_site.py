@@ -48,7 +48,7 @@ class ChangingSite:
     other_url: str
 
 
-def _extracted(name: str, data: bytes) -> Extracted:
+def extracted(name: str, data: bytes) -> Extracted:
     outcome = extract_page(RawPage(name, data))
     assert isinstance(outcome, Extracted), outcome
     return outcome
@@ -70,18 +70,18 @@ def build(db_path: Path) -> ChangingSite:
     en2 = _edit(en, EN_EDIT)
     with Store.open(str(db_path)) as store:
         store.start_run("run-1", "ingest", ["fixtures/real"])
-        first = [_extracted("en.html", en), _extracted("zh.html", zh),
-                 _extracted("other.html", other)]  # fmt: skip
+        first = [extracted("en.html", en), extracted("zh.html", zh),
+                 extracted("other.html", other)]  # fmt: skip
         store.load(first, "run-1", RULESET)
         store.start_run("run-2", "ingest", ["edited pages"])
         counts = store.load(
-            [_extracted("en-2.html", en2), _extracted("zh-2.html", _edit(zh, *ZH_EDITS)),
-             _extracted("other-2.html", _edit(other, HOSTILE_EDIT))],
+            [extracted("en-2.html", en2), extracted("zh-2.html", _edit(zh, *ZH_EDITS)),
+             extracted("other-2.html", _edit(other, HOSTILE_EDIT))],
             "run-2", RULESET,
         )  # fmt: skip
         assert counts.edited == 3, counts
         store.start_run("run-3", "ingest", ["minor edit"])
-        counts = store.load([_extracted("en-3.html", _edit(en2, EN_MINOR))], "run-3", RULESET)
+        counts = store.load([extracted("en-3.html", _edit(en2, EN_MINOR))], "run-3", RULESET)
         assert counts.minor == 1, counts
         store.start_run("run-4", "recheck", ["removals"])
         en_id, zh_id, other_id = (o.article.id for o in first)

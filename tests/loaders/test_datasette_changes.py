@@ -199,3 +199,20 @@ def test_the_database_page_links_recent_changes_and_an_empty_archive_has_none(tm
     feed = feedparser.parse(get(empty, "/wic/-/changes.atom").content)
     assert not feed.bozo and feed.entries == []
     get(empty, "/nothere/-/changes", status=404)
+
+
+def test_an_article_never_changed_says_so_in_one_line(tmp_path):
+    from extractors.extract import RULESET
+    from loaders.store import Store
+    from tests.loaders.changing_site import EN_PAGE, extracted
+
+    db_path = tmp_path / "wic.db"
+    with Store.open(str(db_path)) as store:
+        store.start_run("run-1", "ingest", ["one page"])
+        outcome = extracted("en.html", EN_PAGE.read_bytes())
+        store.load([outcome], "run-1", RULESET)
+    doc = page(db_path, f"/wic/articles/{outcome.article.id}")
+    (line,) = doc.xpath('//*[@id="versions"]')
+    assert line.tag == "p" and line.text_content().startswith("Archived unchanged: first seen")
+    assert line.xpath(".//a/@href") == ["/wic/runs/run-1"]
+    assert not doc.xpath('//p[@class="wic-version-note"]') and not doc.xpath("//del | //ins")
