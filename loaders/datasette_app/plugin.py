@@ -1,9 +1,10 @@
 """Datasette plugin hooks of wic-etl (registered by ``make_datasette``).
 
 They give the templates in ``templates/`` what a news archive shows: the article
-page's parts, search hits with a highlighted snippet, organizer links; and they keep
-every search within the bounds of ``loaders.search`` (a sentence, not a search, past
-them).
+page's parts and its versions with what each changed, search hits with a
+highlighted snippet, organizer links, the archive's recent changes and their Atom
+feed (``/DB/-/changes``, ``/DB/-/changes.atom``); and they keep every search within
+the bounds of ``loaders.search`` (a sentence, not a search, past them).
 """
 
 from __future__ import annotations
@@ -16,10 +17,21 @@ from urllib.parse import quote
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
 from datasette.filters import FilterArguments
-from datasette.utils import tilde_decode
-from datasette.utils.asgi import BadRequest
+from datasette.utils import tilde_decode, tilde_encode
+from datasette.utils.asgi import BadRequest, NotFound, Response
 from markupsafe import Markup, escape
 
+from loaders.datasette_app.atom import MEDIA_TYPE, Entry, atom_feed
+from loaders.datasette_app.changes import (
+    EDITED,
+    MINOR,
+    PAGE,
+    Change,
+    article_history,
+    edit_diff,
+    parse_cursor,
+    recent_changes,
+)
 from loaders.search import (
     MARK_END,
     MARK_START,
@@ -238,7 +250,10 @@ def extra_template_vars(
             raw = raw_search_mode(datasette, database, table, request)
             return {"wic_hits": await _hits(db, request.args["_search"], raw)}
         if view_name == "database":
-            return {"wic_table_order": TABLE_ORDER}
+            changes = None
+            if await db.table_exists("article_events"):
+                changes = f"{datasette.urls.database(database)}/-/changes"
+            return {"wic_table_order": TABLE_ORDER, "wic_changes_url": changes}
         return {}
 
     return article_vars
@@ -263,7 +278,192 @@ async def _article(db: Any, datasette: Any, database: str, request: Any) -> dict
         organizer["link"] = organizer_link(datasette, database, organizer["name"])
     article["paragraphs"] = [p for p in (article["body"] or "").split("\n\n") if p.strip()]
     article["link"] = web_address(article["url"])
+    if await db.table_exists("article_versions"):
+        history = await db.execute_fn(lambda conn: article_history(conn, article_id))
+        article["history"] = _history_vars(history, datasette, database)
     return article
+
+
+def _history_vars(history: Any, datasette: Any, database: str) -> dict[str, Any]:
+    """An article's history as its page's template reads it: runs and addresses as links."""
+
+    def run_link(run_id: str | None) -> str | None:
+        return datasette.urls.row(database, "runs", tilde_encode(run_id)) if run_id else None
+
+    def event(e: Any) -> dict[str, Any] | None:
+        if e is None:
+            return None
+        return {**vars(e), "link": web_address(e.url), "said": said(e.http_status, e.detail)}
+
+    return {
+        **vars(history),
+        "versions": [{**vars(v), "run_link": run_link(v.run_id)} for v in history.versions],
+        "events": [event(e) for e in history.events],
+        "removal": event(history.removal),
+        "versions_link": datasette.urls.table(database, "article_versions"),
+        "events_link": datasette.urls.table(database, "article_events"),
+    }
+
+
+KIND_LABELS = {
+    "edited": "Edited", "removed": "Removed", "restored": "Restored", "moved": "Moved",
+    MINOR: "Minor edit",
+}  # fmt: skip
+# Changes that made a version: their link goes to it on the article's page.
+_WITH_VERSION = (EDITED, MINOR, "restored")
+# Changes whose version is what they changed: the feed shows its diff. Not a restoration:
+# the version it shows again may be old, and its diff is not what the site just did.
+_WITH_DIFF = (EDITED, MINOR)
+
+
+@hookimpl
+def register_routes() -> list[tuple[str, Any]]:
+    # Under the database, after Datasette's "/-/" for its own pages: no table name can
+    # take it (a table is one path segment), and plugin routes are matched first.
+    return [(r"^/(?P<database>[^/]+)/-/changes(?P<atom>\.atom)?$", changes_view)]
+
+
+def _change_link(datasette: Any, database: str, change: Change) -> str:
+    """The article's page, at the version a change made when it made one."""
+    path = datasette.urls.row(database, "articles", tilde_encode(change.article_id))
+    if change.version is not None and change.kind in _WITH_VERSION:
+        return f"{path}#version-{change.version}"
+    return str(path)
+
+
+def said(http_status: int | None, detail: str | None) -> str:
+    """An event's status and detail in one phrase (``HTTP 404: soft 404 page``), the
+    status left out where the detail already gives it."""
+    status = f"HTTP {http_status}" if http_status is not None else ""
+    if status and detail and str(http_status) in detail:
+        status = ""
+    return ": ".join(part for part in (status, detail or "") if part)
+
+
+def _detail(change: Change) -> str:
+    """What the recent-changes page says of a change beside its kind."""
+    if change.kind == EDITED and change.detail:
+        return f"changed: {change.detail}"  # the fields, as the event lists them
+    if change.kind == MINOR:
+        return "spacing, punctuation or the time line"
+    return said(change.http_status, change.detail)
+
+
+def _when(at: str) -> str:
+    """A stored time as a page shows it: ``2026-01-05 10:11`` (wic-etl writes UTC)."""
+    return at[:16].replace("T", " ")
+
+
+async def changes_view(datasette: Any, request: Any) -> Response:
+    """Recent changes across the archive, as a page (paged) or an Atom feed (the newest)."""
+    database = request.url_vars["database"]
+    try:
+        db = datasette.get_database(database)
+    except KeyError:
+        raise NotFound(f"Database not found: {database}") from None
+    await datasette.ensure_permissions(
+        request.actor,
+        [("view-table", (database, "article_events")), ("view-database", database),
+         "view-instance"],
+    )  # fmt: skip
+    if not await db.table_exists("article_events"):
+        raise NotFound("This database keeps no versions yet: open it with wic-etl to add them.")
+    minor = request.args.get("minor") not in (None, "", "0")
+    feed = bool(request.url_vars.get("atom"))
+    cursor = None if feed else parse_cursor(request.args.get("before"), request.args.get("key"))
+    changes, next_cursor = await db.execute_fn(
+        lambda conn: recent_changes(conn, PAGE, cursor, minor)
+    )
+    page_path = f"{datasette.urls.database(database)}/-/changes"
+    if feed:
+        return await _feed(datasette, request, db, database, changes, page_path, minor)
+    rows = [
+        {**vars(c), "link": _change_link(datasette, database, c), "when": _when(c.at),
+         "label": label_of(c), "said": _detail(c)}
+        for c in changes
+    ]  # fmt: skip
+    query = "minor=1&" if minor else ""
+    next_url = None
+    if next_cursor is not None:
+        at, src, n = next_cursor
+        next_url = f"{page_path}?{query}before={quote(at)}&key={src}{n}"
+    context = {
+        "database": database,
+        "changes": rows,
+        "minor": minor,
+        "first_page": cursor is None,
+        "next_url": next_url,
+        "first_url": f"{page_path}?{query}".rstrip("?&"),
+        "toggle_url": page_path if minor else f"{page_path}?minor=1",
+        "feed_url": f"{page_path}.atom" + ("?minor=1" if minor else ""),
+    }
+    html = await datasette.render_template("wic_changes.html", context, request=request)
+    return Response.html(html)
+
+
+async def _feed(
+    datasette: Any,
+    request: Any,
+    db: Any,
+    database: str,
+    changes: list[Change],
+    page_path: str,
+    minor: bool,
+) -> Response:
+    """The changes as Atom entries, each edit with its diff as the entry's content."""
+    with_diff = [(c.key, c.article_id, c.version) for c in changes
+                 if c.kind in _WITH_DIFF and c.version is not None]  # fmt: skip
+    diffs = await db.execute_fn(
+        lambda conn: {key: edit_diff(conn, a, v) for key, a, v in with_diff if v is not None}
+    )
+    template = datasette.jinja_env.get_template("_wic_feed_entry.html")
+    entries = []
+    for change in changes:
+        link = datasette.absolute_url(request, _change_link(datasette, database, change))
+        article_page = link.split("#")[0]
+        label = label_of(change)
+        summary = _summary(change)
+        content = await template.render_async(
+            change=change, label=label, summary=summary, diffs=diffs.get(change.key, [])
+        )
+        entries.append(
+            Entry(
+                # The article's page and the change's own key: one id per change, kept
+                # when the feed is read again (a reader shows each change once).
+                id=f"{article_page}#change-{change.key}",
+                title=f"{label}: {change.title or change.article_id}",
+                updated=change.at,
+                link=link,
+                summary=summary,
+                content_html=content,
+            )
+        )
+    query = "?minor=1" if minor else ""
+    body = atom_feed(
+        feed_id=datasette.absolute_url(request, f"{page_path}.atom{query}"),
+        title=f"{datasette.metadata('title') or database}: recent changes",
+        self_link=datasette.absolute_url(request, f"{page_path}.atom{query}"),
+        html_link=datasette.absolute_url(request, f"{page_path}{query}"),
+        entries=entries,
+    )
+    return Response(body, content_type=f"{MEDIA_TYPE}; charset=utf-8")
+
+
+def _summary(change: Change) -> str:
+    """One sentence of what happened, for a feed reader's list."""
+    what = said(change.http_status, change.detail)
+    if change.kind == EDITED:
+        return f"Version {change.version}: changed {change.detail or 'the record'}."
+    if change.kind == MINOR:
+        return f"Version {change.version}: only spacing, punctuation or the time line changed."
+    if change.kind == "removed":
+        return f"Taken down from the site ({what or 'no longer there'})."
+    return f"{label_of(change)}: {what}." if what else f"{label_of(change)}."
+
+
+def label_of(change: Change) -> str:
+    """What a reader calls a change's kind (Edited, Removed, Minor edit ...)."""
+    return KIND_LABELS.get(change.kind, change.kind)
 
 
 async def _hits(db: Any, query: str, raw: bool) -> dict[str, Any]:

@@ -1,9 +1,11 @@
 """wic-etl's Datasette in a real browser (headless Chromium): what a person sees.
 
 Serves a database of the fixtures with ``wic-etl datasette`` and opens, in
-Chromium, an article page, a Chinese search and an English search; checks the
-text a reader sees, and saves screenshots to build/screenshots/ for review after
-each run (git ignores them; docs/datasette.md shows copies kept in docs/screenshots/).
+Chromium, an article page, a Chinese search and an English search; and a database of
+a changing site (tests/loaders/changing_site.py): an edited article's diff, English and
+Chinese, and the recent changes. Checks the text a reader sees, and saves screenshots
+to build/screenshots/ for review after each run (git ignores them; docs/datasette.md
+shows copies kept in docs/screenshots/).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from flows.batch import ingest_batch
 from loaders.schema import open_database
 from loaders.store import Store
 from tests.conftest import FIXTURES, ROOT, datasette_server, saved_pages
+from tests.loaders import changing_site
 
 pytestmark = pytest.mark.slow  # a browser and a server: seconds each
 
@@ -64,13 +67,13 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         yield server.url, db_path
 
 
-def look(url: str, name: str, tmp_path: Path) -> str:
+def look(url: str, name: str, tmp_path: Path, height: int = 2000) -> str:
     """The page's DOM once loaded, and a screenshot of it saved as build/screenshots/NAME."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     dom = chromium(url, "--dump-dom", profile=tmp_path / "dom")
     shot = SCREENSHOTS / name
     shot.unlink(missing_ok=True)
-    chromium(url, f"--screenshot={shot}", "--window-size=1280,2000", "--hide-scrollbars",
+    chromium(url, f"--screenshot={shot}", f"--window-size=1280,{height}", "--hide-scrollbars",
              profile=tmp_path / "shot")  # fmt: skip
     assert shot.stat().st_size > 20_000, "a blank screenshot"
     return dom
@@ -143,3 +146,51 @@ def test_tables_are_listed_project_first_and_organizers_link_to_their_articles(s
     assert "_sqlite_migrations" not in listed and "articles_search_data" not in listed
     organizers = chromium(f"{base}/organizers", "--dump-dom", profile=tmp_path / "o")
     assert "/wic/articles_by_organizer?organizer=" in organizers
+
+
+@pytest.fixture(scope="module")
+def changing(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[str, changing_site.ChangingSite]]:
+    site = changing_site.build(tmp_path_factory.mktemp("changing") / "wic.db")
+    with datasette_server(site.db_path) as server:
+        yield server.url, site
+
+
+def marked(dom: str, version: int) -> tuple[list[str], list[str]]:
+    """The deleted and the inserted texts of a version's diff, as the browser has them."""
+    item = re.search(rf'<li class="wic-version[^"]*" id="version-{version}">(.*?)</li>', dom, re.S)
+    assert item, f"no version {version} on the page"
+    deleted = [html.unescape(t) for t in re.findall(r"<del>(.*?)</del>", item.group(1), re.S)]
+    inserted = [html.unescape(t) for t in re.findall(r"<ins>(.*?)</ins>", item.group(1), re.S)]
+    return deleted, inserted
+
+
+def test_an_edited_article_shows_the_removed_and_inserted_words(changing, tmp_path):
+    base, site = changing
+    # The whole page, tall enough for the versions below the article: headless Chromium
+    # screenshots a page scrolled to a #fragment blank.
+    dom = look(f"{base}/articles/{site.en_id}", "article-diff.png", tmp_path, 2750)
+    assert marked(dom, 2) == (changing_site.EN_DELETED, changing_site.EN_INSERTED)
+    text = seen(dom)
+    assert "Version 3 of 3" in text and "Changes from version 1:" in text
+    assert text.index("Version 3 minor") < text.index("Version 2 edited")  # newest first
+
+
+def test_an_edited_chinese_article_shows_the_changed_characters(changing, tmp_path):
+    base, site = changing
+    dom = look(f"{base}/articles/{site.zh_id}", "article-diff-zh.png", tmp_path, 2100)
+    assert marked(dom, 2) == (changing_site.ZH_DELETED, changing_site.ZH_INSERTED)
+    assert "Removed from the site" in seen(dom)
+
+
+def test_recent_changes_list_the_edits_and_removals_with_a_feed(changing, tmp_path):
+    base, site = changing
+    dom = look(f"{base}/-/changes?minor=1", "changes.png", tmp_path, 900)
+    rows = re.findall(r'<tr class="wic-change-row wic-change-(\w+)">(.*?)</tr>', dom, re.S)
+    assert [kind for kind, _ in rows] == ["removed", "removed", "minor", "edited", "edited",
+                                          "edited"]  # fmt: skip
+    links = [re.search(r'<a href="([^"]+)">', row).group(1) for _, row in rows]
+    assert links[0] == f"/wic/articles/{site.other_id}"
+    assert links[2] == f"/wic/articles/{site.en_id}#version-3"
+    assert '<link rel="alternate" type="application/atom+xml"' in dom
