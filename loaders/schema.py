@@ -288,6 +288,9 @@ def add_versions(db: Database) -> None:
     )
     db.table("article_versions").create_index(["article_id", "record_sha256"], unique=True)
     db.table("article_versions").create_index(["seen_at"])
+    # Recent changes with minor edits asked for: minor versions newest first, without
+    # walking every version of the archive.
+    db.table("article_versions").create_index(["change", "seen_at"])
     db.table("article_events").create(
         {
             "id": int,
