@@ -30,13 +30,34 @@ class RunCounts:
     failed: int = 0
     listings: int = 0  # section pages read for their links, not articles
     skipped: int = 0  # files that are not saved pages, addresses the crawl did not fetch
+    # What changed on the sites (an archive of a changing site, see loaders/history.py):
+    # new versions that are edits and minor edits, restorations (a reverted edit, a
+    # version shown again, an article back after removal), removals, and 304 answers
+    # (the page not modified since the last fetch: the flow counts those).
+    edited: int = 0
+    minor: int = 0
+    restored: int = 0
+    removed: int = 0
+    not_modified: int = 0
     failures: list[FailureNote] = field(default_factory=list)
     # Per extractor (profile/version): pages loaded with warnings, and each warning's count.
     fallback_pages: dict[str, int] = field(default_factory=dict)
     fallback_fields: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def as_row(self) -> dict[str, int]:
-        """The counters, by their ``runs`` column names, in the table's order."""
+        """The counters a summary shows, by their ``runs`` column names, in the table's order.
+
+        The counters of what changed on the sites (``CHANGE_COUNTERS``) only where not
+        zero: an ordinary ingest's summary reads as it did before they existed.
+        """
+        return {
+            name: getattr(self, name)
+            for name in COUNTERS
+            if name not in CHANGE_COUNTERS or getattr(self, name)
+        }
+
+    def table_row(self) -> dict[str, int]:
+        """Every counter, by its ``runs`` column name: the run's row in the table."""
         return {name: getattr(self, name) for name in COUNTERS}
 
     def note_fallbacks(self, article: Article) -> None:
@@ -63,6 +84,8 @@ class RunCounts:
 
 
 COUNTERS: tuple[str, ...] = tuple(f.name for f in fields(RunCounts) if f.type in ("int", int))
+# Shown (in a summary, by ``wic-etl status``) only where a run has some.
+CHANGE_COUNTERS: tuple[str, ...] = ("edited", "minor", "restored", "removed", "not_modified")
 
 
 @dataclass(frozen=True)

@@ -253,9 +253,15 @@ def _content_sha256(path: str, size: int) -> str | None:
         return None
 
 
-def load_batch(store: Store, batch: ExtractedBatch, run_id: str) -> RunCounts:
-    """Load an extracted batch: one transaction, counted."""
-    counts = store.load(batch.outcomes, run_id, RULESET, batch.files)
+def load_batch(
+    store: Store, batch: ExtractedBatch, run_id: str, reextracting: bool = False
+) -> RunCounts:
+    """Load an extracted batch: one transaction, counted.
+
+    ``reextracting``: stored pages extracted again (``reextract``), not news from the
+    sites: versions are rewritten from their pages, none added, no event logged.
+    """
+    counts = store.load(batch.outcomes, run_id, RULESET, batch.files, reextracting=reextracting)
     counts.unchanged += batch.unchanged
     counts.pages = batch.pages
     return counts
@@ -287,7 +293,7 @@ def stored_pages(store: Store, shas: Sequence[str]) -> ReadResult:
 
 def reextract_batch(store: Store, shas: Sequence[str], run_id: str) -> RunCounts:
     """Extract stored pages again (after an extractor change) and load what changed."""
-    return load_batch(store, _extract(stored_pages(store, shas)), run_id)
+    return load_batch(store, _extract(stored_pages(store, shas)), run_id, reextracting=True)
 
 
 class OutcomeWriter:
@@ -315,7 +321,8 @@ class OutcomeWriter:
         if not batch:
             return
         shas = [o.page.sha256 for o in batch if isinstance(o, Extracted)]
-        done = self.store.unchanged_pages(shas, RULESET)
+        # Fetched: the site serving an earlier version again is news (live).
+        done = self.store.unchanged_pages(shas, RULESET, live=True)
         fresh = [o for o in batch if not (isinstance(o, Extracted) and o.page.sha256 in done)]
         extracted = ExtractedBatch(fresh, len(batch) - len(fresh), len(batch))
         self.counts.add(load_batch(self.store, extracted, self.run_id))

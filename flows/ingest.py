@@ -255,5 +255,6 @@ def ingest(
             crawled, report = crawl_task(store, list(found.urls), options, run_id, limits)
             counts.add(crawled)
             counts.skipped += sum(report.skipped.values())
+            counts.not_modified += report.not_modified
             notes = crawl_notes(report)
         return report_run(store, run_id, "ingest", counts, notes)

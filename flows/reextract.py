@@ -23,8 +23,13 @@ from loaders.store import Store
 # Called, not submitted: it runs in the flow's thread, on the run's one connection.
 @task(name="reextract-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
 def reextract_batch_task(store: Store, extracted: ExtractedBatch, run_id: str) -> RunCounts:
-    """Load one batch of stored pages extracted again: what changed is written."""
-    return load_batch(store, extracted, run_id)
+    """Load one batch of stored pages extracted again: what changed is written.
+
+    As a re-extraction: the versions of each article are rewritten from their own
+    pages, none is added and no event logged; pages kept from before versions were
+    recorded become earlier versions (see ``Store.load``).
+    """
+    return load_batch(store, extracted, run_id, reextracting=True)
 
 
 @flow(name="reextract", log_prints=False)

@@ -29,6 +29,9 @@ ARTICLE_COLUMNS = {
     "pages_expected": "Pages its pagination announces",
     "fingerprint": "Hash of the body without case, spacing or punctuation: same story, same value",
     "duplicate_of": "For a later copy of a story (syndication), the id of its first copy",
+    "version": "The version of the article this row shows (article_versions): the latest, "
+    "or an earlier one the site went back to",
+    "removed_at": "When the site was found to have taken the article down (null: it has not)",
 }
 
 TABLES: dict[str, dict[str, Any]] = {
@@ -83,6 +86,41 @@ TABLES: dict[str, dict[str, Any]] = {
         "facets": ["status", "format", "encoding"],
     },
     "article_parts": {"description": "Each page of a multi-page article, as extracted"},
+    "article_versions": {
+        "description": "Every distinct extracted record of each article over time: what the "
+        "site said, edit by edit (articles shows one of them)",
+        "columns": {
+            "version": "1, 2, 3 in the order first seen",
+            "change": "first; edited; minor (only spacing, punctuation or the time line "
+            "moved); restored (back to an earlier version but for minor differences)",
+            "previous_version": "The version the article showed when this one was first seen",
+            "origin": "load; migration (the article's row when versions began); kept page "
+            "(a page kept from before then, made a version by wic-etl reextract)",
+            "run_id": "Run that first saw it", "seen_at": "When first seen",
+            "last_seen_at": "Last load of a page that gave this record",
+            "record_sha256": "SHA-256 of the whole extracted record",
+            "page_sha256": "The page whose load made this version",
+            "page_sha256s": "JSON: page number -> SHA-256 of each page stitched into it",
+        },
+        "facets": ["change", "origin"],
+        "sort_desc": "seen_at",
+    },
+    "article_events": {
+        "description": "What happened to articles: edited, removed (404/410, a redirect "
+        "to a home or section page, a soft 404), restored, moved",
+        "columns": {
+            "at": "When it was seen", "kind": "edited, removed, restored or moved",
+            "http_status": "The HTTP status of the page, where fetched",
+            "url": "The address it was seen at", "detail": "Which fields changed, why, where to",
+            "version": "The version an edit or a restoration shows",
+        },
+        "facets": ["kind"],
+        "sort_desc": "at",
+    },
+    "part_records": {"description": "Each page of a multi-page article as extracted, by its "
+                     "bytes: what any version is stitched from again"},
+    "unversioned_pages": {"description": "Pages kept from before versions were recorded, "
+                          "not yet made into versions: wic-etl reextract does it"},
     "listing_links": {"description": "Links found on section listing pages, for discovery"},
     "runs": {
         "description": "One row per pipeline run (the Prefect flow run id)",
@@ -113,6 +151,12 @@ QUERIES = {
         "title": "Removed boilerplate by kind",
         "sql": "select kind, text, count(*) as pieces, count(distinct article_id) as articles "
         "from removed_lines where kind = :kind group by kind, text order by pieces desc",
+    },
+    "recent_changes": {
+        "title": "Recent changes",
+        "sql": "select e.at, e.kind, e.detail, e.version, a.title, e.url, e.article_id "
+        "from article_events e join articles a on a.id = e.article_id "
+        "order by e.at desc, e.id desc limit 100",
     },
     "failures_of_the_last_run": {
         "title": "Failures of the last run",

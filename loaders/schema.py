@@ -236,6 +236,137 @@ def add_saved_files(db: Database) -> None:
     )
 
 
+@migrations()
+def add_versions(db: Database) -> None:
+    """An archive of a changing site: every distinct record of an article, and what happened.
+
+    ``article_versions`` holds one row per distinct extracted record of an article
+    (unique ``(article_id, record_sha256)``), numbered 1, 2, 3 in the order first
+    seen; ``articles`` shows one of them (``articles.version``), normally the latest.
+    ``article_events`` logs edits, removals, restorations and moves. Each version's
+    pages stay in ``pages``, so any version can be extracted again.
+
+    Existing articles get version 1 (``first``) from their row: its ``run_id`` is the
+    article's first run and ``seen_at`` that run's start. Pages an article kept that
+    are not its current page (nor one of its current parts) are earlier records, but
+    a migration cannot extract them (the loaders do not import the extractors): they
+    are listed in ``unversioned_pages`` and ``wic-etl reextract`` makes them the
+    article's earlier versions, ordered by when they were read. For such an article
+    version 1 is dated by its own page (its ``read_at`` and ``first_run``), so that
+    the older pages, read before it, sort before it. Nothing is deleted.
+    """
+    db.table("article_versions").create(
+        {
+            "article_id": str,
+            "version": int,  # 1, 2, 3 in the order first seen
+            "change": str,  # first, edited, minor, restored
+            "previous_version": int,  # the version the article showed when this one came
+            # How it is known: load (seen by a load), migration (the article's row when
+            # versions began), kept page (a page kept from before, by re-extraction).
+            "origin": str,
+            "run_id": str,  # the run that first saw it
+            "seen_at": str,
+            "last_seen_at": str,  # the last load of a page that gave this record
+            "record_sha256": str,
+            "page_sha256": str,  # the page whose load made this version
+            "page_sha256s": str,  # JSON object: page number -> sha256 of each page stitched
+            "title": str,
+            "author": str,
+            "source": str,
+            "published": str,
+            "section": str,
+            "body": str,
+            "extractor": str,
+        },
+        pk=("article_id", "version"),
+        not_null={"change", "record_sha256"},
+        foreign_keys=[
+            ("article_id", "articles", "id"),
+            ("run_id", "runs", "id"),
+            ("page_sha256", "pages", "sha256"),
+        ],
+    )
+    db.table("article_versions").create_index(["article_id", "record_sha256"], unique=True)
+    db.table("article_versions").create_index(["seen_at"])
+    db.table("article_events").create(
+        {
+            "id": int,
+            "article_id": str,
+            "run_id": str,
+            "at": str,
+            "kind": str,  # edited, removed, restored, moved
+            "http_status": int,
+            "url": str,
+            "detail": str,
+            "version": int,  # the version an edit or a restoration shows; null otherwise
+        },
+        pk="id",
+        not_null={"kind"},
+        foreign_keys=[("article_id", "articles", "id"), ("run_id", "runs", "id")],
+    )
+    db.table("article_events").create_index(["article_id", "at"])
+    db.table("article_events").create_index(["at"])  # a recent-changes page
+    # Each page of a multi-page article as extracted, by its bytes: a version is
+    # stitched from its pages' records, so re-extraction can rebuild any version.
+    db.table("part_records").create(
+        {"page_sha256": str, "article_id": str, "page_number": int, "record": str},
+        pk="page_sha256",
+        foreign_keys=[("page_sha256", "pages", "sha256")],
+    )
+    # Pages kept from before versions were recorded, not yet made into versions.
+    db.table("unversioned_pages").create(
+        {"page_sha256": str, "article_id": str},
+        pk="page_sha256",
+        foreign_keys=[("page_sha256", "pages", "sha256"), ("article_id", "articles", "id")],
+    )
+    db.table("articles").add_column("version", int)  # the version it shows
+    db.table("articles").add_column("removed_at", str)  # null unless the site took it down
+    # Counted per run (core/accounting.py): edits, minor edits, restorations, removals and
+    # 304 answers. Spelt out: a migration must not change when a constant does.
+    for name in ("edited", "minor", "restored", "removed", "not_modified"):
+        db.table("runs").add_column(name, int)
+
+    db.execute(
+        "insert or ignore into part_records (page_sha256, article_id, page_number, record) "
+        "select page_sha256, article_id, page_number, record from article_parts "
+        "where page_sha256 is not null"
+    )
+    db.execute(
+        """insert or ignore into unversioned_pages (page_sha256, article_id)
+        select p.sha256, p.article_id from pages p join articles a on a.id = p.article_id
+        where p.status = 'ok' and p.sha256 is not a.page_sha256
+          and p.sha256 not in (select page_sha256 from article_parts where article_id = a.id
+                               and page_sha256 is not null)
+        order by p.read_at, p.rowid"""
+    )
+    db.execute(
+        """insert into article_versions (article_id, version, change, origin, run_id, seen_at,
+            last_seen_at, record_sha256, page_sha256, page_sha256s, title, author, source,
+            published, section, body, extractor)
+        select a.id, 1, 'first', 'migration',
+            case when older.article_id is null then a.first_run else coalesce(p.first_run,
+                 a.first_run) end,
+            case when older.article_id is null then coalesce(first.started, p.read_at)
+                 else coalesce(p.read_at, first.started) end,
+            coalesce(last.started, first.started, p.read_at),
+            a.record_sha256, a.page_sha256,
+            coalesce((select nullif(json_group_object(cast(page_number as text), page_sha256),
+                                    '{}') from (
+                        select page_number, page_sha256 from article_parts
+                        where article_id = a.id and page_sha256 is not null
+                        order by page_number)),
+                     json_object('1', a.page_sha256)),
+            a.title, a.author, a.source, a.published, a.section, a.body, a.extractor
+        from articles a
+        left join pages p on p.sha256 = a.page_sha256
+        left join runs first on first.id = a.first_run
+        left join runs last on last.id = a.last_changed_run
+        left join (select distinct article_id from unversioned_pages) older
+            on older.article_id = a.id"""
+    )
+    db.execute("update articles set version = 1")
+
+
 # Most of a database is raw pages of 40-200 KB, each stored as a chain of overflow
 # pages: with SQLite's default 4 KB a 120 KB page is 30 of them, each a WAL frame
 # with its own header and checksum, then copied again by the checkpoint. With 16 KB

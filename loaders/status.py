@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.accounting import COUNTERS
+from core.accounting import CHANGE_COUNTERS, COUNTERS
 from loaders.schema import read_only_connection
 
 REASON_CHARS = 60  # of a message, once its file names and numbers are taken out
@@ -25,6 +25,7 @@ class RunRow:
     finished: str | None
     status: str | None
     counts: dict[str, int]
+    changes: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -46,15 +47,23 @@ def connect_read_only(path: str | Path) -> sqlite3.Connection:
 
 
 def last_runs(conn: sqlite3.Connection, limit: int) -> list[RunRow]:
-    """The ``limit`` latest runs, newest first."""
+    """The ``limit`` latest runs, newest first.
+
+    ``counts`` are the counters an ordinary ingest has, the table ``wic-etl status``
+    prints (sized for an 80-column terminal); ``changes`` those of what changed on the
+    sites (edits, minor edits, restorations, removals, 304s), where not zero.
+    """
     have = {row[1] for row in conn.execute("pragma table_info(runs)")}
     rows = conn.execute(
         "select * from runs order by started desc, rowid desc limit ?", [limit]
     ).fetchall()
+    counted = [name for name in COUNTERS if name in have and name not in CHANGE_COUNTERS]
+    changed = [name for name in CHANGE_COUNTERS if name in have]
     return [
         RunRow(
             row["id"], row["flow"], row["started"], row["finished"], row["status"],
-            {name: row[name] or 0 for name in COUNTERS if name in have},
+            {name: row[name] or 0 for name in counted},
+            {name: row[name] for name in changed if row[name]},
         )
         for row in rows
     ]  # fmt: skip

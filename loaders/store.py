@@ -37,6 +37,16 @@ from core.records import (
 )
 from core.stitch import stitch
 from loaders.crawl_state import StoredCrawlState
+from loaders.history import (
+    Seen,
+    StoredArticle,
+    first_version,
+    keep_part_record,
+    part_pages,
+    place_record,
+    record_move,
+    record_removal,
+)
 from loaders.raw_pages import stored_raw_pages
 from loaders.search import index_article_for_search
 
@@ -75,15 +85,28 @@ def _article_row(article: Article) -> dict[str, object]:
     }
 
 
-def _unchanged_pages(db: Database, shas: Iterable[str], ruleset: str) -> set[str]:
-    """Pages already turned into articles by these same extractor versions: no need to redo."""
+def _unchanged_pages(
+    db: Database, shas: Iterable[str], ruleset: str, live: bool = False
+) -> set[str]:
+    """Pages already turned into articles by these same extractor versions: no need to redo.
+
+    ``live``: the pages were just fetched, a fresh look at the site. Then a page is done
+    only if it is a page of the version its article shows, and the article is not
+    marked removed: the site serving an earlier version's bytes again, or an article
+    it had taken down, is news for the loader (a version shown again, ``restored``).
+    """
     shas = list(shas)
     if not shas:
         return set()
     marks = ",".join("?" * len(shas))
+    current = (
+        " and exists (select 1 from articles a join article_versions v "
+        "on v.article_id = a.id and v.version = a.version, json_each(v.page_sha256s) j "
+        "where a.id = p.article_id and a.removed_at is null and j.value = p.sha256)"
+    )
     rows = db.execute(
-        f"select sha256 from pages where sha256 in ({marks}) and status = 'ok' "
-        "and ruleset = ? and article_id is not null",
+        f"select p.sha256 from pages p where p.sha256 in ({marks}) and p.status = 'ok' "
+        "and p.ruleset = ? and p.article_id is not null" + (current if live else ""),
         [*shas, ruleset],
     ).fetchall()
     return {row[0] for row in rows}
@@ -261,25 +284,40 @@ def _store_part(db: Database, part: Article, page_sha256: str) -> None:
         },
         pk=("article_id", "page_number"),
     )
+    keep_part_record(db, part, page_sha256)
 
 
-def _store_article(db: Database, item: Extracted, run_id: str, ruleset: str) -> str:
-    """Write one article and its children; return new, updated or unchanged.
+def _store_article(
+    db: Database,
+    item: Extracted,
+    run_id: str,
+    ruleset: str,
+    counts: RunCounts,
+    reextracting: bool = False,
+) -> str:
+    """Write one article and its children, and place its record among the article's
+    versions (loaders/history.py); return new, updated or unchanged.
 
     ``pages`` and ``articles`` point at each other (``article_id``, ``page_sha256``)
     and foreign keys are checked at once, so one row must be written before the
     other can point at it. The page's row, which holds its raw bytes (often 100 KB
     and more), is written once and whole; a new article's row is written first
-    without its page and given it after, a second write of a few KB.
+    without its page and given it after, a second write of a few KB. A version row
+    points at both, so it comes last. The common cases cost one small write more
+    than before versions: a new article's version 1, or an unchanged record's
+    ``last_seen_at``; only a changed record reads the article's other versions.
     """
     part, page = item.article, item.page
     article = _with_other_parts(db, part) if part.is_part else part
     row = _article_row(article)
-    stored = db.execute(
-        "select rowid, record_sha256, first_run from articles where id = ?", [article.id]
+    found = db.execute(
+        "select rowid, record_sha256, first_run, version, removed_at, pages_expected "
+        "from articles where id = ?",
+        [article.id],
     ).fetchone()
+    stored = StoredArticle(*found) if found else None
     if stored is None:
-        first = {"first_run": run_id, "last_changed_run": run_id}
+        first = {"first_run": run_id, "last_changed_run": run_id, "version": 1}
         rowid = _insert(db, "articles", {**row, "page_sha256": None, **first})
     _store_page(
         db,
@@ -294,23 +332,34 @@ def _store_article(db: Database, item: Extracted, run_id: str, ruleset: str) -> 
     )
     if part.is_part:
         _store_part(db, part, page.sha256)
+    seen = Seen(run_id, now(), page.url or item.document.url or article.url, page.status)
     if stored is None:
         _update(db, "articles", "id", article.id, {"page_sha256": page.sha256})
+        pages = part_pages(db, article.id) if part.is_part else {1: page.sha256}
+        if reextracting:  # a page stored before, first made an article now: seen when read
+            seen = Seen(*db.execute(
+                "select first_run, read_at from pages where sha256 = ?", [page.sha256]
+            ).fetchone())  # fmt: skip
+        first_version(db, article, page.sha256, pages, seen)
         outcome = "new"
-    elif stored[1] == row["record_sha256"]:
-        rowid, outcome = stored[0], "unchanged"
     else:
-        _update(db, "articles", "id", article.id,
-                {**row, "page_sha256": page.sha256, "last_changed_run": run_id})  # fmt: skip
-        rowid = stored[0]
+        rowid = stored.rowid
+        placed = place_record(db, stored, article, part, page.sha256, seen, reextracting)
+        for name, n in placed.counted.items():
+            setattr(counts, name, getattr(counts, name) + n)
+        shown = placed.record
+        if shown is None or shown.record_sha256 == stored.record_sha256:
+            return "unchanged"
+        article, row = shown, _article_row(shown)
+        _update(db, "articles", "id", article.id, {**row, "page_sha256": page.sha256,
+                "version": placed.version, "last_changed_run": run_id})  # fmt: skip
         # Another page of an article this run created is part of something new.
-        outcome = "new" if stored[2] == run_id else "updated"
-    if outcome != "unchanged":
-        # A stitched article is not the page the worker indexed: its columns are made here.
-        columns = None if part.is_part else item.search
-        index_article_for_search(db, rowid, article.title, article.body, columns)
-        _replace_children(db, article)
-        _mark_copies(db, article.fingerprint)
+        outcome = "new" if stored.first_run == run_id else "updated"
+    # A stitched article is not the page the worker indexed: its columns are made here.
+    columns = item.search if article is part else None
+    index_article_for_search(db, rowid, article.title, article.body, columns)
+    _replace_children(db, article)
+    _mark_copies(db, article.fingerprint)
     return outcome
 
 
@@ -360,6 +409,7 @@ def _load_outcomes(
     run_id: str,
     ruleset: str,
     files: Sequence[SavedFile] = (),
+    reextracting: bool = False,
 ) -> RunCounts:
     """Store a batch in one transaction: a crash leaves the batch wholly in or wholly out.
 
@@ -369,7 +419,7 @@ def _load_outcomes(
     counts = RunCounts()
     with _write_transaction(db):
         for outcome in outcomes:
-            _load_one(db, outcome, run_id, ruleset, counts)
+            _load_one(db, outcome, run_id, ruleset, counts, reextracting)
         _record_files(db, files, run_id)
     return counts
 
@@ -387,16 +437,25 @@ def _record_files(db: Database, files: Sequence[SavedFile], run_id: str) -> None
         )  # fmt: skip
 
 
-def _load_one(db: Database, outcome: Outcome, run_id: str, ruleset: str, counts: RunCounts) -> None:
+def _load_one(
+    db: Database,
+    outcome: Outcome,
+    run_id: str,
+    ruleset: str,
+    counts: RunCounts,
+    reextracting: bool = False,
+) -> None:
     if isinstance(outcome, Extracted):
+        changes = RunCounts()  # the article's own: lost with it if the database refuses it
         try:
             # A savepoint per article: one the database refuses is rolled back alone
             # and recorded as a failure, and the rest of the batch still commits.
             with db.atomic():
-                result = _store_article(db, outcome, run_id, ruleset)
+                result = _store_article(db, outcome, run_id, ruleset, changes, reextracting)
         except (sqlite3.IntegrityError, sqlite3.InterfaceError, ValueError) as exc:
             outcome = _refused(outcome, exc)
         else:
+            counts.add(changes)
             setattr(counts, result, getattr(counts, result) + 1)
             counts.note_fallbacks(outcome.article)
             return
@@ -482,7 +541,7 @@ class Store:
                 {
                     "finished": now(),
                     "status": status,
-                    **counts.as_row(),
+                    **counts.table_row(),
                 },
             )
 
@@ -494,9 +553,14 @@ class Store:
                 [status, now(), run_id],
             )
 
-    def unchanged_pages(self, shas: Iterable[str], ruleset: str) -> set[str]:
-        """Pages these extractor versions already made into articles: nothing to redo."""
-        return _unchanged_pages(self.db, shas, ruleset)
+    def unchanged_pages(self, shas: Iterable[str], ruleset: str, live: bool = False) -> set[str]:
+        """Pages these extractor versions already made into articles: nothing to redo.
+
+        ``live``: pages just fetched; done only if of the version their article shows,
+        and the article not marked removed (the site going back to an earlier version,
+        or putting an article back, is news to load).
+        """
+        return _unchanged_pages(self.db, shas, ruleset, live)
 
     def done_files(self, paths: Sequence[str], ruleset: str) -> dict[str, SavedFile]:
         """Saved files whose page, when last read, became an article of these extractor
@@ -537,6 +601,48 @@ class Store:
         run_id: str,
         ruleset: str,
         files: Sequence[SavedFile] = (),
+        *,
+        reextracting: bool = False,
     ) -> RunCounts:
-        """Write a batch in one transaction; an article the database refuses fails alone."""
-        return _load_outcomes(self.db, outcomes, run_id, ruleset, files)
+        """Write a batch in one transaction; an article the database refuses fails alone.
+
+        Each article's record is placed among its versions (``article_versions``):
+        a changed record is a new version (``edited``, ``minor`` or ``restored``, with
+        its event) or an earlier version shown again; the counts say how many.
+        ``reextracting``: the outcomes are stored pages extracted again (``wic-etl
+        reextract``, after an extractor change): no version and no event is added;
+        the versions made of each page are rewritten from its new record, and
+        ``articles`` from the version it shows. A page kept from before versions
+        were recorded (``unversioned_pages``) becomes an earlier version.
+        """
+        return _load_outcomes(self.db, outcomes, run_id, ruleset, files, reextracting)
+
+    def record_removal(
+        self, url: str, run_id: str, http_status: int | None, detail: str
+    ) -> list[str]:
+        """The site took the article(s) at ``url`` down: mark them removed, log why.
+
+        For each article whose ``url`` is ``url`` or one of whose stored pages was read
+        or fetched from it: ``removed_at`` set and an event ``removed`` (``url``,
+        ``http_status``, ``detail``: a 404/410, a redirect to the home or a section
+        page, a soft 404). The article stays in ``articles``, searchable. Returns the
+        ids of the articles newly marked: one already marked removed is left alone
+        and not returned (still removed is not news), so calling this again, in the
+        same run or a later one, adds no second event. An article marked so and
+        loaded again later is marked back (``removed_at`` cleared, event
+        ``restored``: "back after removal").
+        """
+        with _write_transaction(self.db):
+            seen = Seen(run_id, now())
+            return record_removal(self.db, url, seen, http_status, detail)
+
+    def record_move(self, url: str, to_url: str, run_id: str, http_status: int | None) -> list[str]:
+        """The address ``url`` now redirects to ``to_url``, another address of the same
+        article: an event ``moved`` (detail ``moved to <to_url>``) for each article at
+        ``url`` (as ``record_removal`` finds them). Returns the ids given an event; an
+        article whose latest event already says it moved there gets no second one.
+        The article keeps its id and ``url`` (the id is made from it).
+        """
+        with _write_transaction(self.db):
+            seen = Seen(run_id, now())
+            return record_move(self.db, url, to_url, seen, http_status)

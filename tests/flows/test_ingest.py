@@ -103,3 +103,27 @@ def test_logs_go_through_the_run_logger_to_the_server(run, prefect_api):
     messages = [log["message"] for log in logs]
     assert any("files to read" in m for m in messages)
     assert any("truncated.html" in m for m in messages)
+
+
+def test_a_later_save_of_an_article_is_an_edit_counted_in_the_summary(tmp_path, prefect_api):
+    from tests.conftest import FIXTURES
+
+    page = (FIXTURES / "real" / "en_2025_article_wcxb.html").read_bytes()
+    first, later = tmp_path / "saved-monday.html", tmp_path / "saved-friday.html"
+    first.write_bytes(page)
+    later.write_bytes(page.replace(b"on Friday by introducing", b"on Friday, introducing"))
+    later.write_bytes(later.read_bytes().replace(b"all-optical computing chip capable",
+                                                 b"optical chip able"))  # fmt: skip
+    db_path = str(tmp_path / "wic.db")
+    assert ingest(sources=[str(first)], db=db_path).counts.as_row()["new"] == 1
+    summary = ingest(sources=[str(later)], db=db_path)
+    assert (summary.counts.updated, summary.counts.edited) == (1, 1)
+    artifacts = api(prefect_api, "POST", "/artifacts/filter",
+                    {"artifacts": {"flow_run_id": {"any_": [summary.run_id]}}})  # fmt: skip
+    markdown = artifacts[0]["data"]
+    assert "| edited |" in markdown and "| minor |" not in markdown
+    db = Database(db_path)
+    assert [r["change"] for r in db.query("select change from article_versions")] == [
+        "first", "edited",
+    ]  # fmt: skip
+    assert db.execute("select edited from runs where id = ?", [summary.run_id]).fetchone() == (1,)

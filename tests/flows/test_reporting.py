@@ -57,3 +57,14 @@ def test_no_fallback_no_line_and_the_artifact_lists_them():
     markdown = summary_markdown(summary)
     assert "## Fallbacks (layout drift)" in markdown
     assert all(f"- {line}" in markdown for line in lines)
+
+
+def test_the_summary_shows_what_changed_on_the_sites_only_where_something_did():
+    plain = summary_markdown(RunSummary("r", "db", RunCounts(pages=4, new=4)))
+    header = plain.splitlines()[2]
+    assert header == "| pages | new | updated | unchanged | failed | listings | skipped |"
+    counts = RunCounts(pages=4, updated=3, edited=2, restored=1, not_modified=5)
+    lines = summary_markdown(RunSummary("r", "db", counts)).splitlines()
+    assert lines[2].endswith("| skipped | edited | restored | not_modified |")
+    assert lines[4].endswith("| 0 | 2 | 1 | 5 |")
+    assert counts.table_row()["minor"] == 0 and "minor" not in counts.as_row()
