@@ -314,7 +314,8 @@ def _place(
 ) -> Placement:
     shown = stored.version
     if shown is not None and article.record_sha256 == stored.record_sha256:
-        _seen_again(db, article.id, shown, seen.at)
+        if not reextracting:  # re-reading a stored page is not seeing the site
+            _seen_again(db, article.id, shown, seen.at)
         return Placement(None, shown)
     versions = _versions(db, article.id)
     owners = [v for v in versions if page_sha256 in v.pages.values()]

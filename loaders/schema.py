@@ -319,7 +319,10 @@ def add_versions(db: Database) -> None:
         pk="page_sha256",
         foreign_keys=[("page_sha256", "pages", "sha256"), ("article_id", "articles", "id")],
     )
-    db.table("articles").add_column("version", int)  # the version it shows
+    # The version it shows: 1 for every article so far. A default, not an UPDATE: that
+    # would rewrite every article row, body and all (SQLite keeps an added column's
+    # default in the schema until a row is written).
+    db.table("articles").add_column("version", int, not_null_default=1)
     db.table("articles").add_column("removed_at", str)  # null unless the site took it down
     # Counted per run (core/accounting.py): edits, minor edits, restorations, removals and
     # 304 answers. Spelt out: a migration must not change when a constant does.
@@ -364,7 +367,6 @@ def add_versions(db: Database) -> None:
         left join (select distinct article_id from unversioned_pages) older
             on older.article_id = a.id"""
     )
-    db.execute("update articles set version = 1")
 
 
 # Most of a database is raw pages of 40-200 KB, each stored as a chain of overflow

@@ -381,7 +381,9 @@ def test_reextraction_rewrites_each_version_from_its_own_page_and_adds_nothing(d
     assert article["version"] == 1 and article["title"].isupper()
     assert article["record_sha256"] == after[0][4]
     assert "a major breakthrough" not in article["body"]
+    rows = list(db.query("select * from article_versions"))
     assert _reextract(db).updated == 0  # and again: nothing left to do
+    assert list(db.query("select * from article_versions")) == rows  # last_seen_at too
 
 
 @pytest.mark.parametrize("backwards", [False, True], ids=["oldest-first", "newest-first"])
