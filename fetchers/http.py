@@ -53,6 +53,9 @@ class Response:
     status: int
     headers: tuple[tuple[str, str], ...]
     body: bytes
+    # The redirects followed to get here, in order: (address, its 3xx status). A re-check
+    # tells a page taken down (a redirect to the home page) by them.
+    redirects: tuple[tuple[str, int], ...] = ()
 
     def header(self, name: str) -> str | None:
         """The first value of a response header (names compared case-insensitively)."""
@@ -176,21 +179,29 @@ class Fetcher:
         self, url: str, validators: Validators | None, robots: bool = True
     ) -> Response:
         hops: list[str] = []
+        statuses: list[int] = []
         current = url
         while True:
+            # The validators are the first address's: sent after a redirect, they would ask
+            # another page "changed since?" with this one's date, and a 304 from it would
+            # pass for this page unchanged.
+            asked = validators if not hops else None
             try:
-                status, headers, body, final = await self._once(current, validators, robots)
+                status, headers, body, final = await self._once(current, asked, robots)
             except FetchError as exc:
                 if hops:  # say how the crawler got there
                     exc.args = (f"{exc.args[0]} (redirected from {url})",)
                 raise
             if status not in REDIRECT_STATUSES:
-                return Response(final, status, headers, body)
+                return Response(
+                    final, status, headers, body, tuple(zip(hops, statuses, strict=True))
+                )
             location = header_value(headers, "location")
             target = join(current, location) if location else None
             if target is None:
                 raise FetchError(f"{current}: HTTP {status} redirect without a usable Location")
             hops.append(current)
+            statuses.append(status)
             if target in hops:
                 chain = " -> ".join([*hops, target])
                 raise FetchError(f"redirect loop: {chain}; the site is misconfigured")
