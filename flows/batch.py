@@ -300,7 +300,9 @@ class OutcomeWriter:
     """The single writer of a crawl: outcomes come one by one, go to SQLite a batch at a time.
 
     A page the same extractors already made into an article (same bytes, a 304) is
-    counted unchanged and not written again, as for saved pages.
+    counted unchanged and not written again, as for saved pages, if it is what its
+    article shows: fetched, an earlier version's bytes (the site went back to it) or
+    the page of an article marked removed (it is back) are loaded, as news.
     """
 
     def __init__(self, store: Store, run_id: str, batch_size: int) -> None:

@@ -42,6 +42,10 @@ def reextract(
 ) -> RunSummary:
     """Rebuild every article from the raw pages kept in ``db`` (after an extractor change).
 
+    An archive's versions are kept: each is rewritten from its own pages, none is
+    added, no event logged, and ``articles`` is rewritten from the version it shows.
+    Pages kept from before versions were recorded become the articles' earlier versions.
+
     Pages are extracted in ``workers`` processes, under the page deadline and memory
     cap of an ingest; the flow loads each batch, in order, as the one writer.
     """

@@ -38,6 +38,8 @@ def test_normalising_takes_out_punctuation_and_spacing_but_keeps_case():
     # NFKC: full-width letters and the ideographic space are their plain forms.
     assert normalise_text("ＡＩ　规则，“出台”。") == "AI 规则出台"
     assert normalise_text(None) == normalise_text("") == ""
+    # Punctuation beyond the Basic Multilingual Plane too (an Aegean word separator).
+    assert normalise_text("𐄀a\U00010100b 𠀀") == "ab 𠀀"
 
 
 def test_published_is_compared_as_its_date():
