@@ -293,9 +293,11 @@ class Crawler:
         trail.fetched += 1
         validators = self.store.validators(job.url)
         try:
-            response = await self.fetcher.get(job.url, validators)
-            page = self._page(job, response, validators)
-            if page is None and validators is not None:  # stored copy gone: ask again, plainly
+            # Each address asked conditionally, those a redirect leads to as well: a
+            # re-crawl of a redirected address costs a 304 too.
+            response = await self.fetcher.get(job.url, validators, self.store.validators)
+            page = self._page(job, response, response.validators)
+            if page is None and response.validators is not None:  # stored copy gone: ask plainly
                 response = await self.fetcher.get(job.url, None)
                 page = self._page(job, response, None)
         except FetchError as exc:
