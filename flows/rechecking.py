@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import replace
 
 import httpx
 
@@ -131,7 +132,11 @@ class RecheckWriter:
             if _same_article(article, outcome.article):
                 moved = self.store.record_move(article.url, final, self.run_id, status)
                 self.tally["moved"] += len(moved)
-                self.loads(outcome)  # the article at its new address
+                # The article at its new address, known by that address alone: kept as
+                # asked for at the old one, the old address's next answer would be
+                # taken for this article's too.
+                page = replace(outcome.page, source=final)
+                self.loads(replace(outcome, page=page))
                 self._check(article, MOVED, status)
             else:
                 title = outcome.article.title

@@ -234,6 +234,12 @@ def test_410_soft_404_moved_section_another_article_and_a_failure(tmp_path):
     assert (kind, status) == ("removed", 200) and detail.startswith("soft 404: ")
     assert "Sorry, the page you requested does not exist" in detail
     assert events("moved") == [("moved", 301, f"moved to {site.url(new_home)}")]
+    # The article at the new address is known by it alone: no event of the old one's.
+    assert rows(db, "select e.kind from article_events e join articles a on a.id = "
+                "e.article_id where a.url = ?", site.url(new_home)) == []  # fmt: skip
+    assert rows(db, "select source from pages where url = ?", site.url(new_home)) == [
+        (site.url(new_home),)
+    ]
     ((kind, status, detail),) = events("section")
     assert (kind, status) == ("removed", 302) and detail.endswith("a section or listing page")
     ((kind, status, detail),) = events("other")
