@@ -17,6 +17,7 @@ from fetchers.crawl import Crawler, CrawlOptions, CrawlReport, Recheck
 from fetchers.http import FetchSettings
 from flows.ingest import CRAWL_BATCH, PARSERS
 from flows.limits import Limits
+from flows.progress import watcher
 from flows.rechecking import RecheckWriter
 from flows.reporting import report_run
 from flows.run import pipeline_run
@@ -57,7 +58,9 @@ def recheck_task(
     """Fetch each article again (every page, conditionally), recording what each gave."""
     logger = get_run_logger()
     by_id = {article.id: article for article in articles}
-    writer = RecheckWriter(store, run_id, by_id, ladder, CRAWL_BATCH)
+    progress = watcher()
+    progress.start("articles", len(articles))
+    writer = RecheckWriter(store, run_id, by_id, ladder, CRAWL_BATCH, progress.advance)
     targets = [
         Recheck(a.id, a.url, a.parts, conditional=not a.removed) for a in articles
     ]  # fmt: skip

@@ -24,7 +24,7 @@ whether the article is gone.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 import httpx
@@ -60,8 +60,10 @@ class RecheckWriter:
         articles: Mapping[str, DueArticle],
         ladder: Ladder,
         batch_size: int,
+        advance: Callable[[int], None] = lambda done: None,
     ) -> None:
         self.store = store
+        self.advance = advance  # told of each article whose first page answered
         self.run_id = run_id
         self.articles = articles
         self.ladder = ladder
@@ -77,6 +79,7 @@ class RecheckWriter:
             self._part(answer, article)
         else:
             self._first_page(answer, article)
+            self.advance(1)
         if len(self._checks) >= self.batch_size:
             self.flush()
 
