@@ -10,6 +10,7 @@ that failed and ends up in the ``failures`` table.
     ├── FetchError           "fetch": an HTTP fetch failed (``retryable`` if another try may pass)
     ├── DecodeError          "decode": the bytes are not text in any charset tried
     ├── ExtractError         "extract": no article in the page (unknown layout, no title...)
+    │   └── NotFoundPageError    the site's "page not found" page, served as a page (soft 404)
     └── LoadError            "load": the database refused a record
 """
 
@@ -66,6 +67,14 @@ class ExtractError(WicEtlError):
     """The text was read but no article could be taken out of it."""
 
     stage = "extract"
+
+
+class NotFoundPageError(ExtractError):
+    """The page is its site's "page not found" page served with HTTP 200 (a soft 404).
+
+    Not an article, and no version of one: a re-check takes it as the article taken
+    down; an ingest records it as a failure.
+    """
 
 
 class LoadError(WicEtlError):

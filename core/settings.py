@@ -62,6 +62,25 @@ class Settings:
         "https://www.chinadaily.com.cn/business/tech",
         "https://www.chinadaily.com.cn/world/asia_pacific",
     )
+    # Re-checking known articles (wic-etl recheck, deployment recheck/daily). An article
+    # is due again once the time since its last check reaches the interval of the rung
+    # its age is on; its age is the time since it last changed (a new version, a removal,
+    # a restoration; first seen if never). Rungs (from this age on, check this often),
+    # in hours, ages rising: news is edited most in its first hours, rarely after a week
+    # (NewsDiffs re-checks on such a ladder). Hourly while a day old; daily to a week;
+    # weekly to 30 days; then every 30 days.
+    recheck_ladder: tuple[tuple[float, float], ...] = (
+        (0.0, 1.0),
+        (24.0, 24.0),
+        (24.0 * 7, 24.0 * 7),
+        (24.0 * 30, 24.0 * 30),
+    )
+    # recheck/daily: every hour (at :15), so that the first rung's hourly checks happen;
+    # each run fetches only what is due, so most runs are short.
+    recheck_cron: str = "15 * * * *"
+    # Pages one run of recheck/daily fetches at most: at one request a second per host,
+    # 3,000 pages take under an hour, so runs do not pile up; the rest waits, still due.
+    recheck_run_max_pages: int = 3000
     # Browsing.
     datasette_host: str = "127.0.0.1"
     datasette_port: int = 8001

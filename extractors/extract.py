@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.errors import ExtractError, WicEtlError
+from core.errors import ExtractError, NotFoundPageError, WicEtlError
 from core.records import Article, Document, Extracted, Failed, Listed, Outcome, RawPage
 from extractors.decoding import utf8_bytes
 from extractors.discovery.listing import looks_like_listing, parse_listing
@@ -11,6 +11,7 @@ from extractors.fallback import extract_generic, extractor_name
 from extractors.html_page import parse_html, parts_from_html
 from extractors.layout import assemble
 from extractors.lookup import PageLookup
+from extractors.notfound import not_found_reason
 from extractors.profiles import PROFILES, pick_profile
 from extractors.text_page import parts_from_text
 
@@ -32,6 +33,13 @@ def extract_document(document: Document, data: bytes | None = None) -> Article:
     # Parsed once: the layout check and the parts share the tree and its CSS lookups.
     utf8 = utf8_bytes(data, document.text, document.encoding) if data is not None else None
     lookup = PageLookup(parse_html(document.text, utf8))
+    # Before any layout is tried: an error page may have none, and the generic extractor
+    # would make it an article titled "Page not found".
+    if (reason := not_found_reason(document, lookup)) is not None:
+        raise NotFoundPageError(
+            f"the site's 'page not found' page, served as a page (a soft 404): {reason}; "
+            "not an article"
+        )
     profile = pick_profile(document, lookup)
     if profile is None:
         return extract_generic(document)

@@ -39,7 +39,7 @@ from core.urls import canonical_url, host_of
 from fetchers.http import Fetcher, FetchSettings, Response
 from fetchers.policy import HostPolicy
 
-JobKind = Literal["start", "listing", "article", "part", "sitemap"]
+JobKind = Literal["start", "listing", "article", "part", "sitemap", "recheck", "recheck-part"]
 
 
 @dataclass(frozen=True)
@@ -103,12 +103,53 @@ class CrawlStore(Protocol):
 
 
 @dataclass(frozen=True)
+class Recheck:
+    """A known article to fetch again: where its pages were fetched from before."""
+
+    article_id: str
+    url: str  # the address its first page was asked for at
+    parts: tuple[str, ...] = ()  # the addresses of its other pages, in page order
+    # Asked with the validators of the last good fetch (a 304 costs nothing). Not so for
+    # an article marked removed: its validators are those of a page the site took down.
+    conditional: bool = True
+
+
+RecheckKind = Literal["not-modified", "answered", "gone", "failed"]
+
+
+@dataclass(frozen=True)
+class Rechecked:
+    """What fetching one page of a known article again gave, for the flow to record.
+
+    ``kind``: ``not-modified`` (a 304 to a conditional request: nothing to extract),
+    ``answered`` (a 2xx page, extracted: ``outcome``, an Extracted, Listed or Failed),
+    ``gone`` (a 404 or 410; ``page`` holds its body, if any) or ``failed`` (no usable
+    answer: ``outcome`` is the Failed an ingest would record).
+    """
+
+    target: Recheck
+    url: str  # the page asked for: the target's first page or one of its parts
+    kind: RecheckKind
+    status: int | None = None  # the last answer's HTTP status (after redirects)
+    final_url: str | None = None  # where redirects ended
+    redirects: tuple[tuple[str, int], ...] = ()  # (address, 3xx status) followed, in order
+    outcome: Outcome | None = None
+    page: RawPage | None = None
+
+    @property
+    def is_part(self) -> bool:
+        """Whether this is one of the article's other pages, not its first."""
+        return self.url != self.target.url
+
+
+@dataclass(frozen=True)
 class Job:
     """One address to fetch, what it is expected to be, and which start address led to it."""
 
     url: str
     kind: JobKind
     origin: int  # which start address led here
+    target: Recheck | None = None  # the known article a re-check job fetches a page of
 
 
 @dataclass
@@ -145,11 +186,13 @@ class Crawler:
         sink: Callable[[Outcome], None],
         log: logging.Logger | logging.LoggerAdapter[logging.Logger],
         parsers: PageParsers,
+        checked: Callable[[Rechecked], None] | None = None,
     ) -> None:
         self.options = options
         self.parsers = parsers
         self.store = store
         self.sink = sink
+        self.checked = checked  # where a re-check's pages go (``recheck``)
         self.log = log
         self.policy = HostPolicy.allowing(options.allow_hosts, options.families)
         self.report = CrawlReport()
@@ -160,13 +203,23 @@ class Crawler:
 
     def run(self, urls: Sequence[str]) -> CrawlReport:
         """Crawl from ``urls``; each outcome goes to the sink as it comes; the report at the end."""
-        return asyncio.run(self._run(urls))
+        jobs = [Job(url.strip(), "start", origin) for origin, url in enumerate(urls)]
+        return asyncio.run(self._run(jobs))
 
-    async def _run(self, urls: Sequence[str]) -> CrawlReport:
+    def recheck(self, targets: Sequence[Recheck]) -> CrawlReport:
+        """Fetch known articles again, every page of each; each page's ``Rechecked`` goes to
+        ``checked`` as it comes (the sink gets nothing). ``max_pages`` bounds the pages
+        fetched in all; robots.txt, pacing, retries and the host policy apply as in a crawl.
+        """
+        if self.checked is None:
+            raise ValueError("a re-check needs somewhere to report its pages: give checked")
+        return asyncio.run(self._run([Job(t.url, "recheck", 0, t) for t in targets]))
+
+    async def _run(self, jobs: Sequence[Job]) -> CrawlReport:
         self.fetcher = Fetcher(self.options.fetch, self.policy)
-        for origin, url in enumerate(urls):
-            self._trails[origin] = _Trail()
-            self._enqueue(Job(url.strip(), "start", origin))
+        for job in jobs:
+            self._trails.setdefault(job.origin, _Trail())
+            self._enqueue(job)
         workers = [
             asyncio.create_task(self._work()) for _ in range(max(1, self.options.concurrency))
         ]
@@ -225,6 +278,9 @@ class Crawler:
                 self._queue.task_done()
 
     async def _process(self, job: Job) -> None:
+        if job.target is not None:
+            await self._recheck_page(job, job.target)
+            return
         trail = self._trails[job.origin]
         if _budgeted(job):
             trail.queued -= 1
@@ -237,9 +293,11 @@ class Crawler:
         trail.fetched += 1
         validators = self.store.validators(job.url)
         try:
-            response = await self.fetcher.get(job.url, validators)
-            page = self._page(job, response, validators)
-            if page is None and validators is not None:  # stored copy gone: ask again, plainly
+            # Each address asked conditionally, those a redirect leads to as well: a
+            # re-crawl of a redirected address costs a 304 too.
+            response = await self.fetcher.get(job.url, validators, self.store.validators)
+            page = self._page(job, response, response.validators)
+            if page is None and response.validators is not None:  # stored copy gone: ask plainly
                 response = await self.fetcher.get(job.url, None)
                 page = self._page(job, response, None)
         except FetchError as exc:
@@ -259,6 +317,72 @@ class Crawler:
         outcome = await asyncio.to_thread(self.parsers.extract, page)
         self.sink(outcome)
         self._follow_outcome(outcome, job)
+
+    async def _recheck_page(self, job: Job, target: Recheck) -> None:
+        """Fetch one page of a known article again and say what it gave (``Rechecked``).
+
+        A 304, a 404/410 and a redirect are news of the article, not failures: the flow
+        decides what each means. Only the first page's answer decides which other pages
+        are asked for: those it announces (or, after a 304, those stored).
+        """
+        assert self.checked is not None  # recheck() made sure
+        trail = self._trails[job.origin]
+        trail.queued -= 1
+        if trail.fetched >= self.options.max_pages:
+            self._skip(job.url, f"over --max-pages {self.options.max_pages}")
+            return
+        # Taken before the first await: every job is queued at once, and the workers
+        # waiting on robots.txt together must not all find the budget still open.
+        trail.fetched += 1
+        if not await self._robots_allow(job.url):
+            trail.fetched -= 1
+            self._skip(job.url, "disallowed by robots.txt")
+            return
+        validators = self.store.validators(job.url) if target.conditional else None
+        try:
+            response = await self.fetcher.get(job.url, validators)
+        except FetchError as exc:
+            kept = RawPage(job.url, exc.body, url=job.url) if exc.body else None
+            failed = Failed.from_error(job.url, exc, kept)
+            self.checked(Rechecked(target, job.url, "failed", outcome=failed))
+            self.log.warning("%s", exc)
+            return
+        status, final, redirects = response.status, response.url, response.redirects
+        if status == 304 and validators is not None:
+            self.report.not_modified += 1
+            self.checked(Rechecked(target, job.url, "not-modified", status, final, redirects))
+            if job.kind == "recheck":
+                self._recheck_parts(target.parts, job, target)
+            return
+        page = RawPage(job.url, response.body, final, response.header("content-type"), status,
+                       response.headers)  # fmt: skip
+        kept = page if response.body else None
+        if status in (404, 410):
+            self.checked(Rechecked(target, job.url, "gone", status, final, redirects, page=kept))
+            return
+        if not 200 <= status < 300:
+            failed = Failed(job.url, "fetch", "FetchError", f"{job.url}: {_status_reason(status)}",
+                            kept)  # fmt: skip
+            self.checked(
+                Rechecked(target, job.url, "failed", status, final, redirects, outcome=failed)
+            )
+            return
+        outcome = await asyncio.to_thread(self.parsers.extract, page)
+        self.checked(
+            Rechecked(target, job.url, "answered", status, final, redirects, outcome=outcome)
+        )
+        if (
+            job.kind == "recheck"
+            and not redirects
+            and isinstance(outcome, Extracted)
+            and (expected := outcome.article.pages_expected) > 1
+        ):
+            cap = min(expected, self.options.max_article_pages)
+            self._recheck_parts(page_urls(final, cap)[1:], job, target)
+
+    def _recheck_parts(self, urls: Iterable[str], job: Job, target: Recheck) -> None:
+        for url in urls:
+            self._enqueue(Job(url, "recheck-part", job.origin, target))
 
     async def _robots_allow(self, url: str) -> bool:
         try:
@@ -371,7 +495,8 @@ class Crawler:
 
 
 def _budgeted(job: Job) -> bool:
-    """Whether fetching ``job`` counts against --max-pages (an article's parts do not)."""
+    """Whether fetching ``job`` counts against --max-pages (an article's parts do not, when
+    crawling; a re-check counts every page it fetches)."""
     return job.kind not in ("part", "start")
 
 

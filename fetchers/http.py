@@ -6,6 +6,7 @@ import asyncio
 import email.utils
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -53,6 +54,12 @@ class Response:
     status: int
     headers: tuple[tuple[str, str], ...]
     body: bytes
+    # The redirects followed to get here, in order: (address, its 3xx status). A re-check
+    # tells a page taken down (a redirect to the home page) by them.
+    redirects: tuple[tuple[str, int], ...] = ()
+    # The validators sent with the request that got this answer (a 304 is an answer to
+    # them): the first address's, or after a redirect those of the address redirected to.
+    validators: Validators | None = None
 
     def header(self, name: str) -> str | None:
         """The first value of a response header (names compared case-insensitively)."""
@@ -134,12 +141,21 @@ class Fetcher:
         for task in self._robots.values():
             task.cancel()
 
-    async def get(self, url: str, validators: Validators | None = None) -> Response:
-        """Fetch with retries; raises FetchError when the page cannot be had."""
+    async def get(
+        self,
+        url: str,
+        validators: Validators | None = None,
+        hop_validators: Callable[[str], Validators | None] | None = None,
+    ) -> Response:
+        """Fetch with retries; raises FetchError when the page cannot be had.
+
+        ``validators`` make the request for ``url`` conditional; ``hop_validators``
+        gives those of an address a redirect leads to (none: asked for plainly).
+        """
         s = self.settings
         for attempt in range(1, s.tries + 1):
             try:
-                return await self._follow(url, validators)
+                return await self._follow(url, validators, hop_validators)
             except FetchError as exc:
                 if not exc.retryable or attempt == s.tries:
                     if exc.retryable and s.tries > 1:
@@ -173,24 +189,38 @@ class Fetcher:
         return Robots.from_response(response.status, response.body[:MAX_ROBOTS_BYTES])
 
     async def _follow(
-        self, url: str, validators: Validators | None, robots: bool = True
+        self,
+        url: str,
+        validators: Validators | None,
+        hop_validators: Callable[[str], Validators | None] | None = None,
+        robots: bool = True,
     ) -> Response:
         hops: list[str] = []
+        statuses: list[int] = []
         current = url
         while True:
+            # Each address is asked with its own validators: the first address's, sent
+            # after a redirect, would ask another page "changed since?" with this one's
+            # date, and a 304 from it would pass for this page unchanged.
+            if hops:
+                asked = hop_validators(current) if hop_validators is not None else None
+            else:
+                asked = validators
             try:
-                status, headers, body, final = await self._once(current, validators, robots)
+                status, headers, body, final = await self._once(current, asked, robots)
             except FetchError as exc:
                 if hops:  # say how the crawler got there
                     exc.args = (f"{exc.args[0]} (redirected from {url})",)
                 raise
             if status not in REDIRECT_STATUSES:
-                return Response(final, status, headers, body)
+                redirects = tuple(zip(hops, statuses, strict=True))
+                return Response(final, status, headers, body, redirects, asked)
             location = header_value(headers, "location")
             target = join(current, location) if location else None
             if target is None:
                 raise FetchError(f"{current}: HTTP {status} redirect without a usable Location")
             hops.append(current)
+            statuses.append(status)
             if target in hops:
                 chain = " -> ".join([*hops, target])
                 raise FetchError(f"redirect loop: {chain}; the site is misconfigured")

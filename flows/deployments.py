@@ -14,6 +14,7 @@ from prefect.schedules import Cron
 
 from core.settings import DEFAULTS
 from flows.ingest import ingest
+from flows.recheck import recheck
 from flows.reextract import reextract
 
 
@@ -23,8 +24,10 @@ def deployments(
     start_pages: Sequence[str] = DEFAULTS.daily_start_pages,
     allow_hosts: Sequence[str] = (),
     cron: str = DEFAULTS.daily_cron,
+    recheck_cron: str = DEFAULTS.recheck_cron,
 ) -> list:
-    """The three deployments: ingest/daily (scheduled crawl), ingest/saved, reextract/all."""
+    """The four deployments: ingest/daily (scheduled crawl), recheck/daily (scheduled
+    re-checks of known articles), ingest/saved, reextract/all."""
     return [
         ingest.to_deployment(
             name="daily",
@@ -40,6 +43,20 @@ def deployments(
                 "stop_after_known": DEFAULTS.stop_after_known,
             },
             tags=["wic-etl", "crawl"],
+        ),
+        recheck.to_deployment(
+            name="daily",
+            description="Fetch known articles again when due (the re-check ladder: hourly "
+            "in their first day, then daily, weekly, monthly) and record edits, removals, "
+            "restorations and moves. Parameters: db, all (every known article now), "
+            "max_pages, allow_hosts, rate_limit, timeout, retries, ladder.",
+            schedule=Cron(recheck_cron, timezone=DEFAULTS.timezone),
+            parameters={
+                "db": db,
+                "allow_hosts": list(allow_hosts),
+                "max_pages": DEFAULTS.recheck_run_max_pages,
+            },
+            tags=["wic-etl", "crawl", "recheck"],
         ),
         ingest.to_deployment(
             name="saved",
@@ -59,5 +76,5 @@ def deployments(
 
 
 def serve_all(**settings: object) -> None:
-    """Serve the three deployments until stopped (``wic-etl serve``)."""
+    """Serve the four deployments until stopped (``wic-etl serve``)."""
     serve(*deployments(**settings), print_starting_message=False)  # type: ignore[arg-type]

@@ -18,8 +18,11 @@ class StoredCrawlState:
         """The ETag / Last-Modified of the last good fetch of ``url``."""
         row = self.db.execute(
             # The address asked for, or where a redirect from another address ended.
+            # Not a page that said the article is gone (a soft 404's page, served with 200):
+            # a 304 to its validators would say "still gone" and pass for the article.
             "select etag, last_modified, sha256 from pages where (source = ?1 or url = ?1) "
             "and http_status = 200 and (etag is not null or last_modified is not null) "
+            "and status is not 'not-found' "
             "order by read_at desc limit 1",
             [url],
         ).fetchone()

@@ -372,6 +372,73 @@ def add_versions(db: Database) -> None:
     )
 
 
+@migrations()
+def add_rechecks(db: Database) -> None:
+    """Re-checking known articles (``wic-etl recheck``): when each was looked at, when next.
+
+    ``article_checks``: one row per article (see ``loaders/rechecks.py``). Its times
+    are kept up by triggers, whoever loads: a new version (``article_versions``
+    inserted) is a change seen, a version seen again (``last_seen_at`` moved) a look,
+    an event (edited, removed, restored, moved) both. Each sets ``due_at`` to null,
+    to be worked out with the ladder at the next re-check. Existing articles get
+    their row from their shown version and latest event.
+    """
+    db.table("article_checks").create(
+        {
+            "article_id": str,
+            "url": str,  # where its first page is fetched from; null: no web address
+            "changed_at": str,  # its shown version first seen, or its latest event
+            "checked_at": str,  # last looked at: a re-check answered, or a load saw it
+            "due_at": str,  # due again (the ladder); null: to be worked out
+            "http_status": int,  # the last re-check's answer
+            "outcome": str,  # the last re-check's: not-modified, fetched, removed, moved, failed
+            "run_id": str,  # the last re-check's run
+        },
+        pk="article_id",
+        foreign_keys=[("article_id", "articles", "id"), ("run_id", "runs", "id")],
+    )
+    db.table("article_checks").create_index(["due_at"])
+    db.table("article_checks").create_index(["checked_at"])
+    # The ladder the due times were worked out with (JSON): another one works them out again.
+    db.table("recheck_schedule").create({"id": int, "ladder": str}, pk="id")
+    db.execute(
+        """insert into article_checks (article_id, changed_at, checked_at)
+        select a.id, max(coalesce(v.seen_at, ''), coalesce(e.at, '')),
+               max(coalesce(v.last_seen_at, ''), coalesce(v.seen_at, ''), coalesce(e.at, ''))
+        from articles a
+        left join article_versions v on v.article_id = a.id and v.version = a.version
+        left join (select article_id, max(at) as at from article_events group by article_id) e
+            on e.article_id = a.id"""
+    )
+    db.execute(
+        """create trigger article_checks_version after insert on article_versions begin
+            insert into article_checks (article_id, changed_at, checked_at)
+            values (new.article_id, coalesce(new.seen_at, ''),
+                    max(coalesce(new.last_seen_at, ''), coalesce(new.seen_at, '')))
+            on conflict (article_id) do update set
+                changed_at = max(coalesce(changed_at, ''), excluded.changed_at),
+                checked_at = max(coalesce(checked_at, ''), excluded.checked_at),
+                due_at = null;
+        end"""
+    )
+    db.execute(
+        """create trigger article_checks_seen after update of last_seen_at on article_versions
+        when new.last_seen_at is not null begin
+            update article_checks set checked_at = new.last_seen_at, due_at = null
+            where article_id = new.article_id and coalesce(checked_at, '') < new.last_seen_at;
+        end"""
+    )
+    db.execute(
+        """create trigger article_checks_event after insert on article_events begin
+            update article_checks set
+                changed_at = max(coalesce(changed_at, ''), new.at),
+                checked_at = max(coalesce(checked_at, ''), new.at),
+                due_at = null
+            where article_id = new.article_id;
+        end"""
+    )
+
+
 # Most of a database is raw pages of 40-200 KB, each stored as a chain of overflow
 # pages: with SQLite's default 4 KB a 120 KB page is 30 of them, each a WAL frame
 # with its own header and checksum, then copied again by the checkpoint. With 16 KB

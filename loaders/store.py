@@ -35,6 +35,7 @@ from core.records import (
     article_from_dict,
     storable_text,
 )
+from core.schedule import Ladder
 from core.stitch import stitch
 from loaders.crawl_state import StoredCrawlState
 from loaders.history import (
@@ -48,9 +49,13 @@ from loaders.history import (
     record_removal,
 )
 from loaders.raw_pages import stored_raw_pages
+from loaders.rechecks import Check, DueArticle, due, next_due, record_checks, schedule
 from loaders.search import index_article_for_search
 
 FETCH_FAILED = "fetch-failed"
+# A page that says its article is gone (a 404/410 body, a site's "page not found" page
+# served with 200): kept to look at, never extracted, never a version.
+NOT_FOUND = "not-found"
 
 
 def now() -> str:
@@ -587,7 +592,8 @@ class Store:
     def stored_page_ids(self) -> list[str]:
         """Every page that can be extracted again, in the order first stored."""
         rows = self.db.execute(
-            "select sha256 from pages where status != ? order by rowid", [FETCH_FAILED]
+            "select sha256 from pages where status not in (?, ?) order by rowid",
+            [FETCH_FAILED, NOT_FOUND],
         ).fetchall()
         return [row[0] for row in rows]
 
@@ -646,3 +652,40 @@ class Store:
         with _write_transaction(self.db):
             seen = Seen(run_id, now())
             return record_move(self.db, url, to_url, seen, http_status)
+
+    def due_for_recheck(
+        self,
+        ladder: Ladder,
+        limit: int | None = None,
+        everything: bool = False,
+        at: datetime | None = None,
+    ) -> list[DueArticle]:
+        """The known articles due to be fetched again at ``at`` (now), most overdue first;
+        ``everything``: every article with a web address, least recently checked first.
+
+        Due times still to be worked out (articles loaded since the last re-check, or a
+        new ``ladder``) are worked out first, in one transaction.
+        """
+        with _write_transaction(self.db):
+            schedule(self.db, ladder)
+        return due(self.db, at or datetime.now(UTC), limit, everything)
+
+    def record_checks(self, checks: Sequence[Check], run_id: str, ladder: Ladder) -> None:
+        """What re-checking each article found (``article_checks``), and when each is due
+        next: checked now, unless its check failed (then it stays due)."""
+        with _write_transaction(self.db):
+            record_checks(self.db, checks, run_id, now())
+            schedule(self.db, ladder)
+
+    def next_recheck(self) -> str | None:
+        """When the next known article is due to be fetched again, if any is."""
+        return next_due(self.db)
+
+    def keep_not_found_page(self, page: RawPage, run_id: str, ruleset: str) -> None:
+        """Keep a page that says its article is gone (a 404/410 body, a soft 404's page),
+        with status ``not-found``: to look at, never extracted, never a version. Bytes
+        already kept (as part of an article, say) are left as they are."""
+        with _write_transaction(self.db):
+            if self.db.execute("select 1 from pages where sha256 = ?", [page.sha256]).fetchone():
+                return
+            _store_page(self.db, page, run_id, status=NOT_FOUND, ruleset=ruleset)

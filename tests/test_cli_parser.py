@@ -49,7 +49,7 @@ def test_only_the_commands_that_load_batches_speak_of_batches_kept():
     loading = {
         name for name, parser in subcommands().items() if parser.get_default("loads_batches")
     }
-    assert loading == {"ingest", "reextract", "serve"}
+    assert loading == {"ingest", "recheck", "reextract", "serve"}
 
 
 @pytest.mark.parametrize(

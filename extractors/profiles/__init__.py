@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from core.errors import ExtractError
 from core.records import Document
-from core.urls import host_of
+from core.urls import host_of, split_http
 from extractors.lookup import PageLookup
 from extractors.profiles import (
     chinadaily,
@@ -45,6 +45,18 @@ def site_hosts() -> dict[str, tuple[str, ...]]:
 def host_families() -> tuple[str, ...]:
     """Every host family of the known sites: where a crawl may go without --allow-host."""
     return tuple(host for hosts in site_hosts().values() for host in hosts)
+
+
+def is_article_address(url: str) -> bool:
+    """Whether ``url`` has the form of an article address of its site (the profiles'
+    ``article_paths``; every profile's for a host none owns). A home, section or listing
+    page's address has not."""
+    parts = split_http(url)
+    if parts is None:
+        return False
+    host = parts.hostname or ""
+    profiles = [p for p in PROFILES if p.owns_host(host)] or PROFILES
+    return any(pattern.search(parts.path) for p in profiles for pattern in p.article_paths)
 
 
 def pick_profile(document: Document, lookup: PageLookup | None = None) -> SiteProfile | None:

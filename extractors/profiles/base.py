@@ -8,7 +8,49 @@ from dataclasses import dataclass, field
 
 from extractors.lookup import Element, PageLookup
 
-__all__ = ["Element", "SiteProfile"]
+__all__ = [
+    "CHINADAILY_ARTICLE_PATHS",
+    "CHINESE_NOT_FOUND",
+    "CONTENT_ARTICLE_PATHS",
+    "ENGLISH_NOT_FOUND",
+    "Element",
+    "SiteProfile",
+]
+
+# Article addresses of China Daily's CMS (and of WIC pages it built): 2017 onward
+# ``/a/201901/11/WS5c37cfaea3106c65c34e3c9e.html`` (``_2.html`` for page 2), and
+# before that ``/china/2015-12/08/content_22654312.htm``.
+CHINADAILY_ARTICLE_PATHS: tuple[re.Pattern[str], ...] = (
+    re.compile(r"^/a/\d{6}/\d{2}/WS[0-9a-f]{24}(?:_\d{1,3})?\.html$", re.I),
+)
+CONTENT_ARTICLE_PATHS: tuple[re.Pattern[str], ...] = (
+    re.compile(r"/\d{4}-\d{2}/\d{2}/content_\d+(?:_\d{1,3})?\.html?$", re.I),
+)
+# The title of a "page not found" page (matched against <title>, og:title, the first
+# headings and, on a page with no article body, its text lines). No real such page of
+# either site was found to check these against: they are what such pages commonly say,
+# anchored so that an article's title cannot match by a word in passing. Each pattern
+# runs on one line of untrusted text and matches it one way only.
+# "404", "Error 404", "404 Not Found - Chinadaily.com.cn"; not "404 students graduate".
+_NOT_FOUND_404 = re.compile(
+    r"^\W*(?:error\W*)?404(?:\s*(?:error|(?:page\s+)?not\s+found))?\W*(?:[-|_].*)?$", re.I
+)
+ENGLISH_NOT_FOUND: tuple[re.Pattern[str], ...] = (
+    _NOT_FOUND_404,
+    re.compile(r"^\W*(?:error\W*)?(?:page\s+)?not\s+found\W*(?:[-|_].*)?$", re.I),
+    re.compile(
+        r"^\W*(?:we\W*re\s+|we\s+are\s+)?sorry\b.{0,60}?\bpage\b.{0,60}?"
+        r"\b(?:not\s+(?:be\s+)?found|does\s*n[o']t\s+exist|no\s+longer\s+(?:exists?|available)"
+        r"|(?:can\s*not|could\s+not|cannot)\s+be\s+found|has\s+been\s+(?:removed|deleted))",
+        re.I,
+    ),
+    re.compile(r"\bpage\s+not\s+found\W*(?:-.*)?$", re.I),
+)
+CHINESE_NOT_FOUND: tuple[re.Pattern[str], ...] = (
+    _NOT_FOUND_404,
+    re.compile(r"(?:页面|网页|文章|稿件|内容)(?:已被?删除|已下线|不存在|未找到|找不到)"),
+    re.compile(r"(?:找不到|未找到|无法找到)(?:该|您要的|你要的|您访问的|你访问的)?(?:页面|网页)"),
+)
 
 
 @dataclass(frozen=True)
@@ -48,6 +90,12 @@ class SiteProfile:
     footer_block: str = "navigation"
     # Lines inside the article area that are site furniture, not text.
     navigation: tuple[re.Pattern[str], ...] = field(default=())
+    # Paths of the site's article addresses: any other address of its hosts is a home,
+    # section or listing page (an article address redirected there was taken down).
+    article_paths: tuple[re.Pattern[str], ...] = ()
+    # The site's "page not found" page served with HTTP 200 (a soft 404): patterns of its
+    # title and message (see ``extractors/notfound.py``).
+    not_found: tuple[re.Pattern[str], ...] = ()
 
     @property
     def extractor(self) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from extractors.profiles.base import SiteProfile
+from extractors.profiles.base import CHINADAILY_ARTICLE_PATHS, ENGLISH_NOT_FOUND, SiteProfile
 
 PROFILE = SiteProfile(
     name="chinadaily",
@@ -35,4 +35,6 @@ PROFILE = SiteProfile(
         re.compile(r"^(?:Share|Share\s*-\s*\w+|Print|Mail|Large\s*Medium\s*Small)$", re.I),
         re.compile(r"^\[?\s*Editor\s*:\s*[^\]]+\]?$", re.I),
     ),
+    article_paths=CHINADAILY_ARTICLE_PATHS,
+    not_found=ENGLISH_NOT_FOUND,
 )

@@ -15,7 +15,7 @@ import re
 
 from lxml import etree
 
-from extractors.profiles.base import Element, SiteProfile
+from extractors.profiles.base import CONTENT_ARTICLE_PATHS, ENGLISH_NOT_FOUND, Element, SiteProfile
 
 _START, _END = "enpcontent", "/enpcontent"
 
@@ -66,4 +66,6 @@ PROFILE = SiteProfile(
     locate_body=between_enpcontent,
     url_dates=(re.compile(r"/(\d{4})-(\d{2})/(\d{2})/content_"),),
     meta_author_is_editor=True,
+    article_paths=CONTENT_ARTICLE_PATHS,
+    not_found=ENGLISH_NOT_FOUND,
 )

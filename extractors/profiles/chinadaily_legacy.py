@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from extractors.profiles.base import SiteProfile
+from extractors.profiles.base import CONTENT_ARTICLE_PATHS, ENGLISH_NOT_FOUND, SiteProfile
 
 PROFILE = SiteProfile(
     name="chinadaily-legacy",
@@ -31,4 +31,6 @@ PROFILE = SiteProfile(
     meta_author_is_editor=True,
     footer_block="navigation",
     navigation=(re.compile(r"^(?:Print|E-mail|Large\s*Medium\s*Small)$", re.I),),
+    article_paths=CONTENT_ARTICLE_PATHS,
+    not_found=ENGLISH_NOT_FOUND,
 )

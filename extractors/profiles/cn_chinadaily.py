@@ -12,7 +12,12 @@ from __future__ import annotations
 
 import re
 
-from extractors.profiles.base import SiteProfile
+from extractors.profiles.base import (
+    CHINADAILY_ARTICLE_PATHS,
+    CHINESE_NOT_FOUND,
+    CONTENT_ARTICLE_PATHS,
+    SiteProfile,
+)
 
 PROFILE = SiteProfile(
     name="cn-chinadaily",
@@ -33,4 +38,6 @@ PROFILE = SiteProfile(
     meta_author_is_editor=True,
     footer_block="navigation",
     navigation=(re.compile(r"^(?:分享到|分享)[:：]?$"),),
+    article_paths=(*CHINADAILY_ARTICLE_PATHS, *CONTENT_ARTICLE_PATHS),
+    not_found=CHINESE_NOT_FOUND,
 )

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import re
 
-from extractors.profiles.base import SiteProfile
+from extractors.profiles.base import (
+    CHINESE_NOT_FOUND,
+    CONTENT_ARTICLE_PATHS,
+    ENGLISH_NOT_FOUND,
+    SiteProfile,
+)
 
 PROFILE = SiteProfile(
     name="wicwuzhen",
@@ -25,4 +30,10 @@ PROFILE = SiteProfile(
     organizer_items=(".organizers li", ".sponsors li"),
     footer_block="organizers",
     navigation=(re.compile(r"^(?:Share|分享)(?:\s*(?:to|到))?\s*[:：]?$", re.I),),
+    article_paths=(
+        # wicwuzhen.cn/web23/news/zxbd/202311/t20231108_28211543.shtml
+        re.compile(r"/t\d{8}_\d+(?:_\d{1,3})?\.s?html?$"),
+        *CONTENT_ARTICLE_PATHS,
+    ),
+    not_found=(*ENGLISH_NOT_FOUND, *CHINESE_NOT_FOUND),
 )

@@ -123,7 +123,6 @@ def test_a_later_save_of_an_article_is_an_edit_counted_in_the_summary(tmp_path, 
     markdown = artifacts[0]["data"]
     assert "| edited |" in markdown and "| minor |" not in markdown
     db = Database(db_path)
-    assert [r["change"] for r in db.query("select change from article_versions order by version")] == [
-        "first", "edited",
-    ]  # fmt: skip
+    changes = db.query("select change from article_versions order by version")
+    assert [r["change"] for r in changes] == ["first", "edited"]
     assert db.execute("select edited from runs where id = ?", [summary.run_id]).fetchone() == (1,)

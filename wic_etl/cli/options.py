@@ -15,8 +15,42 @@ from core.settings import DEFAULTS
 DATABASE_HELP = "SQLite database (default: %(default)s)"
 QUIET_HELP = "no progress bar (there is none anyway when the output is not a terminal)"
 DEBUG_HELP = "show the traceback of an error"
+ALLOW_HOST_HELP = (
+    "also crawl HOST (repeatable); {hosts} are allowed; "
+    "naming a loopback or private host is what allows reaching it"
+)
 # Below this a worker cannot even unpickle a 10 MB page and its extracted record.
 MIN_MEMORY_MB = 64
+
+
+class AllowHost(argparse.Action):
+    """``--allow-host``, appended to a list; its help names the known sites' hosts.
+
+    The hosts come from the site profiles, read only when a help or usage text is
+    written: importing the extractors costs more than the rest of the command's start.
+    The help given is a template with ``{hosts}`` (``ALLOW_HOST_HELP`` if none).
+    """
+
+    _template = ALLOW_HOST_HELP
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        setattr(namespace, self.dest, [*(getattr(namespace, self.dest) or []), values])
+
+    @property
+    def help(self) -> str:
+        from extractors.profiles import host_families
+
+        return self._template.format(hosts=" and ".join(sorted(host_families())))
+
+    @help.setter
+    def help(self, value: str | None) -> None:
+        self._template = value or ALLOW_HOST_HELP  # made from the profiles when read, above
 
 
 def parent() -> argparse.ArgumentParser:

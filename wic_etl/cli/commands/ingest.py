@@ -15,13 +15,17 @@ from wic_etl.cli.checks import check_database, check_sources
 from wic_etl.cli.command import Commands
 from wic_etl.cli.exits import EXIT_OK
 from wic_etl.cli.flow_runs import run_flow
-from wic_etl.cli.options import database, debug, extraction, flow_output, iso_date, parent
+from wic_etl.cli.options import (
+    AllowHost,
+    database,
+    debug,
+    extraction,
+    flow_output,
+    iso_date,
+    parent,
+)
 from wic_etl.cli.render import print_summary
 
-ALLOW_HOST_HELP = (
-    "also crawl HOST (repeatable); {hosts} are allowed; "
-    "naming a loopback or private host is what allows reaching it"
-)
 # The options whose value has a floor, with it; checked before anything runs.
 AT_LEAST = {
     "batch_size": 1,
@@ -32,33 +36,6 @@ AT_LEAST = {
     "workers": 1,
 }
 ABOVE_ZERO = ("timeout", "rate_limit")
-
-
-class AllowHost(argparse.Action):
-    """``--allow-host``, appended to a list; its help names the known sites' hosts.
-
-    The hosts come from the site profiles, read only when a help or usage text is
-    written: importing the extractors costs more than the rest of the command's start.
-    """
-
-    def __call__(
-        self,
-        parser: argparse.ArgumentParser,
-        namespace: argparse.Namespace,
-        values: object,
-        option_string: str | None = None,
-    ) -> None:
-        setattr(namespace, self.dest, [*(getattr(namespace, self.dest) or []), values])
-
-    @property
-    def help(self) -> str:
-        from extractors.profiles import host_families
-
-        return ALLOW_HOST_HELP.format(hosts=" and ".join(sorted(host_families())))
-
-    @help.setter
-    def help(self, value: str | None) -> None:
-        pass  # the help is made from the profiles, above
 
 
 def ingest(commands: Commands) -> None:

@@ -1,4 +1,5 @@
-"""``wic-etl serve``: serve the deployments ingest/daily, ingest/saved and reextract/all."""
+"""``wic-etl serve``: serve the deployments ingest/daily, recheck/daily, ingest/saved and
+reextract/all."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ def serve(commands: Commands) -> None:
     parser = commands.add(
         "serve",
         run_serve,
-        help="serve the deployments ingest/daily, ingest/saved and reextract/all",
+        help="serve the deployments ingest/daily, recheck/daily, ingest/saved and reextract/all",
         description="Serve wic-etl's deployments; start runs with `prefect deployment run`.",
         parents=[database("default database of the runs")],
         loads_batches=True,
@@ -40,12 +41,18 @@ def serve(commands: Commands) -> None:
         default=[],
         metavar="HOST",
         dest="allow_hosts",
-        help="also let ingest/daily crawl HOST (repeatable)",
+        help="also let ingest/daily and recheck/daily fetch from HOST (repeatable)",
     )
     parser.add_argument(
         "--cron",
         default=DEFAULTS.daily_cron,
         help="ingest/daily's schedule, Beijing time (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--recheck-cron",
+        default=DEFAULTS.recheck_cron,
+        metavar="CRON",
+        help="recheck/daily's schedule, Beijing time (default: %(default)s, every hour)",
     )
 
 
@@ -60,7 +67,8 @@ def run_serve(args: argparse.Namespace, console: Console) -> int:
     from flows.deployments import serve_all
 
     console.print(
-        "Serving ingest/daily, ingest/saved and reextract/all (Ctrl-C stops); start a run "
+        "Serving ingest/daily, recheck/daily, ingest/saved and reextract/all (Ctrl-C stops); "
+        "start a run "
         "with [bold]prefect deployment run 'ingest/saved' --watch[/bold]"
     )
     from prefect.settings import PREFECT_API_URL, temporary_settings
@@ -72,5 +80,6 @@ def run_serve(args: argparse.Namespace, console: Console) -> int:
             start_pages=args.start_pages or DEFAULTS.daily_start_pages,
             allow_hosts=args.allow_hosts,
             cron=args.cron,
+            recheck_cron=args.recheck_cron,
         )
     return EXIT_OK
