@@ -122,6 +122,20 @@ TABLES: dict[str, dict[str, Any]] = {
     "unversioned_pages": {"description": "Pages kept from before versions were recorded, "
                           "not yet made into versions: wic-etl reextract does it"},
     "listing_links": {"description": "Links found on section listing pages, for discovery"},
+    "article_checks": {
+        "description": "Each article's last re-check and when it is due again (wic-etl recheck)",
+        "columns": {
+            "url": "Where its first page is fetched from; null: never re-checked (no address)",
+            "changed_at": "When it last changed: a new version or an event",
+            "checked_at": "When it was last looked at",
+            "due_at": "When it is due again, from the re-check ladder",
+            "outcome": "What the last re-check found: not-modified, fetched, removed, moved, "
+            "failed",
+        },
+        "facets": ["outcome", "http_status"],
+        "sort": "due_at",
+    },
+    "recheck_schedule": {"description": "The re-check ladder the due times were worked out with"},
     "runs": {
         "description": "One row per pipeline run (the Prefect flow run id)",
         "sort_desc": "started",
