@@ -6,12 +6,12 @@ taken as an article it would become a new version of the article it replaced
 host (all profiles for a host none owns: the pages may be served from anywhere),
 when:
 
-- its title (``<title>``, ``og:title``) or one of its first headings matches one
-  of the profiles' ``not_found`` patterns; or
-- it has no article body (no element of the profiles' ``body`` selectors holds
-  text) and either one of its short text lines matches those patterns, or it names
-  the site's home page or an error page as its own address (``og:url`` or the
-  canonical link) while it was asked for at another address.
+it has no article body (no element of the profiles' ``body`` selectors holds text:
+a page with one is an article, whatever its headline says) and its title
+(``<title>``, ``og:title``), one of its first headings or one of its short text
+lines matches one of the profiles' ``not_found`` patterns, or it names the site's
+home page or an error page as its own address (``og:url`` or the canonical link)
+while it was asked for at another address.
 
 No real "page not found" page of China Daily or WIC was available to check the
 patterns against (see docs/archive.md); they are declared in the profiles.
@@ -56,12 +56,14 @@ def not_found_reason(document: Document, lookup: PageLookup) -> str | None:
     if not patterns:
         return None
     root = lookup.root
+    bodies = tuple(dict.fromkeys(css for profile in profiles for css in profile.body))
+    # An article body first: a headline such as "网信办：违规内容已删除" (content deleted)
+    # or "Page not found: the web's lost links" is news, not an error page.
+    if any(element.text_content().strip() for css in bodies for element in lookup.all(css)):
+        return None
     for what, text in _titles(root, lookup):
         if _matches(patterns, text):
             return f"its {what} says {text[:80]!r}"
-    bodies = tuple(dict.fromkeys(css for profile in profiles for css in profile.body))
-    if any(element.text_content().strip() for css in bodies for element in lookup.all(css)):
-        return None  # an article body: whatever else it says, an article
     for line in _text_lines(root):
         if _matches(patterns, line):
             return f"it has no article body and says {line[:80]!r}"

@@ -127,10 +127,17 @@ class RecheckWriter:
         via = f"HTTP {status} redirect to {final}: " if redirected else ""
         if isinstance(outcome, Failed) and outcome.error_class == NotFoundPageError.__name__:
             self._remove(article, status, f"{via}soft 404: {outcome.message}", outcome.page)
-        elif isinstance(outcome, Listed) or (redirected and not is_article_address(final)):
+        elif isinstance(outcome, Listed) or (redirected and _section_of(answer.url, final)):
             what = "the home page" if _is_home(final) else "a section or listing page"
             where = via or f"HTTP {status}: the address serves "
             self._remove(article, status, f"{where}{what}", None)
+        elif redirected and not isinstance(outcome, Extracted):
+            # A redirect to something that is no article, no listing and not the site's
+            # own sections (a login, consent or maintenance page, another host): no
+            # evidence the article is gone. Looked at again by the next run.
+            if outcome is not None:
+                self.loads(outcome)
+            self._check(article, FAILED, status)
         elif redirected and isinstance(outcome, Extracted):
             if _same_article(article, outcome.article):
                 moved = self.store.record_move(article.url, final, self.run_id, status)
@@ -178,6 +185,17 @@ class RecheckWriter:
                     answer.page,
                 )
             )  # fmt: skip
+
+
+def _section_of(asked: str, final: str) -> bool:
+    """Whether a redirect from ``asked`` ended on the site's home or one of its sections:
+    the same host, no article's address, no query (a login page carries its way back)."""
+    if _is_home(final):
+        return True
+    there, here = split_http(final), split_http(asked)
+    if there is None or here is None or there.hostname != here.hostname or there.query:
+        return False
+    return not is_article_address(final)
 
 
 def _is_home(url: str) -> bool:

@@ -337,3 +337,18 @@ def test_a_plain_recheck_fetches_only_what_is_due(tmp_path):
         # Two days old, on the daily rung: due again a day after this check.
         gap = datetime.fromisoformat(due_at) - datetime.fromisoformat(checked_at)
         assert gap == timedelta(hours=24)
+
+
+def test_a_redirect_to_a_login_page_is_no_removal(tmp_path):
+    story = STORIES["en"]
+    db = tmp_path / "wic.db"
+    with ChangingSite() as site:
+        site.serve(story.path, story.data)
+        ingest(site, db, story.path)
+        site.redirect(story.path, "/passport/login?return=/a/x.html", 302)
+        site.serve("/passport/login?return=/a/x.html", b"<html><body><form>Sign in</form>"
+                   b"</body></html>")  # fmt: skip
+        recheck(db, "--all", expect=1)  # the login page is a failure to look at
+    assert rows(db, "select kind from article_events") == []
+    assert removed_at(db, site.url(story.path)) is None
+    assert rows(db, "select outcome from article_checks") == [("failed",)]
