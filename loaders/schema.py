@@ -401,7 +401,7 @@ def add_rechecks(db: Database) -> None:
     db.table("article_checks").create_index(["checked_at"])
     # A removal or move names its article by address: without this, a scan of every
     # article (bodies inline) per answer at a million articles.
-    db.table("articles").create_index(["url"])
+    db.table("articles").create_index(["url"], if_not_exists=True)
     # The ladder the due times were worked out with (JSON): another one works them out again.
     db.table("recheck_schedule").create({"id": int, "ladder": str}, pk="id")
     db.execute(
