@@ -6,10 +6,13 @@ record arrives that is none of them, it is classified against the version the
 article shows and the earlier ones, by comparing *normalised* records:
 
 - each compared field (``FIELDS``: title, author, source, published, section,
-  body) is taken through Unicode NFKC, loses every punctuation character
-  (Unicode categories P*), and has its whitespace collapsed to single spaces;
-  case is kept (a changed capital is an edit). ``published`` is compared as its
-  date only (``YYYY-MM-DD``): a changed time line is not an edit;
+  body) is taken through Unicode NFKC; every punctuation character (Unicode
+  categories P*) becomes a space, but for those a number is read by (the point
+  or comma between digits of ``1.5`` or ``3,000``, the minus of ``-5``);
+  whitespace is collapsed to single spaces, and taken out next to a Han
+  character (Chinese is written without spaces, so ``中国 互联网`` and
+  ``中国互联网`` are the same text); case is kept (a changed capital is an edit).
+  ``published`` is compared as its date only (``YYYY-MM-DD``): a changed time line is not an edit;
 - equal to the shown version's normalised record: ``minor`` (only whitespace,
   punctuation or the time moved);
 - else equal to an earlier version's: ``restored`` (an edit reverted, modulo
@@ -38,6 +41,13 @@ FIRST, EDITED, MINOR, RESTORED = "first", "edited", "minor", "restored"
 CHANGES = (FIRST, EDITED, MINOR, RESTORED)
 
 _SPACE = re.compile(r"\s+")
+# Punctuation a number is read by: ``1.5 billion`` is not ``15 billion``, nor ``-5°C``
+# ``5°C``. Swapped for private-use characters (no category P) while the rest goes.
+_NUMBER_MARKS = re.compile(r"(?<=\d)[.,](?=\d)|(?<![\w.,])[-\u2212](?=\d)")
+_KEEP = {".": "\ue000", ",": "\ue001", "-": "\ue002", "\u2212": "\ue002"}
+_KEPT = str.maketrans({"\ue000": ".", "\ue001": ",", "\ue002": "-"})
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_SPACE_BY_HAN = re.compile(f" (?=[{_HAN}])|(?<=[{_HAN}]) ")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -63,23 +73,29 @@ FIELDS: tuple[str, ...] = tuple(f.name for f in fields(VersionFields))
 
 
 @functools.cache
-def _punctuation() -> dict[int, None]:
-    """The punctuation of the Basic Multilingual Plane, for ``str.translate``.
+def _punctuation() -> dict[int, str]:
+    """The punctuation of the Basic Multilingual Plane as spaces, for ``str.translate``.
 
     Built on first use (about 30 ms), not at import: only records that differ are
     compared. ``translate`` is about ten times faster than testing each character.
     """
-    return dict.fromkeys(c for c in range(0x10000) if unicodedata.category(chr(c)).startswith("P"))
+    return dict.fromkeys(
+        (c for c in range(0x10000) if unicodedata.category(chr(c)).startswith("P")), " "
+    )
 
 
 def normalise_text(text: str | None) -> str:
-    """NFKC, punctuation out, whitespace collapsed to one space, case kept; None is ''."""
+    """NFKC, punctuation as spaces (not a number's), whitespace collapsed to one space and
+    none beside Han characters, case kept; None is ''."""
     if not text:
         return ""
-    text = unicodedata.normalize("NFKC", text).translate(_punctuation())
+    text = unicodedata.normalize("NFKC", text)
+    text = _NUMBER_MARKS.sub(lambda mark: _KEEP[mark.group()], text)
+    text = text.translate(_punctuation())
     if not text.isascii() and max(text) > "\uffff":  # beyond the table: one by one
-        text = "".join(c for c in text if unicodedata.category(c)[0] != "P")
-    return _SPACE.sub(" ", text).strip()
+        text = "".join(" " if unicodedata.category(c)[0] == "P" else c for c in text)
+    text = _SPACE.sub(" ", text).strip().translate(_KEPT)
+    return _SPACE_BY_HAN.sub("", text) if not text.isascii() else text
 
 
 def normalise_published(published: str | None) -> str:

@@ -36,10 +36,36 @@ def test_normalising_takes_out_punctuation_and_spacing_but_keeps_case():
     assert normalise_text("  Hello,   world!\n\nNext — line…  ") == "Hello world Next line"
     assert normalise_text("Hello world") != normalise_text("hello world")
     # NFKC: full-width letters and the ideographic space are their plain forms.
-    assert normalise_text("ＡＩ　规则，“出台”。") == "AI 规则出台"
+    assert normalise_text("ＡＩ　规则，“出台”。") == "AI规则出台"
     assert normalise_text(None) == normalise_text("") == ""
     # Punctuation beyond the Basic Multilingual Plane too (an Aegean word separator).
-    assert normalise_text("𐄀a\U00010100b 𠀀") == "ab 𠀀"
+    assert normalise_text("𐄀a\U00010100b 𠀀") == "a b𠀀"
+
+
+def test_punctuation_between_words_is_a_space_not_a_join():
+    assert normalise_text("word,word") == normalise_text("word, word") == "word word"
+    assert normalise_text("cross-border") != normalise_text("crossborder")
+
+
+def test_the_punctuation_of_numbers_is_kept():
+    assert normalise_text("1.5 billion") != normalise_text("15 billion")
+    assert normalise_text("-5°C") != normalise_text("5°C")
+    assert normalise_text("3,000 yuan") != normalise_text("3 000 yuan")
+    assert normalise_text("−5°C") == normalise_text("-5°C")  # the minus sign is a minus
+    assert normalise_text("1.5 billion.") == "1.5 billion"
+
+
+def test_spacing_beside_han_characters_is_not_text():
+    assert normalise_text("中国 互联网") == normalise_text("中国互联网")
+    assert normalise_text("乌镇，互联网") == normalise_text("乌镇互联网")
+    assert normalise_text("中国 5G 网络") == normalise_text("中国5G网络")
+    assert normalise_text("互联网大会") != normalise_text("互联网会议")
+
+
+def test_a_changed_number_is_an_edit():
+    edited = dataclasses.replace(BASE, body=BASE.body.replace("breakthrough", "1.5 billion"))
+    edited_again = dataclasses.replace(BASE, body=BASE.body.replace("breakthrough", "15 billion"))
+    assert classify(edited_again, edited, [BASE]) == EDITED
 
 
 def test_published_is_compared_as_its_date():
