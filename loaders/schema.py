@@ -442,6 +442,43 @@ def add_rechecks(db: Database) -> None:
     )
 
 
+@migrations()
+def add_compact_raw_store(db: Database) -> None:
+    """Raw pages stored compressed (loaders/raw_store.py): zstd, with a dictionary per
+    site and layout, or against another version of the same address.
+
+    Existing pages keep their bytes as they are (``compression`` null) until
+    ``wic-etl compact`` converts them: adding columns rewrites no row.
+    """
+    db.table("raw_dictionaries").create(
+        {
+            "id": int,
+            "site": str,  # host family: chinadaily.com.cn, wicwuzhen.cn ("" for none)
+            "layout": str,  # the extractor profile of the pages' articles ("none": no article)
+            "trained_at": str,
+            "samples": int,  # pages it was made from
+            "size": int,
+            "sha256": str,  # of the dictionary: caches key on it
+            "dictionary": bytes,
+        },
+        pk="id",
+        not_null={"site", "layout", "dictionary"},
+    )
+    db.table("raw_dictionaries").create_index(["site", "layout"])
+    db.table("pages").add_column("compression", str)  # null: raw is the bytes; zstd
+    db.table("pages").add_column("dictionary_id", int)  # raw_dictionaries.id, if any
+    db.table("pages").add_column("base_sha256", str)  # raw is a delta against that page
+    db.execute(
+        "create index pages_delta_bases on pages (base_sha256) where base_sha256 is not null"
+    )
+    # The pages still waiting for a dictionary: a few hundred at most, found at once
+    # after every batch a run loads.
+    db.execute(
+        "create index pages_without_dictionary on pages (sha256) where compression = 'zstd' "
+        "and dictionary_id is null and base_sha256 is null"
+    )
+
+
 # Most of a database is raw pages of 40-200 KB, each stored as a chain of overflow
 # pages: with SQLite's default 4 KB a 120 KB page is 30 of them, each a WAL frame
 # with its own header and checksum, then copied again by the checkpoint. With 16 KB

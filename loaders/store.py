@@ -49,6 +49,7 @@ from loaders.history import (
     record_removal,
 )
 from loaders.raw_pages import stored_raw_pages
+from loaders.raw_store import bucket_of, pack, train_due, training_due
 from loaders.rechecks import Check, DueArticle, due, next_due, record_checks, schedule
 from loaders.search import index_article_for_search
 
@@ -174,13 +175,17 @@ def _start_run(db: Database, run_id: str, flow: str, sources: Sequence[str]) -> 
             _insert(db, "runs", row)
 
 
-def _store_page(db: Database, page: RawPage, run_id: str, **fields: object) -> None:
+def _store_page(
+    db: Database, page: RawPage, run_id: str, *, extractor: str | None = None, **fields: object
+) -> None:
     """Insert the page, or update its fields if these bytes are stored already.
 
     Give every field at once (``article_id`` included): an UPDATE rewrites the whole
     row, raw bytes and all, so a second write of a page costs as much as the first.
+    The bytes are stored compressed (loaders/raw_store.py); ``extractor``, that of the
+    page's article, picks the dictionary with the page's address.
     """
-    row = {
+    row: dict[str, object] = {
         "sha256": page.sha256,
         "source": storable_text(page.source),
         "url": page.url,
@@ -188,7 +193,6 @@ def _store_page(db: Database, page: RawPage, run_id: str, **fields: object) -> N
         "content_type": page.content_type,
         "first_run": run_id,
         "read_at": now(),
-        "raw": page.data,
     }
     if page.status is not None:
         fetched = {
@@ -202,7 +206,9 @@ def _store_page(db: Database, page: RawPage, run_id: str, **fields: object) -> N
     if db.conn.execute("select 1 from pages where sha256 = ?", [page.sha256]).fetchone():
         _update(db, "pages", "sha256", page.sha256, fields)
     else:
-        _insert(db, "pages", {**row, **fields})
+        url = str(fields.get("url") or page.url or "") or None
+        stored = pack(db, page.data, page.sha256, url, bucket_of(url, extractor))
+        _insert(db, "pages", {**row, **fields, **stored.columns()})
 
 
 # The per-page writes below are plain SQL: sqlite-utils' table methods inspect the
@@ -319,6 +325,7 @@ def _store_article(
         encoding=item.document.encoding,
         url=page.url or item.document.url,  # the page's own address, not the article's
         article_id=article.id,
+        extractor=article.extractor,
     )
     if part.is_part:
         _store_part(db, part, page.sha256)
@@ -411,6 +418,12 @@ def _load_outcomes(
         for outcome in outcomes:
             _load_one(db, outcome, run_id, ruleset, counts, reextracting)
         _record_files(db, files, run_id)
+    # A site and layout with enough pages stored without a dictionary gets one, and
+    # those pages are recompressed with it (docs/database.md); a re-extraction stores
+    # no page, nothing new to train on.
+    if not reextracting and training_due(db):
+        with _write_transaction(db):
+            train_due(db)
     return counts
 
 

@@ -12,6 +12,7 @@ import pytest
 from sqlite_utils import Database
 
 from extractors.profiles import chinadaily
+from loaders.raw_pages import stored_raw_page
 from tests import seed_facts
 from tests.conftest import BAD, BIN, ROOT, SAVED, SITES, gold_article_ids, run_cli, saved_pages
 
@@ -58,7 +59,7 @@ def test_seed_acceptance_and_a_second_run_changes_nothing(tmp_path, seed):
         removed=[(row["kind"], row["text"]) for row in db["removed_lines"].rows],
     )  # fmt: skip
     page = next(db["pages"].rows)
-    assert page["raw"] == seed.read_bytes()
+    assert stored_raw_page(db, page["sha256"]) == seed.read_bytes()
 
     before = table_counts(db_path)
     second = run_cli("ingest", str(seed), "--db", str(db_path))
@@ -92,7 +93,7 @@ def test_bad_inputs_are_failures_the_rest_loads_and_the_exit_code_says_so(tmp_pa
         assert name in result.stdout  # the summary names every failed input
         assert row["message"] and row["stage"] in ("read", "decode", "extract")
         if row["page_sha256"]:
-            assert db["pages"].get(row["page_sha256"])["raw"] == (BAD / name).read_bytes()
+            assert stored_raw_page(db, row["page_sha256"]) == (BAD / name).read_bytes()
     assert "the file is empty" in failures["empty.txt"]["message"]
     assert "PNG image" in failures["photo_saved_as.html"]["message"]
     assert "unknown layout" in failures["unknown_layout.txt"]["message"]

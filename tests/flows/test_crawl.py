@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlite_utils import Database
 
+from loaders.raw_pages import stored_raw_page
 from tests.conftest import FIXTURES, run_cli
 from tests.site_server import FixtureSite
 
@@ -192,11 +194,12 @@ def test_the_wrong_charset_header_is_overruled_and_the_encoding_recorded(crawl):
 
 def test_fetched_pages_are_archived_with_status_and_headers(crawl):
     url = crawl.site.url("/a/202308/14/WS64d98a23a31035260b81b8c2.html")
-    ((status, etag, last_modified, headers, raw),) = rows(
+    ((status, etag, last_modified, headers, sha),) = rows(
         crawl.db,
-        "select http_status, etag, last_modified, headers, raw from pages where url = ?",
+        "select http_status, etag, last_modified, headers, sha256 from pages where url = ?",
         url,
     )
+    raw = stored_raw_page(Database(crawl.db), sha)
     assert status == 200 and etag.startswith('"') and last_modified.endswith("GMT")
     assert ["Content-Encoding", "gzip"] in [[k.title(), v] for k, v in json.loads(headers)]
     assert raw == (FIXTURES / "saved/html/cd_panda_cubs.html").read_bytes()  # decompressed

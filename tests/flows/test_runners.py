@@ -9,6 +9,7 @@ import time
 from dataclasses import replace
 
 import pytest
+from sqlite_utils import Database
 
 import flows.ingest
 from core.accounting import RunSummary
@@ -18,6 +19,7 @@ from flows import workers
 from flows.batch import CHANGE_MARGIN_S, extract_batch
 from flows.ingest import ingest
 from flows.workers import ExtractionPool
+from loaders.raw_pages import stored_raw_page
 from loaders.search import search_row
 from loaders.store import Store
 from tests.conftest import BAD, SAVED
@@ -189,11 +191,11 @@ def test_a_file_written_after_the_head_start_read_it_is_read_again(
     again = ingest(sources=[str(folder)], db=db, batch_size=1, workers=2)
     assert again.counts.updated == 1 and again.counts.unchanged == 1
     with sqlite3.connect(db) as conn:
-        (raw,) = conn.execute(
-            "select raw from pages join saved_files f on f.page_sha256 = pages.sha256 "
+        (sha,) = conn.execute(
+            "select sha256 from pages join saved_files f on f.page_sha256 = pages.sha256 "
             "where f.path = ?", [str(edited)],
         ).fetchone()  # fmt: skip
-    assert raw == new_bytes
+    assert stored_raw_page(Database(db), sha) == new_bytes
 
 
 @pytest.mark.slow

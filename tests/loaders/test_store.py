@@ -7,6 +7,7 @@ import pytest
 
 from core.records import Extracted, Failed, RawPage
 from extractors.extract import RULESET, extract_page
+from loaders.raw_pages import stored_raw_page
 from loaders.schema import PAGE_SIZE, open_database
 from loaders.search import matching
 from tests import seed_facts
@@ -82,7 +83,7 @@ def test_failures_keep_their_raw_bytes_and_a_reason(db):
     failure = next(db.query("select * from failures"))
     assert failure["stage"] == "extract" and "incompletely" in failure["message"]
     page = db["pages"].get(failure["page_sha256"])
-    assert page["raw"] == bad.read_bytes()
+    assert stored_raw_page(db, page["sha256"]) == bad.read_bytes()
     assert page["status"] == "failed"
     assert db["articles"].count == 0
 
@@ -177,8 +178,9 @@ def test_a_new_page_row_is_written_once_with_its_article(db, seed):
     db.conn.set_trace_callback(None)
     page_writes = [s for s in statements if '"pages"' in s and s.split()[0] in ("insert", "update")]
     assert len(page_writes) == 1 and page_writes[0].startswith("insert")
-    row = db.execute("select article_id, length(raw) from pages").fetchone()
+    row = db.execute("select article_id, size, sha256 from pages").fetchone()
     article = db.execute("select id, page_sha256 from articles").fetchone()
-    assert row == (article[0], seed.stat().st_size)
+    assert row[:2] == (article[0], seed.stat().st_size)
+    assert stored_raw_page(db, row[2]) == seed.read_bytes()
     assert article[1] == db.execute("select sha256 from pages").fetchone()[0]
     assert not list(db.query("pragma foreign_key_check"))
