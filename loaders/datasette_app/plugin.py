@@ -20,6 +20,7 @@ from datasette.filters import FilterArguments
 from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import BadRequest, NotFound, Response
 from markupsafe import Markup, escape
+from sqlite_utils import Database
 
 from loaders.datasette_app.atom import MEDIA_TYPE, Entry, atom_feed
 from loaders.datasette_app.changes import (
@@ -32,6 +33,8 @@ from loaders.datasette_app.changes import (
     parse_cursor,
     recent_changes,
 )
+from loaders.raw_pages import stored_raw_page
+from loaders.raw_store import has_raw_store
 from loaders.search import (
     MARK_END,
     MARK_START,
@@ -227,13 +230,25 @@ def organizer_link(datasette: Any, database: str, name: str) -> str:
 
 @hookimpl
 def render_cell(
-    value: object, column: str, table: str | None, database: str, datasette: Any
+    row: Any, value: object, column: str, table: str | None, database: str, datasette: Any
 ) -> Markup | None:
     if table == "organizers" and column == "name" and isinstance(value, str):
         return Markup('<a href="{}">{}</a>').format(
             organizer_link(datasette, database, value), value
         )
+    if table == "pages" and column == "raw" and isinstance(value, bytes):
+        # The stored form is compressed: Datasette's own .blob link would give that.
+        return _raw_link(row, value, datasette, database)
     return None
+
+
+def _raw_link(row: Any, value: bytes, datasette: Any, database: str) -> Markup | None:
+    keys = row.keys() if hasattr(row, "keys") else ()
+    if "sha256" not in keys:
+        return None
+    size = row["size"] if "size" in keys and row["size"] is not None else len(value)
+    path = f"{datasette.urls.database(database)}/-/raw/{row['sha256']}"
+    return Markup('<a href="{}" download>original bytes ({:,} bytes)</a>').format(path, size)
 
 
 @hookimpl
@@ -320,7 +335,59 @@ _WITH_DIFF = (EDITED, MINOR)
 def register_routes() -> list[tuple[str, Any]]:
     # Under the database, after Datasette's "/-/" for its own pages: no table name can
     # take it (a table is one path segment), and plugin routes are matched first.
-    return [(r"^/(?P<database>[^/]+)/-/changes(?P<atom>\.atom)?$", changes_view)]
+    return [
+        (r"^/(?P<database>[^/]+)/-/changes(?P<atom>\.atom)?$", changes_view),
+        (r"^/(?P<database>[^/]+)/-/raw/(?P<sha256>[0-9a-f]{64})$", raw_view),
+    ]
+
+
+async def raw_view(datasette: Any, request: Any) -> Response:
+    """A stored page's original bytes, as a download with the page's content type."""
+    database, sha = request.url_vars["database"], request.url_vars["sha256"]
+    try:
+        db = datasette.get_database(database)
+    except KeyError:
+        raise NotFound(f"Database not found: {database}") from None
+    await datasette.ensure_permissions(
+        request.actor,
+        [("view-table", (database, "pages")), ("view-database", database), "view-instance"],
+    )
+    found = await db.execute_fn(lambda conn: _raw_page(conn, sha))
+    if found is None:
+        raise NotFound(f"No page with SHA-256 {sha} is stored in {database}.")
+    data, content_type = found
+    return Response(
+        data,
+        content_type=content_type or "application/octet-stream",
+        headers={
+            # A download, never shown in the archive's own origin: the page's scripts
+            # must not run as Datasette's.
+            "content-disposition": f'attachment; filename="{sha}{_extension(content_type)}"',
+            "x-content-type-options": "nosniff",
+        },
+    )
+
+
+def _raw_page(conn: sqlite3.Connection, sha: str) -> tuple[bytes, str | None] | None:
+    row = conn.execute("select content_type, format from pages where sha256 = ?", [sha]).fetchone()
+    if row is None:
+        return None
+    # A saved file came with no content type: what it was read as says it.
+    content_type = row[0] or _SAVED_TYPES.get(row[1])
+    if not has_raw_store(conn):  # a database not yet opened by this wic-etl: bytes as they are
+        (raw,) = conn.execute("select raw from pages where sha256 = ?", [sha]).fetchone()
+        return bytes(raw), content_type
+    return stored_raw_page(Database(conn), sha), content_type
+
+
+_SAVED_TYPES = {"html": "text/html", "text": "text/plain"}
+
+
+def _extension(content_type: str | None) -> str:
+    kind = (content_type or "").split(";")[0].strip().lower()
+    return {"text/html": ".html", "text/plain": ".txt", "application/xhtml+xml": ".html"}.get(
+        kind, ""
+    )
 
 
 def _change_link(datasette: Any, database: str, change: Change) -> str:
