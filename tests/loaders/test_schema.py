@@ -12,9 +12,9 @@ from sqlite_utils import Database
 
 from core.records import Extracted, RawPage
 from extractors.extract import RULESET, extract_page
-from loaders.raw_pages import stored_raw_page
 from loaders.schema import migrations, open_database
 from tests.conftest import FIXTURES, SAVED, store_of
+from tests.raw_layout import as_before_raw_store
 
 
 def _other_process_reads(db_path: Path) -> str:
@@ -59,21 +59,6 @@ def _columns(db, table: str) -> list[tuple]:
     return [tuple(row) for row in db.execute(f"pragma table_info({table})").fetchall()]
 
 
-def _as_before_raw_store(db) -> None:
-    """Take a database back to before ``add_compact_raw_store``: every page's bytes
-    stored as they are, the raw store's columns, indexes and table gone."""
-    shas = [row[0] for row in db.execute("select sha256 from pages")]
-    originals = {sha: stored_raw_page(db, sha) for sha in shas}
-    for sha, data in originals.items():
-        db.execute("update pages set raw = ? where sha256 = ?", [data, sha])
-    for index in ("pages_delta_bases", "pages_without_dictionary"):
-        db.execute(f"drop index {index}")
-    for column in ("compression", "dictionary_id", "base_sha256"):
-        db.execute(f"alter table pages drop column {column}")
-    db.execute("drop table raw_dictionaries")
-    db.execute("delete from _sqlite_migrations where name = 'add_compact_raw_store'")
-
-
 def _as_before_versions(db) -> None:
     """Take a database back to the schema before ``add_versions``, rows as they are.
 
@@ -82,7 +67,7 @@ def _as_before_versions(db) -> None:
     code before the change; its schema is checked against the migrations before.
     """
     # And the migrations after it (their tables, triggers and rows), before them all.
-    _as_before_raw_store(db)
+    as_before_raw_store(db)
     for table in ("article_checks", "recheck_schedule"):
         db.execute(f"drop table {table}")
     db.execute("delete from _sqlite_migrations where name = 'add_rechecks'")

@@ -21,11 +21,12 @@ if TYPE_CHECKING:
 # sentence (a run's own writes wait a minute: compact yields to them).
 BUSY_TIMEOUT_MS = 10_000
 MB = 1024 * 1024
+BATCH_PAGES = 200  # loaders.compaction.BATCH_PAGES, without importing the loaders for --help
 
 
 def compact(commands: Commands) -> None:
     """Convert the raw pages to the compact store; train the dictionaries."""
-    commands.add(
+    parser = commands.add(
         "compact",
         run_compact,
         help="store the raw pages compressed (converts an older database); resumable",
@@ -37,12 +38,21 @@ def compact(commands: Commands) -> None:
         parents=[database(), debug()],
         exit_codes=True,
     )
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=BATCH_PAGES,
+        metavar="N",
+        help="pages converted per transaction (default: %(default)s)",
+    )
 
 
 def run_compact(args: argparse.Namespace, console: Console) -> int:
     """Train, convert batch by batch with progress, then print a summary."""
     from loaders.compaction import live_runs
 
+    if args.batch_size < 1:
+        raise WicEtlError("--batch-size must be at least 1")
     require_database(args.db)
     check_database(args.db)  # brings an older schema up to date: the raw store's columns
     db = _open(args.db)
@@ -54,7 +64,7 @@ def run_compact(args: argparse.Namespace, console: Console) -> int:
                 f"{args.db} is in use by a {flow} run ({run_id}, process {pid}); "
                 "run wic-etl compact again when it has finished"
             )
-        _compact(db, args.db, console)
+        _compact(db, args.db, args.batch_size, console)
     except sqlite3.OperationalError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
             raise WicEtlError(
@@ -76,7 +86,7 @@ def _open(path: str) -> Database:
     return db
 
 
-def _compact(db: Database, path: str, console: Console) -> None:
+def _compact(db: Database, path: str, batch_size: int, console: Console) -> None:
     from loaders.compaction import convert_batch, store_size, train_dictionaries
 
     start = store_size(db)
@@ -92,7 +102,7 @@ def _compact(db: Database, path: str, console: Console) -> None:
     looked = changed = before = after = 0
     rowid = 0
     while True:
-        batch = convert_batch(db, rowid)
+        batch = convert_batch(db, rowid, batch_size)
         if batch.last_rowid is None:
             break
         rowid = batch.last_rowid
