@@ -8,7 +8,7 @@ DB ?= data/wic.db
 SOURCES ?= fixtures/saved
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 
-.PHONY: setup test-tools run test test-fast fuzz lint format lock server datasette bench-parsers clean
+.PHONY: setup test-tools run test test-fast fuzz lint format lock server datasette bench-parsers bench-storage clean
 
 # What running wic-etl needs: the virtual environment. `make test` adds test-tools.
 setup: $(STAMP)
@@ -90,6 +90,11 @@ bench-parsers: setup
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --compile-bytecode \
 		-c requirements.lock -e '.[bench]'
 	$(BIN)/python bench/parsers.py
+
+# The raw store's bytes per page against the pages, gzip and plain zstd, and
+# re-extraction compressed against uncompressed (bench/README.md).
+bench-storage: setup
+	$(BIN)/python bench/storage.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

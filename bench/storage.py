@@ -1,0 +1,340 @@
+"""Storage: the bytes the raw store keeps per page, against the pages, gzip and plain zstd.
+
+Three sets of pages, apart:
+
+  (a) the benchmark corpus (corpus.py, ``--pages N``, default 2,000): loaded into a new
+      database by the ingest's own calls (no Prefect), the store training dictionaries
+      as a run does, then ``wic-etl compact``'s conversion; stored bytes read from
+      ``pages``. Also, in the same run, re-extraction of every stored page with the
+      compressed store and with a copy of the database whose pages are stored as their
+      bytes (the layout before), best of ``--repeat`` each, alternated, and the read
+      alone (``stored_raw_pages``, ms per page);
+  (b) the real pages, fixtures/real/*.html, and (c) the written fixture pages,
+      fixtures/saved/** (files read whole: HTML, text, MHTML), each compressed as the
+      store would, with a dictionary of its site and layout made WITHOUT it:
+      leave-one-out, from the other pages of that site and layout among the real pages
+      and the written ones. A dictionary made from the page it then compresses would
+      claim sizes no archive sees.
+
+gzip is level 9, one member per page: what a WARC.gz record costs (warcio writes so);
+zstd is level 3 without a dictionary.
+
+    .venv/bin/python bench/storage.py [--pages 2000] [--repeat 2] [--workdir DIR] [--json PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import zstandard  # noqa: E402
+
+from bench.corpus import build  # noqa: E402
+
+REAL = ROOT / "fixtures" / "real"
+SAVED = ROOT / "fixtures" / "saved"
+WHOLE_FILES = (".html", ".htm", ".txt", ".mhtml", ".mht")
+
+
+def gzip_size(data: bytes) -> int:
+    return len(gzip.compress(data, 9))
+
+
+def zstd_size(data: bytes) -> int:
+    return len(zstandard.ZstdCompressor(level=3).compress(data))
+
+
+def load_corpus(paths: list[Path], db: Path, workers: int) -> float:
+    """The ingest's batches, worker processes and in-order loading, as plain calls."""
+    from collections import deque
+    from concurrent.futures import Future
+
+    from core.settings import DEFAULTS
+    from flows.batch import ExtractedBatch, chunks, load_batch
+    from flows.workers import ExtractionPool
+    from loaders.store import Store
+
+    files = [str(p) for p in paths]
+    with Store.open(str(db)) as store, ExtractionPool(workers) as pool:
+        store.start_run("bench", "bench", ["corpus"])
+        started = time.perf_counter()
+        pending: deque[tuple[Future[tuple[ExtractedBatch, int]], list[str]]] = deque()
+
+        def load_next() -> None:
+            future, batch = pending.popleft()
+            load_batch(store, pool.batch_result(future, store.path, batch, 0)[0], "bench")
+
+        for batch in chunks(files, DEFAULTS.batch_size):
+            pending.append((pool.submit_batch(store.path, batch, DEFAULTS.max_bytes), batch))
+            if len(pending) > workers:
+                load_next()
+        while pending:
+            load_next()
+        seconds = time.perf_counter() - started
+        store.end_run("bench", "completed")
+    return seconds
+
+
+def compact(db: Path) -> None:
+    from sqlite_utils import Database
+
+    from loaders.compaction import convert_batch, train_dictionaries
+
+    database = Database(db)
+    train_dictionaries(database)
+    rowid: int | None = 0
+    while rowid is not None:
+        rowid = convert_batch(database, rowid).last_rowid
+    database.close()
+
+
+def stored_as_bytes(source: Path, target: Path) -> None:
+    """A copy of ``source`` whose pages are stored as their bytes: the layout before."""
+    from sqlite_utils import Database
+
+    from loaders.raw_pages import stored_raw_pages
+
+    shutil.copyfile(source, target)
+    db = Database(target)
+    shas = [row[0] for row in db.execute("select sha256 from pages")]
+    with db.conn:
+        for start in range(0, len(shas), 200):
+            for page in stored_raw_pages(db, shas[start : start + 200]):
+                db.execute(
+                    "update pages set raw = ?, compression = null, dictionary_id = null, "
+                    "base_sha256 = null where sha256 = ?",
+                    [page.data, page.sha256],
+                )
+    db.execute("vacuum")  # both databases as compact as their layout makes them
+    db.close()
+
+
+def reextract(db: Path, workers: int) -> float:
+    """Pages per second re-extracting every stored page: read, extract, load."""
+    from core.settings import DEFAULTS
+    from flows.batch import chunks, load_batch
+    from flows.workers import ExtractionPool
+    from loaders.store import Store
+
+    with Store.open(str(db)) as store, ExtractionPool(workers) as pool:
+        store.start_run("reextract", "bench", [str(db)])
+        shas = store.stored_page_ids()
+        started = time.perf_counter()
+        for batch in chunks(shas, DEFAULTS.batch_size):
+            with Store.open_read_only(str(db)) as reader:
+                extracted = pool.reextract(reader, batch)
+            load_batch(store, extracted, "reextract", reextracting=True)
+        seconds = time.perf_counter() - started
+        store.end_run("reextract", "completed")
+    return len(shas) / seconds
+
+
+def read_ms(db: Path) -> float:
+    """CPU milliseconds per page to read every page's bytes back (``stored_raw_pages``)."""
+    from sqlite_utils import Database
+
+    from loaders.raw_pages import stored_raw_pages
+
+    database = Database(db)
+    shas = [row[0] for row in database.execute("select sha256 from pages")]
+    started = time.process_time()
+    for start in range(0, len(shas), 200):
+        stored_raw_pages(database, shas[start : start + 200])
+    seconds = time.process_time() - started
+    database.close()
+    return seconds / len(shas) * 1000
+
+
+def word_information(data: Sequence[bytes]) -> float:
+    """Bytes per page the corpus generator's random word choices carry (log2 of its word
+    list per word): no compressor can store a page in less, and LZ-style ones
+    (gzip, zstd, xz) code each such word as a match of several bytes."""
+    import math
+    import re
+
+    from bench.corpus import _WORDS
+
+    words = set(_WORDS)
+    bits = math.log2(len(words))
+    total = 0.0
+    for page in data:
+        found = re.findall(r"[a-z]+", page.decode("utf-8", "replace").lower())
+        total += sum(1 for w in found if w in words) * bits / 8
+    return total / len(data)
+
+
+def corpus_figures(n: int, work: Path, workers: int, repeat: int) -> dict[str, float]:
+    corpus = work / f"corpus-{n}"
+    print(f"corpus of {n}: building it in {corpus} ...", file=sys.stderr)
+    paths = build(corpus, n)
+    data = [p.read_bytes() for p in paths]
+    db = work / f"storage-{n}.db"
+    plain = work / f"storage-{n}-bytes.db"
+    for path in (db, plain):
+        for suffix in ("", "-wal", "-shm", ".lock"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    print("loading it ...", file=sys.stderr)
+    load_seconds = load_corpus(paths, db, workers)
+    with sqlite3.connect(db) as conn:
+        after_run = conn.execute("select sum(length(raw)) from pages").fetchone()[0]
+    print("compacting ...", file=sys.stderr)
+    compact(db)
+    with sqlite3.connect(db) as conn:
+        pages, size, stored, dictionaries = conn.execute(
+            "select count(*), sum(size), sum(length(raw)), "
+            "(select count(*) from raw_dictionaries) from pages"
+        ).fetchone()
+    stored_as_bytes(db, plain)
+    print("re-extracting, compressed and as bytes, alternately ...", file=sys.stderr)
+    compressed_rate: list[float] = []
+    bytes_rate: list[float] = []
+    for _ in range(repeat):
+        compressed_rate.append(reextract(db, workers))
+        bytes_rate.append(reextract(plain, workers))
+    gz = sum(gzip_size(d) for d in data)
+    zs = sum(zstd_size(d) for d in data)
+    return {
+        "pages": pages,
+        "page_bytes": size / pages,
+        "gzip_bytes": gz / pages,
+        "zstd_bytes": zs / pages,
+        "stored_after_run_bytes": after_run / pages,
+        "stored_bytes": stored / pages,
+        "stored_share_of_pages": stored / size,
+        "stored_share_of_gzip": stored / gz,
+        "dictionaries": dictionaries,
+        "word_information_bytes": word_information(data),
+        "load_pages_per_s": n / load_seconds,
+        "reextract_compressed_pages_per_s": max(compressed_rate),
+        "reextract_bytes_pages_per_s": max(bytes_rate),
+        "reextract_ratio": max(compressed_rate) / max(bytes_rate),
+        "read_compressed_ms_per_page": read_ms(db),
+        "read_bytes_ms_per_page": read_ms(plain),
+    }
+
+
+def bucket_of_file(path: Path) -> tuple[str, str]:
+    """(site, layout) of a saved page, as the store would file it: its extracted
+    article's profile and the page's address."""
+    from core.records import Extracted, RawPage
+    from extractors.extract import extract_page
+    from loaders.raw_store import bucket_of
+
+    outcome = extract_page(RawPage(str(path), path.read_bytes()))
+    if isinstance(outcome, Extracted):
+        url = outcome.page.url or outcome.document.url
+        bucket = bucket_of(url, outcome.article.extractor, outcome.article.site)
+    else:
+        bucket = bucket_of(None, None)
+    return bucket.site, bucket.layout
+
+
+def leave_one_out(pages: Sequence[Path], pool: Sequence[Path]) -> dict[str, object]:
+    """Each of ``pages`` compressed with a dictionary made from the pages of its bucket
+    in ``pool`` other than itself."""
+    from loaders.raw_store import make_dictionary
+
+    buckets = {path: bucket_of_file(path) for path in {*pages, *pool}}
+    rows = []
+    for path in pages:
+        data = path.read_bytes()
+        samples = [p.read_bytes() for p in pool if p != path and buckets[p] == buckets[path]]
+        dictionary = make_dictionary(samples)
+        compressor = (
+            zstandard.ZstdCompressor(level=3, dict_data=zstandard.ZstdCompressionDict(dictionary))
+            if dictionary
+            else zstandard.ZstdCompressor(level=3)
+        )
+        rows.append(
+            {
+                "page": str(path.relative_to(ROOT)),
+                "bucket": "/".join(buckets[path]),
+                "samples": len(samples),
+                "page_bytes": len(data),
+                "gzip_bytes": gzip_size(data),
+                "zstd_bytes": zstd_size(data),
+                "stored_bytes": len(compressor.compress(data)),
+            }
+        )
+    total = {k: sum(int(r[k]) for r in rows) for k in ("page_bytes", "gzip_bytes",
+                                                       "zstd_bytes", "stored_bytes")}  # fmt: skip
+    return {
+        "pages": len(rows),
+        **{k: v / len(rows) for k, v in total.items()},
+        "stored_share_of_pages": total["stored_bytes"] / total["page_bytes"],
+        "stored_share_of_gzip": total["stored_bytes"] / total["gzip_bytes"],
+        "each": rows,
+    }
+
+
+def table(name: str, figures: dict[str, object]) -> str:
+    return (
+        f"| {name} | {figures['pages']:,} | {figures['page_bytes']:,.0f} | "
+        f"{figures['gzip_bytes']:,.0f} | {figures['zstd_bytes']:,.0f} | "
+        f"{figures['stored_bytes']:,.0f} | {figures['stored_share_of_pages']:.3f} | "
+        f"{figures['stored_share_of_gzip']:.3f} |"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pages", type=int, default=2000, help="corpus size (default 2000)")
+    parser.add_argument("--repeat", type=int, default=2, help="re-extractions of each layout")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--json", type=Path, help="write the figures to this JSON file")
+    parser.add_argument("--workdir", type=Path, help="where the corpus and databases go")
+    args = parser.parse_args()
+    work = args.workdir or Path(tempfile.gettempdir()) / "wic-etl-bench"
+    work.mkdir(parents=True, exist_ok=True)
+
+    real = sorted(REAL.glob("*.html"))
+    written = sorted(p for p in SAVED.rglob("*") if p.suffix in WHOLE_FILES)
+    figures = {
+        "real": leave_one_out(real, [*real, *written]),
+        "written": leave_one_out(written, [*real, *written]),
+        "corpus": corpus_figures(args.pages, work, args.workers, args.repeat),
+    }
+    print("| pages | n | page bytes | gzip -9 | zstd -3 | stored | stored/page | stored/gzip |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name in ("real", "written", "corpus"):
+        print(table(name, figures[name]))  # type: ignore[arg-type]
+    print("\nreal pages, each (leave-one-out dictionary of its site/layout):")
+    for row in figures["real"]["each"]:  # type: ignore[index]
+        print(
+            f"  {row['page']}: {row['bucket']}, {row['samples']} samples, "
+            f"{row['page_bytes']:,} -> {row['stored_bytes']:,} (gzip {row['gzip_bytes']:,})"
+        )
+    corpus = figures["corpus"]
+    print(
+        f"\ncorpus: stored after the run (before compact) {corpus['stored_after_run_bytes']:,.0f} "
+        f"bytes/page; {corpus['dictionaries']} dictionaries; load {corpus['load_pages_per_s']:.0f} "
+        f"pages/s; the generator's random word choices alone carry "
+        f"{corpus['word_information_bytes']:,.0f} bytes/page"
+        f"\nre-extraction: compressed {corpus['reextract_compressed_pages_per_s']:.1f} "
+        f"pages/s, as bytes {corpus['reextract_bytes_pages_per_s']:.1f} pages/s "
+        f"(ratio {corpus['reextract_ratio']:.3f}); read back "
+        f"{corpus['read_compressed_ms_per_page']:.3f} ms/page compressed, "
+        f"{corpus['read_bytes_ms_per_page']:.3f} ms/page as bytes"
+    )
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    print(f"machine: {machine}")
+    if args.json:
+        args.json.write_text(json.dumps({**figures, "machine": machine}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
