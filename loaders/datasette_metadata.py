@@ -81,9 +81,21 @@ TABLES: dict[str, dict[str, Any]] = {
         "columns": {
             "sha256": "SHA-256 of the raw bytes", "source": "Path or archive#url first read from",
             "status": "ok, failed or listing", "encoding": "Encoding used to decode it",
-            "ruleset": "Extractor versions that produced the status", "raw": "The bytes",
+            "ruleset": "Extractor versions that produced the status",
+            "raw": "The bytes as stored (compressed): the link downloads the original bytes",
+            "compression": "zstd, or empty for bytes stored as they came",
+            "dictionary_id": "The raw_dictionaries row it was compressed with",
+            "base_sha256": "Stored as a delta of this page (another version of its address)",
         },
         "facets": ["status", "format", "encoding"],
+    },
+    "raw_dictionaries": {
+        "description": "zstd dictionaries of the raw store, one or more per site and layout; "
+        "never changed once made, so every page stays readable",
+        "columns": {
+            "layout": "Extractor profile of the pages' articles (none: pages with no article)",
+            "samples": "Pages it was made from", "size": "Bytes",
+        },
     },
     "article_parts": {"description": "Each page of a multi-page article, as extracted"},
     "article_versions": {

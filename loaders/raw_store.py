@@ -372,9 +372,10 @@ def recompress(db: Database, shas: Iterable[str], bucket: Bucket) -> tuple[int, 
     return changed, before, after
 
 
-def training_due(db: Database, at_least: int = TRAIN_AFTER) -> bool:
-    """Whether ``at_least`` pages wait for a dictionary (of any sites and layouts): the
-    cheap question asked after every batch, before ``train_due`` looks closer."""
+def training_due(db: Database, at_least: int | None = None) -> bool:
+    """Whether a site and layout has ``at_least`` (``TRAIN_AFTER``) pages waiting for a
+    dictionary: asked after every batch; first the cheap count of all waiting pages."""
+    at_least = TRAIN_AFTER if at_least is None else at_least
     (waiting,) = db.execute(f"select count(*) from pages p where {PLAIN}").fetchone()
     if waiting < at_least:
         return False
@@ -384,10 +385,11 @@ def training_due(db: Database, at_least: int = TRAIN_AFTER) -> bool:
     )
 
 
-def train_due(db: Database, at_least: int = TRAIN_AFTER) -> list[int]:
-    """Train a dictionary for each site and layout with ``at_least`` pages stored without
-    one, and recompress those pages with it (call inside a write transaction); the ids
-    of the dictionaries made."""
+def train_due(db: Database, at_least: int | None = None) -> list[int]:
+    """Train a dictionary for each site and layout with ``at_least`` (``TRAIN_AFTER``)
+    pages stored without one, and recompress those pages with it (call inside a write
+    transaction); the ids of the dictionaries made."""
+    at_least = TRAIN_AFTER if at_least is None else at_least
     made = []
     for bucket, shas in page_buckets(db, PLAIN).items():
         if len(shas) < at_least or newest_dictionary(db, bucket) is not None:

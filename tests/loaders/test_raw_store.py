@@ -110,3 +110,20 @@ def test_the_pages_row_links_the_original_bytes_in_datasette(tmp_path):
     assert raw.headers["content-type"].startswith("text/html")
     assert raw.headers["content-disposition"] == f'attachment; filename="{sha}.html"'
     assert missing.status_code == 404
+
+
+def test_a_run_trains_a_dictionary_once_enough_pages_of_a_layout_wait(tmp_path, monkeypatch):
+    monkeypatch.setattr(raw_store, "TRAIN_AFTER", 4)
+    db = open_database(tmp_path / "wic.db")
+    data = REAL.read_bytes()
+    pages = {}
+    for n in range(5):  # one batch each, as a run loads them
+        variant = data.replace(b"</h1>", f" {n}</h1>".encode(), 1)
+        sha = load(db, variant, f"run-{n}", URL.replace(".html", f"_{n}y.html"))
+        pages[sha] = variant
+        made = db.execute("select count(*) from raw_dictionaries").fetchone()[0]
+        assert made == (1 if n >= 3 else 0)  # after the 4th page's batch
+    (dictionary_id,) = db.execute("select id from raw_dictionaries").fetchone()
+    # The four waiting pages recompressed with it, the fifth stored with it at once.
+    assert {columns(db, sha)[1] for sha in pages} == {dictionary_id}
+    assert {p.data for p in stored_raw_pages(db, list(pages))} == set(pages.values())

@@ -37,6 +37,7 @@ def compact(commands: Commands) -> None:
         "batch is committed; stopped at any point, run it again to finish.",
         parents=[database(), debug()],
         exit_codes=True,
+        loads_batches=True,  # a Ctrl-C keeps the batches committed: run again to finish
     )
     parser.add_argument(
         "--batch-size",
