@@ -19,9 +19,9 @@ from sqlite_utils import Database
 
 from core.processes import process_alive
 from loaders.raw_store import (
-    MAX_SAMPLES,
     PLAIN,
     Bucket,
+    bucket_tails,
     newest_dictionary,
     page_buckets,
     recompress,
@@ -75,19 +75,19 @@ def live_runs(db: Database) -> list[tuple[str, str, int]]:
 
 def train_dictionaries(db: Database) -> list[tuple[Bucket, int]]:
     """A dictionary for each site and layout with none yet, or grown to twice the pages
-    its newest was made from (up to ``MAX_SAMPLES``): (bucket, new id) of each made.
-    One transaction each; older dictionaries stay, their pages readable."""
+    it had when its newest was made: (bucket, new id) of each made. One transaction
+    each; older dictionaries stay, their pages readable."""
     made = []
-    for bucket, shas in page_buckets(db, "p.raw is not null").items():
+    for bucket, (pages, shas) in bucket_tails(db).items():
         newest = newest_dictionary(db, bucket)
         if newest is not None:
-            (samples,) = db.execute(
-                "select samples from raw_dictionaries where id = ?", [newest]
+            (then,) = db.execute(
+                "select pages from raw_dictionaries where id = ?", [newest]
             ).fetchone()
-            if samples >= MAX_SAMPLES or len(shas) < 2 * samples:
+            if pages < 2 * (then or 0):
                 continue
         with write_transaction(db):
-            dictionary_id = train(db, bucket, shas)
+            dictionary_id = train(db, bucket, shas, pages)
         if dictionary_id is not None:
             made.append((bucket, dictionary_id))
     return made

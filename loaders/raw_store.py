@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import threading
+from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -272,13 +273,15 @@ def make_dictionary(samples: Sequence[bytes]) -> bytes | None:
     return data[-RAW_DICTIONARY_BYTES:]
 
 
-def store_dictionary(db: Database, bucket: Bucket, dictionary: bytes, samples: int) -> int:
-    """Keep a new dictionary for ``bucket``; its id."""
+def store_dictionary(
+    db: Database, bucket: Bucket, dictionary: bytes, samples: int, pages: int
+) -> int:
+    """Keep a new dictionary for ``bucket``, made from ``samples`` of its ``pages``; its id."""
     cursor = db.conn.execute(
-        "insert into raw_dictionaries (site, layout, trained_at, samples, size, sha256, "
-        "dictionary) values (?, ?, ?, ?, ?, ?, ?)",
+        "insert into raw_dictionaries (site, layout, trained_at, samples, pages, size, "
+        "sha256, dictionary) values (?, ?, ?, ?, ?, ?, ?, ?)",
         [bucket.site, bucket.layout, datetime.now(UTC).isoformat(timespec="seconds"),
-         samples, len(dictionary), sha256(dictionary), dictionary],
+         samples, pages, len(dictionary), sha256(dictionary), dictionary],
     )  # fmt: skip
     assert cursor.lastrowid is not None
     return cursor.lastrowid
@@ -288,15 +291,35 @@ def page_buckets(
     db: Database, where: str, params: Sequence[object] = ()
 ) -> dict[Bucket, list[str]]:
     """The pages matching ``where`` (on ``pages p``), by bucket, oldest first."""
-    rows = db.execute(
-        "select p.sha256, p.url, a.extractor, a.site from pages p "
-        f"left join articles a on a.id = p.article_id where {where} order by p.rowid",
-        list(params),
-    ).fetchall()
+    # Sorted here, not by SQL: "order by rowid" makes SQLite scan the whole table in
+    # rowid order rather than use the partial index of the pages waiting for a dictionary.
+    rows = sorted(
+        db.execute(
+            "select p.rowid, p.sha256, p.url, a.extractor, a.site from pages p "
+            f"left join articles a on a.id = p.article_id where {where}",
+            list(params),
+        ).fetchall()
+    )
     found: dict[Bucket, list[str]] = {}
-    for sha, url, extractor, site in rows:
+    for _, sha, url, extractor, site in rows:
         found.setdefault(bucket_of(url, extractor, site), []).append(sha)
     return found
+
+
+def bucket_tails(db: Database) -> dict[Bucket, tuple[int, list[str]]]:
+    """Every stored page's bucket: (pages, the newest ``MAX_SAMPLES`` of them, oldest
+    first) per bucket, in one pass over the table, the memory bounded whatever its size."""
+    counts: dict[Bucket, int] = {}
+    tails: dict[Bucket, deque[str]] = {}
+    rows = db.execute(
+        "select p.sha256, p.url, a.extractor, a.site from pages p "
+        "left join articles a on a.id = p.article_id where p.raw is not null order by p.rowid"
+    )
+    for sha, url, extractor, site in rows:
+        bucket = bucket_of(url, extractor, site)
+        counts[bucket] = counts.get(bucket, 0) + 1
+        tails.setdefault(bucket, deque(maxlen=MAX_SAMPLES)).append(sha)
+    return {bucket: (counts[bucket], list(tail)) for bucket, tail in tails.items()}
 
 
 def sample_pages(db: Database, shas: Sequence[str]) -> list[bytes]:
@@ -317,13 +340,16 @@ def sample_pages(db: Database, shas: Sequence[str]) -> list[bytes]:
     return samples[::-1]
 
 
-def train(db: Database, bucket: Bucket, shas: Sequence[str]) -> int | None:
-    """Make and keep a dictionary for ``bucket`` from the pages ``shas``; its id, or None."""
+def train(
+    db: Database, bucket: Bucket, shas: Sequence[str], pages: int | None = None
+) -> int | None:
+    """Make and keep a dictionary for ``bucket`` (of ``pages`` pages, ``shas`` by default)
+    from the pages ``shas``; its id, or None."""
     samples = sample_pages(db, shas)
     dictionary = make_dictionary(samples)
     if dictionary is None:
         return None
-    return store_dictionary(db, bucket, dictionary, len(samples))
+    return store_dictionary(db, bucket, dictionary, len(samples), pages or len(shas))
 
 
 PLAIN = "p.compression = 'zstd' and p.dictionary_id is null and p.base_sha256 is null"

@@ -457,6 +457,7 @@ def add_compact_raw_store(db: Database) -> None:
             "layout": str,  # the extractor profile of the pages' articles ("none": no article)
             "trained_at": str,
             "samples": int,  # pages it was made from
+            "pages": int,  # pages of its site and layout then: compact retrains at twice that
             "size": int,
             "sha256": str,  # of the dictionary: caches key on it
             "dictionary": bytes,

@@ -117,6 +117,7 @@ def test_compact_killed_half_way_then_run_again_loses_nothing(tmp_path):
 
     again = run_cli("compact", "--db", str(db_path), env=NO_PREFECT)
     assert again.returncode == 0 and "Done: 0 pages converted" in again.stdout
+    assert "0 dictionaries trained" in again.stdout  # none retrained without new pages
 
 
 def test_compact_refuses_a_database_a_run_is_writing(tmp_path):
