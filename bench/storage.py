@@ -7,8 +7,11 @@ Three sets of pages, apart:
       as a run does, then ``wic-etl compact``'s conversion; stored bytes read from
       ``pages``. Also, in the same run, re-extraction of every stored page with the
       compressed store and with a copy of the database whose pages are stored as their
-      bytes (the layout before), best of ``--repeat`` each, alternated, and the read
-      alone (``stored_raw_pages``, ms per page);
+      bytes (the layout before): the whole re-extraction (worker processes, loading;
+      wall time, best of ``--repeat`` each, alternated), the same on one core in CPU
+      time (read + extract of the first ``--one-core-pages`` pages, best of two: what
+      the store changes, unmoved by other work on the machine), and the read alone
+      (``stored_raw_pages``, CPU ms per page);
   (b) the real pages, fixtures/real/*.html, and (c) the written fixture pages,
       fixtures/saved/** (files read whole: HTML, text, MHTML), each compressed as the
       store would, with a dictionary of its site and layout made WITHOUT it:
@@ -19,7 +22,8 @@ Three sets of pages, apart:
 gzip is level 9, one member per page: what a WARC.gz record costs (warcio writes so);
 zstd is level 3 without a dictionary.
 
-    .venv/bin/python bench/storage.py [--pages 2000] [--repeat 2] [--workdir DIR] [--json PATH]
+    .venv/bin/python bench/storage.py [--pages 2000] [--repeat 2] [--one-core-pages 400]
+        [--workers N] [--workdir DIR] [--json PATH]
 """
 
 from __future__ import annotations
@@ -142,6 +146,27 @@ def reextract(db: Path, workers: int) -> float:
     return len(shas) / seconds
 
 
+def reextract_one_core(db: Path, limit: int) -> float:
+    """Pages per CPU second of this process: the first ``limit`` stored pages read back
+    (``stored_raw_pages``) and extracted, as a re-extraction worker does; no load. CPU
+    time, so other work on a shared machine does not count."""
+    from sqlite_utils import Database
+
+    from extractors.extract import extract_page
+    from loaders.raw_pages import stored_raw_pages
+
+    database = Database(db)
+    shas = [row[0] for row in database.execute("select sha256 from pages order by rowid")]
+    shas = shas[:limit]
+    started = time.process_time()
+    for start in range(0, len(shas), 50):
+        for page in stored_raw_pages(database, shas[start : start + 50]):
+            extract_page(page)
+    seconds = time.process_time() - started
+    database.close()
+    return len(shas) / seconds
+
+
 def read_ms(db: Path) -> float:
     """CPU milliseconds per page to read every page's bytes back (``stored_raw_pages``)."""
     from sqlite_utils import Database
@@ -176,7 +201,9 @@ def word_information(data: Sequence[bytes]) -> float:
     return total / len(data)
 
 
-def corpus_figures(n: int, work: Path, workers: int, repeat: int) -> dict[str, float]:
+def corpus_figures(
+    n: int, work: Path, workers: int, repeat: int, one_core_pages: int
+) -> dict[str, float]:
     corpus = work / f"corpus-{n}"
     print(f"corpus of {n}: building it in {corpus} ...", file=sys.stderr)
     paths = build(corpus, n)
@@ -204,6 +231,11 @@ def corpus_figures(n: int, work: Path, workers: int, repeat: int) -> dict[str, f
     for _ in range(repeat):
         compressed_rate.append(reextract(db, workers))
         bytes_rate.append(reextract(plain, workers))
+    one_core_compressed: list[float] = []
+    one_core_bytes: list[float] = []
+    for _ in range(2):
+        one_core_compressed.append(reextract_one_core(db, one_core_pages))
+        one_core_bytes.append(reextract_one_core(plain, one_core_pages))
     gz = sum(gzip_size(d) for d in data)
     zs = sum(zstd_size(d) for d in data)
     return {
@@ -218,9 +250,12 @@ def corpus_figures(n: int, work: Path, workers: int, repeat: int) -> dict[str, f
         "dictionaries": dictionaries,
         "word_information_bytes": word_information(data),
         "load_pages_per_s": n / load_seconds,
-        "reextract_compressed_pages_per_s": max(compressed_rate),
-        "reextract_bytes_pages_per_s": max(bytes_rate),
-        "reextract_ratio": max(compressed_rate) / max(bytes_rate),
+        "reextract_compressed_pages_per_s": max(compressed_rate, default=0.0),
+        "reextract_bytes_pages_per_s": max(bytes_rate, default=0.0),
+        "reextract_ratio": max(compressed_rate) / max(bytes_rate) if repeat else 0.0,
+        "one_core_compressed_pages_per_cpu_s": max(one_core_compressed),
+        "one_core_bytes_pages_per_cpu_s": max(one_core_bytes),
+        "one_core_ratio": max(one_core_compressed) / max(one_core_bytes),
         "read_compressed_ms_per_page": read_ms(db),
         "read_bytes_ms_per_page": read_ms(plain),
     }
@@ -292,7 +327,12 @@ def table(name: str, figures: dict[str, object]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pages", type=int, default=2000, help="corpus size (default 2000)")
-    parser.add_argument("--repeat", type=int, default=2, help="re-extractions of each layout")
+    parser.add_argument(
+        "--repeat", type=int, default=2, help="whole re-extractions of each layout (0: none)"
+    )
+    parser.add_argument(
+        "--one-core-pages", type=int, default=400, help="pages of the one-core re-extraction"
+    )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--json", type=Path, help="write the figures to this JSON file")
     parser.add_argument("--workdir", type=Path, help="where the corpus and databases go")
@@ -305,7 +345,7 @@ def main() -> int:
     figures = {
         "real": leave_one_out(real, [*real, *written]),
         "written": leave_one_out(written, [*real, *written]),
-        "corpus": corpus_figures(args.pages, work, args.workers, args.repeat),
+        "corpus": corpus_figures(args.pages, work, args.workers, args.repeat, args.one_core_pages),
     }
     print("| pages | n | page bytes | gzip -9 | zstd -3 | stored | stored/page | stored/gzip |")
     print("|---|---|---|---|---|---|---|---|")
@@ -328,6 +368,10 @@ def main() -> int:
         f"(ratio {corpus['reextract_ratio']:.3f}); read back "
         f"{corpus['read_compressed_ms_per_page']:.3f} ms/page compressed, "
         f"{corpus['read_bytes_ms_per_page']:.3f} ms/page as bytes"
+        f"\none core, read + extract, CPU time: compressed "
+        f"{corpus['one_core_compressed_pages_per_cpu_s']:.1f} pages/s, as bytes "
+        f"{corpus['one_core_bytes_pages_per_cpu_s']:.1f} pages/s "
+        f"(ratio {corpus['one_core_ratio']:.3f})"
     )
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     print(f"machine: {machine}")
