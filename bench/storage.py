@@ -9,7 +9,7 @@ Three sets of pages, apart:
       compressed store and with a copy of the database whose pages are stored as their
       bytes (the layout before): the whole re-extraction (worker processes, loading;
       wall time, best of ``--repeat`` each, alternated), the same on one core in CPU
-      time (read + extract of the first ``--one-core-pages`` pages, best of two: what
+      time (read + extract of the first ``--one-core-pages`` pages, best of five: what
       the store changes, unmoved by other work on the machine), and the read alone
       (``stored_raw_pages``, CPU ms per page);
   (b) the real pages, fixtures/real/*.html, and (c) the written fixture pages,
@@ -22,7 +22,7 @@ Three sets of pages, apart:
 gzip is level 9, one member per page: what a WARC.gz record costs (warcio writes so);
 zstd is level 3 without a dictionary.
 
-    .venv/bin/python bench/storage.py [--pages 2000] [--repeat 2] [--one-core-pages 400]
+    .venv/bin/python bench/storage.py [--pages 2000] [--repeat 2] [--one-core-pages 300]
         [--workers N] [--workdir DIR] [--json PATH]
 """
 
@@ -51,6 +51,7 @@ from bench.corpus import build  # noqa: E402
 REAL = ROOT / "fixtures" / "real"
 SAVED = ROOT / "fixtures" / "saved"
 WHOLE_FILES = (".html", ".htm", ".txt", ".mhtml", ".mht")
+ONE_CORE_ROUNDS = 5
 
 
 def gzip_size(data: bytes) -> int:
@@ -233,9 +234,9 @@ def corpus_figures(
         bytes_rate.append(reextract(plain, workers))
     one_core_compressed: list[float] = []
     one_core_bytes: list[float] = []
-    for _ in range(2):
-        one_core_compressed.append(reextract_one_core(db, one_core_pages))
+    for _ in range(ONE_CORE_ROUNDS):  # alternated: a busy spell of the machine hits both
         one_core_bytes.append(reextract_one_core(plain, one_core_pages))
+        one_core_compressed.append(reextract_one_core(db, one_core_pages))
     gz = sum(gzip_size(d) for d in data)
     zs = sum(zstd_size(d) for d in data)
     return {
@@ -331,7 +332,7 @@ def main() -> int:
         "--repeat", type=int, default=2, help="whole re-extractions of each layout (0: none)"
     )
     parser.add_argument(
-        "--one-core-pages", type=int, default=400, help="pages of the one-core re-extraction"
+        "--one-core-pages", type=int, default=300, help="pages of the one-core re-extraction"
     )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--json", type=Path, help="write the figures to this JSON file")
