@@ -128,3 +128,20 @@ def test_compact_refuses_a_database_a_run_is_writing(tmp_path):
     assert result.returncode != 0
     assert "in use by a ingest run (run-1" in result.stderr + result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_compact_stops_with_a_sentence_when_the_database_stays_locked(tmp_path):
+    db_path = old_database(tmp_path)
+    with Store.open(str(db_path)):  # the schema brought up to date first
+        pass
+    holder = sqlite3.connect(db_path)
+    holder.execute("BEGIN IMMEDIATE")  # another process's write, never let go
+    try:
+        result = run_cli("compact", "--db", str(db_path), env=NO_PREFECT)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "is busy: another process is writing it" in result.stderr.replace("\n", " ")
+    assert "Traceback" not in result.stderr
+    assert state(db_path)[1] == state(db_path)[0]  # nothing half done
