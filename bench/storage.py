@@ -96,13 +96,14 @@ def load_corpus(paths: list[Path], db: Path, workers: int) -> float:
 def compact(db: Path) -> None:
     from sqlite_utils import Database
 
-    from loaders.compaction import convert_batch, train_dictionaries
+    from loaders.compaction import convert_batch, newest_dictionaries, train_dictionaries
 
     database = Database(db)
     train_dictionaries(database)
+    newest = newest_dictionaries(database)
     rowid: int | None = 0
     while rowid is not None:
-        rowid = convert_batch(database, rowid).last_rowid
+        rowid = convert_batch(database, rowid, newest=newest).last_rowid
     database.close()
 
 

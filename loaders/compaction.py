@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -93,13 +93,25 @@ def train_dictionaries(db: Database) -> list[tuple[Bucket, int]]:
     return made
 
 
-def convert_batch(db: Database, after_rowid: int, size: int = BATCH_PAGES) -> Converted:
-    """Convert the next ``size`` pages after ``after_rowid`` still stored as their bytes,
-    or compressed without a dictionary, in one transaction."""
+def newest_dictionaries(db: Database) -> list[int]:
+    """The newest dictionary of each site and layout."""
+    rows = db.execute("select max(id) from raw_dictionaries group by site, layout")
+    return [row[0] for row in rows]
+
+
+def convert_batch(
+    db: Database, after_rowid: int, size: int = BATCH_PAGES, newest: Sequence[int] = ()
+) -> Converted:
+    """Convert, in one transaction, the next ``size`` pages after ``after_rowid`` that
+    are stored as their bytes, compressed without a dictionary, or with a dictionary
+    not in ``newest`` (an older one of their site and layout: a page moves to the
+    newest only if that stores it smaller)."""
+    # (SQLite's "x not in ()" is true even for a null x: no dictionaries, no older ones.)
+    older = f"p.dictionary_id not in ({','.join(str(int(i)) for i in newest)})" if newest else "0"
     with write_transaction(db):
         rows = db.execute(
             "select p.rowid, p.sha256 from pages p where p.rowid > ? and p.raw is not null "
-            f"and (p.compression is null or ({PLAIN})) order by p.rowid limit ?",
+            f"and (p.compression is null or ({PLAIN}) or {older}) order by p.rowid limit ?",
             [after_rowid, size],
         ).fetchall()
         if not rows:

@@ -127,3 +127,31 @@ def test_a_run_trains_a_dictionary_once_enough_pages_of_a_layout_wait(tmp_path, 
     # The four waiting pages recompressed with it, the fifth stored with it at once.
     assert {columns(db, sha)[1] for sha in pages} == {dictionary_id}
     assert {p.data for p in stored_raw_pages(db, list(pages))} == set(pages.values())
+
+
+def test_compact_moves_pages_to_a_newer_dictionary_only_where_it_stores_them_smaller(tmp_path):
+    from loaders.compaction import convert_batch, newest_dictionaries
+
+    db = open_database(tmp_path / "wic.db")
+    data = REAL.read_bytes()
+    pages = {}
+    for n in range(4):
+        variant = data.replace(b"</h1>", f" {n}</h1>".encode(), 1)
+        pages[load(db, variant, f"run-{n}", URL.replace(".html", f"_{n}z.html"))] = variant
+    bucket = raw_store.Bucket("chinadaily.com.cn", "chinadaily")
+    with db.conn:
+        first = raw_store.train(db, bucket, list(pages)[:2])
+        raw_store.recompress(db, list(pages), bucket)
+    before = {sha: columns(db, sha) for sha in pages}
+    assert {c[1] for c in before.values()} == {first}
+    with db.conn:  # a newer one, from every page: it knows all four
+        newer = raw_store.train(db, bucket, list(pages))
+    batch = convert_batch(db, 0, newest=newest_dictionaries(db))
+    assert batch.pages == len(pages) and batch.changed >= 2  # at least the two it did not know
+    for sha in pages:
+        _, dictionary_id, _, stored, _ = columns(db, sha)
+        assert dictionary_id in (first, newer)
+        assert stored <= before[sha][3]
+        if dictionary_id == newer:
+            assert stored < before[sha][3]
+    assert {p.data for p in stored_raw_pages(db, list(pages))} == set(pages.values())

@@ -88,7 +88,12 @@ def _open(path: str) -> Database:
 
 
 def _compact(db: Database, path: str, batch_size: int, console: Console) -> None:
-    from loaders.compaction import convert_batch, store_size, train_dictionaries
+    from loaders.compaction import (
+        convert_batch,
+        newest_dictionaries,
+        store_size,
+        train_dictionaries,
+    )
 
     start = store_size(db)
     console.print(
@@ -100,10 +105,11 @@ def _compact(db: Database, path: str, batch_size: int, console: Console) -> None
         console.print(
             f"dictionary {dictionary_id} trained for {bucket.site or '(no site)'} / {bucket.layout}"
         )
+    newest = newest_dictionaries(db)
     looked = changed = before = after = 0
     rowid = 0
     while True:
-        batch = convert_batch(db, rowid, batch_size)
+        batch = convert_batch(db, rowid, batch_size, newest)
         if batch.last_rowid is None:
             break
         rowid = batch.last_rowid
