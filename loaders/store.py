@@ -672,7 +672,7 @@ class Store:
 
     def record_checks(self, checks: Sequence[Check], run_id: str, ladder: Ladder) -> None:
         """What re-checking each article found (``article_checks``), and when each is due
-        next: checked now, unless its check failed (then it stays due)."""
+        next: checked now, unless its check failed (then tried again after ``retry_delay``)."""
         with _write_transaction(self.db):
             record_checks(self.db, checks, run_id, now())
             schedule(self.db, ladder)
