@@ -16,7 +16,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlite_utils import Database
 
@@ -37,6 +37,7 @@ from core.records import (
 )
 from core.schedule import Ladder
 from core.stitch import stitch
+from loaders import exports
 from loaders.crawl_state import StoredCrawlState
 from loaders.history import (
     Seen,
@@ -588,6 +589,24 @@ class Store:
     def stored_raw_pages(self, shas: Sequence[str]) -> list[RawPage]:
         """Pages as read or fetched, with their HTTP status and headers."""
         return stored_raw_pages(self.db, shas)
+
+    def export_article_ids(self, since: date | None = None, site: str | None = None) -> list[str]:
+        """The articles an export takes (of ``site``, with a page read on or after ``since``)."""
+        return exports.article_ids(self.db, since, site)
+
+    def export_articles(self, ids: Sequence[str]) -> Iterator[dict[str, object]]:
+        """These articles, every column, with images, organizers, removed lines, versions."""
+        return exports.articles_with_children(self.db, ids)
+
+    def export_pages(
+        self, ids: Sequence[str], since: date | None = None
+    ) -> list[dict[str, object]]:
+        """The stored pages of these articles (metadata; the bytes: ``stored_raw_pages``)."""
+        return exports.pages_of(self.db, ids, since)
+
+    def export_images(self, ids: Sequence[str]) -> list[dict[str, object]]:
+        """The kept image files of these articles (none before images were kept)."""
+        return exports.images_of(self.db, ids)
 
     def stored_page_ids(self) -> list[str]:
         """Every page that can be extracted again, in the order first stored."""
