@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed
 DB ?= data/wic.db
 SOURCES ?= fixtures/saved
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+TOOLS := .venv-tools
+PYWB := $(TOOLS)/pywb/bin/wayback
 
 .PHONY: setup test-tools run test test-fast fuzz lint format lock server datasette bench-parsers clean
 
@@ -23,8 +25,15 @@ $(STAMP): pyproject.toml requirements.lock
 		-c requirements.lock -e '.[dev]'
 	touch $(STAMP)
 
-# Debian packages the tests use, installed only where missing.
-test-tools: /usr/bin/sqlite3 /usr/bin/chromium $(CJK_FONT) /usr/sbin/mount.exfat-fuse /usr/sbin/mkfs.exfat
+# Debian packages the tests use, installed only where missing; and pywb in a venv of its own.
+test-tools: /usr/bin/sqlite3 /usr/bin/chromium $(CJK_FONT) /usr/sbin/mount.exfat-fuse /usr/sbin/mkfs.exfat $(PYWB)
+
+# pywb replays an exported WACZ in the tests. It pins gevent and greenlet below what
+# Prefect needs, so it lives in its own venv (tools/pywb.lock; `make lock` re-pins it).
+$(PYWB): tools/pywb.lock $(STAMP)
+	$(PYTHON) -m venv $(TOOLS)/pywb
+	$(BIN)/uv pip install --quiet --python $(TOOLS)/pywb/bin/python -r tools/pywb.lock
+	touch $(PYWB)
 
 # The sqlite3 command line: the tests query the database beside a run with it, as a person would.
 /usr/bin/sqlite3:
@@ -74,6 +83,7 @@ format: setup
 lock: setup
 	$(BIN)/uv pip compile --quiet --python $(BIN)/python pyproject.toml --extra dev --extra bench \
 		-o requirements.lock
+	$(BIN)/uv pip compile --quiet --python $(BIN)/python tools/pywb.in -o tools/pywb.lock
 
 # A plain Prefect server on 127.0.0.1:4200 for `wic-etl serve` and its deployments;
 # see docs/prefect.md.
@@ -92,4 +102,4 @@ bench-parsers: setup
 	$(BIN)/python bench/parsers.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .ruff_cache
