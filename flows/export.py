@@ -166,11 +166,13 @@ def _page_entries(
         first_page.setdefault(str(stored["article_id"]), stored)
     by_sha = {str(p["sha256"]): p for p in pages}
     for article in articles:
-        page: dict[str, object] | None = by_sha.get(str(article.get("page_sha256")))
-        page = page or first_page.get(str(article["id"]))
-        url = article.get("url") or (page_target(page) if page else None)
-        if not url:
+        # The page its record was extracted from, where it is in this export: a fetched
+        # page's address may not be the article's canonical one.
+        own = by_sha.get(str(article.get("page_sha256")))
+        page = own or first_page.get(str(article["id"]))
+        if page is None:
             continue  # none of its pages is in this export (read before --since)
+        url = page_target(own) if own else str(article.get("url") or page_target(page))
         yield PageEntry(str(article["id"]), str(url), str(article["title"]), str(article["body"]))
 
 

@@ -8,13 +8,14 @@ What goes in the zip:
   refers to; and one WARC of ``resource`` records for what no WARC holds (pages read
   from saved files, images kept apart), each with a ``metadata`` record saying where
   its bytes came from. Never a made-up HTTP response.
-- ``indexes/index.cdxj``: the CDXJ index of those WARCs (webrecorder's cdxj-indexer).
+- ``indexes/index.cdx.gz`` and ``indexes/index.idx``: the CDXJ index of those WARCs in
+  gzip blocks, and the index of the blocks (webrecorder's cdxj-indexer, as py-wacz).
 - ``pages/pages.jsonl``: a header line, then one line per article (id, url, ts, title, text).
 - ``datapackage.json`` (every file's path, ``sha256:`` digest and size) and
   ``datapackage-digest.json`` (the digest of datapackage.json).
 
-WARCs are STORED in the zip (the spec's rule: a replayer reads records at their
-offsets); the rest is deflated. The zip is written beside its path and renamed into
+WARCs and the index blocks are STORED in the zip (the spec's rule: a replayer reads
+them at their offsets); the rest is deflated. The zip is written beside its path and renamed into
 place at the end, so a stopped export never leaves a half WACZ under that name.
 """
 
@@ -39,6 +40,9 @@ RESOURCES_WARC = "wic-etl-resources.warc.gz"
 # Records that stand for a capture of their address, in the index and in replay.
 CAPTURES = ("response", "revisit", "resource")
 GZIP_MAGIC = b"\x1f\x8b"
+INDEX_BLOCK_LINES = 1024  # index lines a block of index.cdx.gz (py-wacz's, ArchiveWeb.page's)
+# Read by offset, so not compressed again in the zip.
+STORED = ("archive/", "indexes/index.cdx.gz")
 
 
 class WarcReadError(Exception):
@@ -328,10 +332,24 @@ def _write_resources(
     return count, dates
 
 
-def _cdxj(files: Sequence[Path], out: Path) -> None:
+def _cdxj(files: Sequence[Path], folder: Path) -> None:
+    """The CDXJ index of the WARCs as the spec and py-wacz lay it out: ``index.cdx.gz``,
+    gzip blocks of sorted lines (read by range, so STORED in the zip), and ``index.idx``,
+    the first key of each block; request bodies of POSTs appended to their keys."""
     from cdxj_indexer.main import CDXJIndexer
 
-    CDXJIndexer(str(out), [str(f) for f in files], sort=True).process_all()
+    with (folder / "index.cdx.gz").open("wb") as blocks:
+        CDXJIndexer(
+            str(folder / "index.idx"),
+            [str(f) for f in files],
+            sort=True,
+            post_append=True,
+            compress=blocks,
+            data_out_name="index.cdx.gz",
+            lines=INDEX_BLOCK_LINES,
+            digest_records=True,
+            fields="referrer",
+        ).process_all()
 
 
 def _pages_lines(
@@ -386,7 +404,7 @@ def write_wacz(
             if url not in captured or when > captured[url]:
                 captured[url] = when
         (folder / "indexes").mkdir()
-        _cdxj(warcs, folder / "indexes" / "index.cdxj")
+        _cdxj(warcs, folder / "indexes")
         (folder / "pages").mkdir()
         listed = 0
         with (folder / "pages" / "pages.jsonl").open("w", encoding="utf-8") as lines:
@@ -395,7 +413,8 @@ def write_wacz(
                 listed += line == "\n"
         contents = [
             *(f"archive/{w.name}" for w in warcs),
-            "indexes/index.cdxj",
+            "indexes/index.cdx.gz",
+            "indexes/index.idx",
             "pages/pages.jsonl",
         ]
         package: dict[str, object] = {
@@ -423,7 +442,7 @@ def write_wacz(
         partial = folder / "out.wacz"
         with zipfile.ZipFile(partial, "w", allowZip64=True) as zipped:
             for path in contents:
-                stored = path.startswith("archive/")
+                stored = path.startswith(STORED)
                 zipped.write(
                     folder / path,
                     path,

@@ -1,0 +1,370 @@
+"""``wic-etl export``: what a user gets out, checked with the tools they would use.
+
+A database of the saved fixture pages (what ``make run`` loads), plus one article
+fetched live from the fixture site with its photo; that fetch is written, request and
+response, to the WARC folder beside the database by warcio's own WARCWriter (as a crawl
+writes it). Then:
+
+- ``export jsonl``: every article a line, every field, its children and versions;
+- ``export wacz``: py-wacz's ``wacz validate`` passes; pywb (its own venv, made by
+  ``make test-tools``) replays the fetched article from the WACZ, in headless Chromium
+  driven over the DevTools protocol: the title is there, the photo was loaded from
+  pywb on 127.0.0.1 (the fixture site is shut down first and every other host is
+  unresolvable), and a screenshot is saved.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import gzip
+import io
+import json
+import shutil
+import sqlite3
+import subprocess
+import time
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from core.records import RawPage
+from extractors.extract import extract_page
+from flows.batch import ReadResult, batch_of, ingest_batch, load_batch
+from loaders.store import Store
+from tests.conftest import BIN, ROOT, free_port, run_cli, saved_pages
+from tests.site_server import FIXTURES, FixtureSite
+
+PHOTO = ROOT / "tests" / "data" / "replay_photo.jpg"
+ARTICLE_PATH = "/a/202512/08/WS6936a1b2a310d6866eb2c7f1.html"
+PHOTO_PATH = "/images/202512/08/replay_photo.jpg"
+LIVE_PHOTO = "//img2.chinadaily.com.cn/images/202512/08/6936a1b2a310d6866eb2c7f3.jpeg"
+TOOLS = ROOT / ".venv-tools" / "pywb" / "bin"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+NO_PREFECT = {"PREFECT_API_URL": "http://127.0.0.1:9/api"}  # export never talks to Prefect
+
+
+def fetch_into_warc(site: FixtureSite, paths: list[str], warc: Path) -> list[RawPage]:
+    """GET each path with httpx and write request and response records (the response as
+    it came over the wire, gzip and all) with warcio; the pages as a crawl stores them."""
+    pages: list[RawPage] = []
+    with httpx.Client(http2=False) as client, warc.open("wb") as out:
+        writer = WARCWriter(out, gzip=True, warc_version="1.1")
+        writer.write_record(
+            writer.create_warcinfo_record(warc.name, {"software": "tests/test_export.py"})
+        )
+        for path in paths:
+            url = site.url(path)
+            with client.stream("GET", url) as response:
+                wire = b"".join(response.iter_raw())
+                request = response.request
+            request_record = writer.create_warc_record(
+                url,
+                "request",
+                payload=io.BytesIO(b""),
+                length=0,
+                http_headers=StatusAndHeaders(
+                    f"GET {path} HTTP/1.1",
+                    [(k.decode(), v.decode()) for k, v in request.headers.raw],
+                    is_http_request=True,
+                ),
+            )
+            response_record = writer.create_warc_record(
+                url,
+                "response",
+                payload=io.BytesIO(wire),
+                length=len(wire),
+                http_headers=StatusAndHeaders(
+                    f"{response.status_code} {response.reason_phrase}",
+                    [(k.decode(), v.decode()) for k, v in response.headers.raw],
+                    protocol="HTTP/1.1",
+                ),
+            )
+            writer.write_request_response_pair(request_record, response_record)
+            body = gzip.decompress(wire) if response.headers.get("content-encoding") else wire
+            pages.append(
+                RawPage(
+                    url,
+                    body,
+                    url,
+                    response.headers.get("content-type"),
+                    response.status_code,
+                    tuple(response.headers.items()),
+                )
+            )
+    return pages
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """A database of the saved fixtures and one live-fetched article, its WARC folder."""
+    tmp = tmp_path_factory.mktemp("export")
+    db_path = tmp / "wic.db"
+    page = (FIXTURES / "saved" / "html" / "chinadaily_en_ai_rules.html").read_text("utf-8")
+    assert LIVE_PHOTO in page
+    extra = {
+        ARTICLE_PATH: (page.replace(LIVE_PHOTO, PHOTO_PATH).encode(), "text/html; charset=utf-8"),
+        PHOTO_PATH: (PHOTO.read_bytes(), "image/jpeg"),
+    }
+    with FixtureSite(extra=extra) as site:
+        (tmp / "wic-warc").mkdir()
+        warc = tmp / "wic-warc" / "wic-20261204020000-0.warc.gz"
+        fetched = fetch_into_warc(site, [ARTICLE_PATH, PHOTO_PATH], warc)
+        base = site.base
+    with Store.open(str(db_path)) as store:
+        store.start_run("run-1", "ingest", ["fixtures"])
+        ingest_batch(store, [str(p) for p in saved_pages()], "run-1")
+        store.start_run("run-2", "crawl", [base])
+        article_page = fetched[0]
+        load_batch(
+            store,
+            batch_of(ReadResult([article_page], []), set(), [extract_page(article_page)]),
+            "run-2",
+        )
+    yield {"db": db_path, "tmp": tmp, "base": base, "warc": warc}
+
+
+def table(db_path: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(db_path) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_jsonl_has_every_article_and_every_field_with_its_children(archive, tmp_path):
+    out = tmp_path / "articles.jsonl"
+    result = run_cli("export", "jsonl", str(out), "--db", str(archive["db"]), env=NO_PREFECT)
+    assert result.returncode == 0, result.stderr
+    lines = out.read_text("utf-8").splitlines()
+    rows = [json.loads(line) for line in lines]
+    ids = {row[0] for row in table(archive["db"], "select id from articles")}
+    assert {row["id"] for row in rows} == ids and len(rows) == len(ids)
+    assert f"{len(ids)} articles written to {out}" in result.stdout
+    columns = {row[1] for row in table(archive["db"], "pragma table_info(articles)")}
+    for row in rows:
+        assert columns | {"images", "organizers", "removed_lines", "versions"} <= set(row)
+        assert row["versions"], f"article {row['id']} has no versions"
+        assert isinstance(row["warnings"], list)
+    # Children are the database's, article by article.
+    counts = dict(table(archive["db"], "select article_id, count(*) from images group by 1"))
+    assert {r["id"]: len(r["images"]) for r in rows if r["images"]} == counts
+    seed_like = next(r for r in rows if r["organizers"])
+    assert all(o["name"] for o in seed_like["organizers"])
+    assert any(r["removed_lines"] for r in rows)
+    assert any("，" in r["body"] or "。" in r["body"] for r in rows)  # Chinese as it is
+    assert "\\u" not in out.read_text("utf-8")
+
+
+def test_jsonl_to_stdout_with_a_site_and_bad_options_say_what_to_do(archive):
+    db = str(archive["db"])
+    result = run_cli("export", "jsonl", "-", "--db", db, "--site", "wicwuzhen.cn", env=NO_PREFECT)
+    assert result.returncode == 0, result.stderr
+    sites = {json.loads(line)["site"] for line in result.stdout.splitlines()}
+    assert sites == {"wicwuzhen.cn"}
+    expected = table(archive["db"], "select count(*) from articles where site = 'wicwuzhen.cn'")
+    assert len(result.stdout.splitlines()) == expected[0][0]
+    assert "written to the standard output" in result.stderr
+    future = run_cli("export", "jsonl", "-", "--db", db, "--since", "2999-01-01", env=NO_PREFECT)
+    assert future.returncode == 0 and future.stdout == ""
+    for bad in (["--since", "yesterday"], ["--since", "2026-13-01"], ["--site", "not a site!"]):
+        result = run_cli("export", "wacz", "x.wacz", "--db", db, *bad, env=NO_PREFECT)
+        assert result.returncode == 2, (bad, result.stderr)
+        assert "Traceback" not in result.stderr and bad[1] in result.stderr
+    missing = run_cli("export", "wacz", "x.wacz", "--db", "/nonexistent/wic.db", env=NO_PREFECT)
+    assert missing.returncode == 2 and "no database at" in missing.stderr
+    assert "Traceback" not in missing.stderr
+
+
+@pytest.fixture(scope="module")
+def wacz(archive) -> Path:
+    out = archive["tmp"] / "out" / "wic.wacz"
+    result = run_cli("export", "wacz", str(out), "--db", str(archive["db"]), env=NO_PREFECT)
+    assert result.returncode == 0, result.stderr
+    articles = table(archive["db"], "select count(*) from articles")[0][0]
+    assert result.stdout.startswith(f"{articles} articles, ")
+    assert len(result.stdout.strip().splitlines()) == 1
+    return out
+
+
+def test_the_wacz_passes_py_wacz_validation(wacz):
+    result = subprocess.run(
+        [str(BIN / "wacz"), "validate", "-f", str(wacz)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Validation succeeded" in result.stdout
+
+
+def test_the_wacz_holds_the_crawl_records_and_the_saved_pages_as_resources(wacz, archive):
+    with zipfile.ZipFile(wacz) as zipped:
+        names = zipped.namelist()
+        assert {"indexes/index.cdx.gz", "indexes/index.idx", "pages/pages.jsonl",
+                "datapackage.json", "datapackage-digest.json"} <= set(names)  # fmt: skip
+        for info in zipped.infolist():
+            if info.filename.startswith(("archive/", "indexes/index.cdx.gz")):
+                assert info.compress_type == zipfile.ZIP_STORED, info.filename
+        crawl = zipped.read(f"archive/{archive['warc'].name}")
+        assert crawl == archive["warc"].read_bytes()  # every record kept, byte for byte
+        records = [
+            (r.rec_type, r.rec_headers["WARC-Target-URI"], r.content_stream().read())
+            for r in ArchiveIterator(io.BytesIO(zipped.read("archive/wic-etl-resources.warc.gz")))
+        ]
+        lines = zipped.read("pages/pages.jsonl").decode().splitlines()
+        package = json.loads(zipped.read("datapackage.json"))
+    kinds = {kind for kind, _, _ in records}
+    assert kinds == {"warcinfo", "resource", "metadata"}  # never a made-up response
+    saved = [(url, body) for kind, url, body in records if kind == "resource"]
+    sources = {str(p) for p in saved_pages()}
+    notes = [body.decode() for kind, _, body in records if kind == "metadata"]
+    assert len(notes) == len(saved)
+    assert all("saved-file: " in n or "fetched-from: " in n for n in notes), notes[0]
+    assert any(any(s in n for s in sources) for n in notes)
+    urns = [url for url, _ in saved if url.startswith("urn:wic-etl:page:")]
+    no_url = table(
+        archive["db"], "select count(*) from pages where url is null and article_id is not null"
+    )
+    assert len(urns) == no_url[0][0] > 0
+    header, *entries = (json.loads(line) for line in lines)
+    assert header["format"] == "json-pages-1.0"
+    assert len(entries) == table(archive["db"], "select count(*) from articles")[0][0]
+    assert all(e["url"] and e["ts"] and e["title"] and e["text"] for e in entries)
+    fetched = archive["base"] + ARTICLE_PATH
+    assert any(e["url"] == fetched for e in entries)
+    assert package["wacz_version"] == "1.1.1"
+    assert all(r["hash"].startswith("sha256:") for r in package["resources"])
+
+
+def test_an_export_of_one_site_since_a_day_keeps_only_those(archive, tmp_path):
+    out = tmp_path / "cd.wacz"
+    db = str(archive["db"])
+    result = run_cli("export", "wacz", str(out), "--db", db, "--site", "chinadaily.com.cn",
+                     env=NO_PREFECT)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(out) as zipped:
+        names = zipped.namelist()
+        index = gzip.decompress(zipped.read("indexes/index.cdx.gz")).decode()
+    assert f"archive/{archive['warc'].name}" not in names  # the fetch was of 127.0.0.1
+    # The photo's fetch is of 127.0.0.1, not of the site: left out. (The article's own page
+    # is in, as the bytes wic-etl stored: its article is of chinadaily.com.cn.)
+    assert PHOTO_PATH not in index and "chinadaily.com.cn" in index
+    later = run_cli("export", "wacz", str(out), "--db", db, "--since", "2999-01-01",
+                    env=NO_PREFECT)  # fmt: skip
+    assert later.returncode == 0 and later.stdout.startswith("0 articles, ")
+
+
+async def devtools(port: int, url: str, shot: Path) -> dict:
+    """Open ``url`` in the Chromium listening on ``port``; what the page shows and loads."""
+    import websockets
+
+    async with httpx.AsyncClient() as client:
+        for _ in range(100):
+            try:
+                targets = (await client.get(f"http://127.0.0.1:{port}/json")).json()
+                break
+            except httpx.HTTPError:
+                await asyncio.sleep(0.1)
+        page = next(t for t in targets if t["type"] == "page")
+    async with websockets.connect(page["webSocketDebuggerUrl"], max_size=None) as ws:
+        ids = iter(range(1, 10_000))
+        events: list[dict] = []
+
+        async def call(method: str, **params: object) -> dict:
+            number = next(ids)
+            await ws.send(json.dumps({"id": number, "method": method, "params": params}))
+            while True:
+                message = json.loads(await ws.recv())
+                if message.get("id") == number:
+                    return message.get("result", {})
+                events.append(message)
+
+        await call("Network.enable")
+        await call("Page.enable")
+        await call("Page.navigate", url=url)
+        deadline = time.monotonic() + 60
+        while not any(e.get("method") == "Page.loadEventFired" for e in events):
+            assert time.monotonic() < deadline, "the page never finished loading"
+            events.append(json.loads(await ws.recv()))
+        await asyncio.sleep(1)  # late images
+        seen = await call(
+            "Runtime.evaluate",
+            # pywb puts a page opened alone back in its replay frame: look in the frames too.
+            expression="""JSON.stringify((() => {
+                const docs = [document, ...[...document.querySelectorAll('iframe')]
+                    .map(f => f.contentDocument).filter(d => d)];
+                return {title: docs.map(d => d.title).join(' | '),
+                        images: docs.flatMap(d => [...d.images])
+                            .map(i => [i.currentSrc, i.complete && i.naturalWidth])};
+            })())""",
+            returnByValue=True,
+        )
+        picture = await call("Page.captureScreenshot", format="png")
+        shot.write_bytes(base64.b64decode(picture["data"]))
+    responses = [
+        e["params"]["response"] for e in events if e.get("method") == "Network.responseReceived"
+    ]
+    failed = [e["params"] for e in events if e.get("method") == "Network.loadingFailed"]
+    return {**json.loads(seen["result"]["value"]), "responses": responses, "failed": failed}
+
+
+@pytest.mark.slow
+def test_pywb_replays_the_article_with_its_photo_from_the_wacz(wacz, archive, tmp_path):
+    if not (TOOLS / "wayback").exists():
+        pytest.fail("pywb is missing: `make test-tools` installs it in .venv-tools/pywb")
+    if not Path(CHROMIUM).exists():
+        pytest.fail("chromium is missing: `make test-tools` installs it (Debian package chromium)")
+    home = tmp_path / "pywb"
+    home.mkdir()
+    for step in (["init", "wic"], ["add", "--unpack-wacz", "wic", str(wacz)]):
+        made = subprocess.run([str(TOOLS / "wb-manager"), *step], cwd=home, capture_output=True,
+                              text=True, timeout=120)  # fmt: skip
+        assert made.returncode == 0, made.stderr
+    port, debug_port = free_port(), free_port()
+    log = (tmp_path / "pywb.log").open("w")
+    pywb = subprocess.Popen([str(TOOLS / "wayback"), "-b", "127.0.0.1", "-p", str(port)],
+                            cwd=home, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+    browser = None
+    try:
+        replay = f"http://127.0.0.1:{port}/wic"
+        for _ in range(150):
+            try:
+                if httpx.get(f"{replay}/", timeout=1).status_code < 500:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        article = archive["base"] + ARTICLE_PATH  # that server is shut: only pywb can answer
+        browser = subprocess.Popen(
+            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={tmp_path / 'profile'}", f"--remote-debugging-port={debug_port}",
+             "--window-size=1280,1600", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+             "about:blank"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        shot = tmp_path / "replay.png"
+        # The capture's time as the pages list gives it; mp_: the page alone, no replay frame.
+        with zipfile.ZipFile(wacz) as zipped:
+            lines = zipped.read("pages/pages.jsonl").decode().splitlines()[1:]
+        ts = next(json.loads(line)["ts"] for line in lines if json.loads(line)["url"] == article)
+        stamp = "".join(ch for ch in ts if ch.isdigit())[:14]
+        seen = asyncio.run(devtools(debug_port, f"{replay}/{stamp}mp_/{article}", shot))
+    finally:
+        if browser is not None:
+            browser.terminate()
+            browser.wait(10)
+        pywb.terminate()
+        pywb.wait(10)
+        log.close()
+    assert "New rules ask AI services to label generated content" in seen["title"]
+    photos = [r for r in seen["responses"] if r["url"].endswith(PHOTO_PATH)]
+    assert photos, (seen["responses"], (tmp_path / "pywb.log").read_text()[-3000:])
+    assert all(r["url"].startswith(f"{replay}/") and r["status"] == 200 for r in photos)
+    assert all(r["mimeType"] == "image/jpeg" for r in photos)
+    shown = [width for src, width in seen["images"] if src.endswith(PHOTO_PATH)]
+    assert shown and all(width == 240 for width in shown), seen["images"]
+    hosts = {httpx.URL(r["url"]).host for r in seen["responses"] if r["url"].startswith("http")}
+    assert hosts == {"127.0.0.1"}
+    assert all(f":{port}/" in r["url"] for r in seen["responses"] if r["url"].startswith("http"))
+    assert shot.stat().st_size > 20_000, "a blank screenshot"
