@@ -37,8 +37,8 @@ from core.records import (
 )
 from core.schedule import Ladder
 from core.stitch import stitch
-from loaders import exports
 from loaders.crawl_state import StoredCrawlState
+from loaders.exports import article_ids, articles_with_children, images_of, pages_of
 from loaders.history import (
     Seen,
     StoredArticle,
@@ -592,21 +592,21 @@ class Store:
 
     def export_article_ids(self, since: date | None = None, site: str | None = None) -> list[str]:
         """The articles an export takes (of ``site``, with a page read on or after ``since``)."""
-        return exports.article_ids(self.db, since, site)
+        return article_ids(self.db, since, site)
 
     def export_articles(self, ids: Sequence[str]) -> Iterator[dict[str, object]]:
         """These articles, every column, with images, organizers, removed lines, versions."""
-        return exports.articles_with_children(self.db, ids)
+        return articles_with_children(self.db, ids)
 
     def export_pages(
         self, ids: Sequence[str], since: date | None = None
     ) -> list[dict[str, object]]:
         """The stored pages of these articles (metadata; the bytes: ``stored_raw_pages``)."""
-        return exports.pages_of(self.db, ids, since)
+        return pages_of(self.db, ids, since)
 
     def export_images(self, ids: Sequence[str]) -> list[dict[str, object]]:
         """The kept image files of these articles (none before images were kept)."""
-        return exports.images_of(self.db, ids)
+        return images_of(self.db, ids)
 
     def stored_page_ids(self) -> list[str]:
         """Every page that can be extracted again, in the order first stored."""
