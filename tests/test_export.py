@@ -368,3 +368,61 @@ def test_pywb_replays_the_article_with_its_photo_from_the_wacz(wacz, archive, tm
     assert hosts == {"127.0.0.1"}
     assert all(f":{port}/" in r["url"] for r in seen["responses"] if r["url"].startswith("http"))
     assert shot.stat().st_size > 20_000, "a blank screenshot"
+
+
+def resources_of(wacz: Path) -> dict[str, tuple[str, bytes]]:
+    with zipfile.ZipFile(wacz) as zipped:
+        data = zipped.read("archive/wic-etl-resources.warc.gz")
+    return {
+        r.rec_headers["WARC-Target-URI"]: (r.rec_headers["Content-Type"], r.content_stream().read())
+        for r in ArchiveIterator(io.BytesIO(data))
+        if r.rec_type == "resource"
+    }
+
+
+def test_kept_images_go_in_as_resources_when_no_warc_has_them(archive, tmp_path):
+    # The images table as it is once images are kept: image_files, images.sha256.
+    db = tmp_path / "wic.db"
+    shutil.copy(archive["db"], db)
+    photo = PHOTO.read_bytes()
+    with sqlite3.connect(db) as conn:
+        conn.execute("alter table images add column sha256 text")
+        conn.execute("create table image_files (sha256 text primary key, content_type text, "
+                     "size integer, data blob, url text)")  # fmt: skip
+        article_id, src = conn.execute(
+            "select i.article_id, i.src from images i join pages p on p.sha256 = "
+            "(select page_sha256 from articles where id = i.article_id) "
+            "where p.http_status is null order by i.rowid limit 1"
+        ).fetchone()
+        conn.execute("update images set sha256 = 'cafe' where article_id = ? and src = ?",
+                     [article_id, src])  # fmt: skip
+        conn.execute("insert into image_files values ('cafe', 'image/jpeg', ?, ?, ?)",
+                     [len(photo), photo, src])  # fmt: skip
+    out = tmp_path / "images.wacz"
+    result = run_cli("export", "wacz", str(out), "--db", str(db), env=NO_PREFECT)
+    assert result.returncode == 0, result.stderr
+    assert resources_of(out)[src] == ("image/jpeg", photo)
+
+
+def test_a_cut_warc_is_exported_but_its_last_record_and_a_warning_and_junk_is_an_error(
+    archive, tmp_path
+):
+    db = tmp_path / "wic.db"
+    shutil.copy(archive["db"], db)
+    (tmp_path / "wic-warc").mkdir()
+    whole = archive["warc"].read_bytes()
+    (tmp_path / "wic-warc" / archive["warc"].name).write_bytes(whole[:-30])
+    out = tmp_path / "cut.wacz"
+    result = run_cli("export", "wacz", str(out), "--db", str(db), env=NO_PREFECT)
+    assert result.returncode == 0, result.stderr
+    assert "Warning: " in result.stdout and "not a whole record" in result.stdout
+    with zipfile.ZipFile(out) as zipped:
+        kept = zipped.read(f"archive/{archive['warc'].name}")
+    assert kept and whole.startswith(kept) and len(kept) < len(whole)
+    assert subprocess.run([str(BIN / "wacz"), "validate", "-f", str(out)],
+                          capture_output=True).returncode == 0  # fmt: skip
+    (tmp_path / "wic-warc" / "wic-20261205000000-0.warc.gz").write_bytes(b"<html>no</html>\n")
+    result = run_cli("export", "wacz", str(out), "--db", str(db), env=NO_PREFECT)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "wic-20261205000000-0.warc.gz is not a readable WARC file" in result.stderr
+    assert "move it out of" in result.stderr

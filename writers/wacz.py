@@ -28,6 +28,7 @@ import json
 import os
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -156,6 +157,21 @@ def _ids(value: str | None) -> tuple[str, ...]:
     return tuple(value.split()) if value else ()
 
 
+def _whole_member(path: Path, record: _Record) -> bool:
+    """Whether a record of a .warc.gz is a whole gzip member (one of a plain WARC: yes)."""
+    with path.open("rb") as stream:
+        stream.seek(record.offset)
+        data = stream.read(record.length)
+    if not data.startswith(GZIP_MAGIC):
+        return True
+    member = zlib.decompressobj(wbits=31)
+    try:
+        member.decompress(data)
+    except zlib.error:
+        return False
+    return member.eof
+
+
 def _read_records(path: Path, number: int, problems: list[str]) -> list[_Record]:
     from warcio.archiveiterator import ArchiveIterator
 
@@ -164,6 +180,8 @@ def _read_records(path: Path, number: int, problems: list[str]) -> list[_Record]
         with path.open("rb") as stream:
             records = ArchiveIterator(stream)
             for record in records:
+                if record.format != "warc":  # warcio reads any text as an ARC record
+                    raise WarcReadError(f"{path} is not a readable WARC file (not WARC)")
                 offset = records.get_record_offset()
                 records.read_to_end(record)
                 headers = record.rec_headers
@@ -181,11 +199,24 @@ def _read_records(path: Path, number: int, problems: list[str]) -> list[_Record]
                         headers.get_header("WARC-Warcinfo-ID"),
                     )
                 )
+    except WarcReadError:
+        raise
     except Exception as exc:  # warcio raises plain exceptions for a cut or garbled file
         if not found:
             raise WarcReadError(f"{path} is not a readable WARC file ({exc})") from exc
         # A run killed mid-record leaves its last record cut: the ones before it are whole.
         problems.append(f"{path.name}: read {len(found)} records, the rest is unreadable ({exc})")
+        return found
+    # warcio reads a record cut short (a run killed mid-write) quietly, as far as it
+    # goes: the last gzip member must be whole, or that record is left out.
+    if found and not _whole_member(path, found[-1]):
+        found.pop()
+    end = found[-1].offset + found[-1].length if found else 0
+    if (size := path.stat().st_size) > end:
+        problems.append(
+            f"{path.name}: the last {size - end} bytes are not a whole record "
+            "(a run stopped while writing it?) and are left out"
+        )
     return found
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from pathlib import Path
@@ -71,7 +72,12 @@ def run_export(args: argparse.Namespace, console: Console) -> int:
     require_database(args.db)
     tell = say(console)
     if args.format == "jsonl" and args.out == "-":
-        counts = exports.export_jsonl(args.db, sys.stdout, args.since, args.site)
+        try:
+            counts = exports.export_jsonl(args.db, sys.stdout, args.since, args.site)
+            sys.stdout.flush()
+        except BrokenPipeError:  # `| head`: the reader has all it wanted
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return EXIT_OK
         print(f"{counts.articles} articles written to the standard output.", file=sys.stderr)
         return EXIT_OK
     out = Path(args.out)
