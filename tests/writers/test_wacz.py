@@ -21,7 +21,7 @@ def fetch(writer: WARCWriter, url: str, response_at: str, request_at: str | None
     """A request and response pair; the response's record id."""
     response = writer.create_warc_record(
         url, "response", payload=io.BytesIO(body), length=len(body),
-        http_headers=StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1"),
+        http_headers=StatusAndHeaders("200 OK", [("Content-Type", "text/html")], "HTTP/1.1"),
         warc_headers_dict={"WARC-Date": response_at},
     )  # fmt: skip
     request = writer.create_warc_record(
