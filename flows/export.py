@@ -22,7 +22,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from importlib.metadata import PackageNotFoundError, version
-from itertools import chain
 from pathlib import Path
 from typing import TextIO
 
@@ -39,6 +38,7 @@ from writers.wacz import (
 )
 
 RAW_CHUNK = 50  # pages' bytes read at a time: a page can be megabytes
+ARTICLE_CHUNK = 200  # articles whose pages and images are looked up at a time
 URN_PREFIX = "urn:wic-etl:page:"
 CONTENT_TYPES = {"html": "text/html", "text": "text/plain", "mhtml": "multipart/related"}
 
@@ -188,22 +188,36 @@ def export_wacz(
     when = f" read since {since.isoformat()}" if since else ""
     with Store.open_read_only(db_path) as store:
         ids = store.export_article_ids(since, site)
-        pages = store.export_pages(ids, since)
-        entries = list(_page_entries(store.export_articles(ids), pages))
-        resources = chain(  # read while written: a page's bytes are in memory one chunk at a time
-            _page_resources(store, pages, captured),
-            _image_resources(store.export_images(ids), captured),
-        )
+        # Read while written, a chunk of articles at a time: an archive of millions of
+        # pages is never in memory. The resources are written first, then the pages list.
         summary = write_wacz(
             out,
             selection,
-            resources,
-            entries,
+            _resources(store, ids, since, captured),
+            _entries(store, ids, since),
             title=f"wic-etl archive{what}",
             software=software(),
             description=f"Articles{what}{when} from {Path(db_path).name}, with their captures.",
         )
-    return ExportCounts(len(entries), summary)
+    return ExportCounts(summary.pages, summary)
+
+
+def _id_chunks(ids: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(ids), ARTICLE_CHUNK):
+        yield ids[start : start + ARTICLE_CHUNK]
+
+
+def _resources(
+    store: Store, ids: Sequence[str], since: date | None, captured: set[str]
+) -> Iterator[Resource]:
+    for chunk in _id_chunks(ids):
+        yield from _page_resources(store, store.export_pages(chunk, since), captured)
+        yield from _image_resources(store.export_images(chunk), captured)
+
+
+def _entries(store: Store, ids: Sequence[str], since: date | None) -> Iterator[PageEntry]:
+    for chunk in _id_chunks(ids):
+        yield from _page_entries(store.export_articles(chunk), store.export_pages(chunk, since))
 
 
 def export_jsonl(
