@@ -178,7 +178,7 @@ def _read_records(path: Path, number: int, problems: list[str]) -> list[_Record]
     found: list[_Record] = []
     try:
         with path.open("rb") as stream:
-            records = ArchiveIterator(stream)
+            records = ArchiveIterator(stream, no_record_parse=True)  # WARC headers only
             for record in records:
                 if record.format != "warc":  # warcio reads any text as an ARC record
                     raise WarcReadError(f"{path} is not a readable WARC file (not WARC)")
