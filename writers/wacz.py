@@ -33,6 +33,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 WACZ_VERSION = "1.1.1"
@@ -103,7 +104,9 @@ class _Record:
     url: str | None
     date: datetime | None
     concurrent_to: tuple[str, ...]
+    # What a revisit repeats: the original's id, or (warcio's way) its address and date.
     refers_to: str | None
+    refers_to_capture: tuple[str, datetime | None] | None
     warcinfo_id: str | None
 
 
@@ -172,6 +175,11 @@ def _whole_member(path: Path, record: _Record) -> bool:
     return member.eof
 
 
+def _refers_to_capture(headers: Any) -> tuple[str, datetime | None] | None:
+    uri = headers.get_header("WARC-Refers-To-Target-URI")
+    return (uri, warc_date(headers.get_header("WARC-Refers-To-Date"))) if uri else None
+
+
 def _read_records(path: Path, number: int, problems: list[str]) -> list[_Record]:
     from warcio.archiveiterator import ArchiveIterator
 
@@ -196,6 +204,7 @@ def _read_records(path: Path, number: int, problems: list[str]) -> list[_Record]
                         warc_date(headers.get_header("WARC-Date")),
                         _ids(headers.get_header("WARC-Concurrent-To")),
                         headers.get_header("WARC-Refers-To"),
+                        _refers_to_capture(headers),
                         headers.get_header("WARC-Warcinfo-ID"),
                     )
                 )
@@ -252,10 +261,18 @@ def select_records(files: Sequence[Path], keep: RecordFilter) -> WarcSelection:
         judge = next((i for i in members if records[i].kind in CAPTURES), members[0])
         if keep.keeps(records[judge].url, records[judge].date):
             kept.update(members)
+    by_capture = {
+        (r.url, r.date): index
+        for index, r in enumerate(records)
+        if r.kind in ("response", "resource") and r.url
+    }
     pending = list(kept)
     while pending:  # the originals of revisits, and what those refer to in turn
-        refers = records[pending.pop()].refers_to
-        if refers in by_id and (target := by_id[refers]) not in kept:
+        record = records[pending.pop()]
+        target = by_id.get(record.refers_to or "")
+        if target is None and record.refers_to_capture is not None:
+            target = by_capture.get(record.refers_to_capture)
+        if target is not None and target not in kept:
             members = groups[root(target)]
             kept.update(members)
             pending += members

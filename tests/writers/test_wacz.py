@@ -33,13 +33,16 @@ def fetch(writer: WARCWriter, url: str, response_at: str, request_at: str | None
     return response.rec_headers["WARC-Record-ID"]
 
 
-def revisit(writer: WARCWriter, url: str, at: str, original: str) -> None:
+def revisit(writer: WARCWriter, url: str, at: str, original: str | None, date: str) -> None:
+    """A revisit of the response at ``url`` dated ``date``: named by its record id, or only
+    by its address and date (as warcio's own revisits are) when ``original`` is None."""
     record = writer.create_revisit_record(
-        url, "sha1:AAAA", url, "2026-11-20T00:00:00Z",
+        url, "sha1:AAAA", url, date,
         http_headers=StatusAndHeaders("304 Not Modified", [], protocol="HTTP/1.1"),
     )  # fmt: skip
     record.rec_headers.replace_header("WARC-Date", at)
-    record.rec_headers.add_header("WARC-Refers-To", original)
+    if original:
+        record.rec_headers.add_header("WARC-Refers-To", original)
     writer.write_record(record)
 
 
@@ -53,7 +56,11 @@ def crawl(tmp_path: Path) -> Path:
         fetch(writer, "https://www.chinadaily.com.cn/a/1.html", "2026-12-01T00:00:00Z",
               "2026-11-30T23:59:59Z")  # fmt: skip
         old = fetch(writer, "https://www.chinadaily.com.cn/a/2.html", "2026-11-20T00:00:00Z")
-        revisit(writer, "https://www.chinadaily.com.cn/a/2.html", "2026-12-02T00:00:00Z", old)
+        revisit(writer, "https://www.chinadaily.com.cn/a/2.html", "2026-12-02T00:00:00Z", old,
+                "2026-11-20T00:00:00Z")  # fmt: skip
+        fetch(writer, "https://www.chinadaily.com.cn/a/6.html", "2026-11-21T00:00:00Z")
+        revisit(writer, "https://www.chinadaily.com.cn/a/6.html", "2026-12-02T00:00:00Z", None,
+                "2026-11-21T00:00:00Z")  # fmt: skip
         fetch(writer, "https://cn.chinadaily.com.cn/a/3.html", "2026-12-03T00:00:00Z")
         fetch(writer, "https://www.wicwuzhen.cn/a/4.html", "2026-12-03T00:00:00Z")
         fetch(writer, "https://www.chinadaily.com.cn/a/5.html", "2026-11-01T00:00:00Z")
@@ -67,7 +74,7 @@ def kept(crawl: Path, keep: RecordFilter) -> list[tuple[str, str | None]]:
 
 def test_no_bound_keeps_every_record(crawl):
     selection = select_records([crawl], RecordFilter())
-    assert len(selection.kept) == len(selection.records) == 1 + 2 * 5 + 1
+    assert len(selection.kept) == len(selection.records) == 1 + 2 * 6 + 2
 
 
 def test_since_keeps_a_fetch_whole_and_the_original_a_revisit_needs(crawl):
@@ -76,6 +83,7 @@ def test_since_keeps_a_fetch_whole_and_the_original_a_revisit_needs(crawl):
     assert ("request", "https://www.chinadaily.com.cn/a/1.html") in records  # dated Nov 30
     assert ("response", "https://www.chinadaily.com.cn/a/2.html") in records  # the original
     assert ("revisit", "https://www.chinadaily.com.cn/a/2.html") in records
+    assert ("response", "https://www.chinadaily.com.cn/a/6.html") in records  # by address, date
     assert "https://www.chinadaily.com.cn/a/5.html" not in urls  # November, nothing needs it
     assert ("warcinfo", None) in records
 
@@ -95,7 +103,7 @@ def test_a_cut_file_keeps_its_whole_records_and_says_so(crawl, tmp_path):
     cut.write_bytes(data[: len(data) - 40])  # the last record loses its end
     selection = select_records([cut], RecordFilter())
     assert selection.problems and cut.name in selection.problems[0]
-    assert 0 < len(selection.records) < 12
+    assert 0 < len(selection.records) < 15
     out = tmp_path / "out"
     out.mkdir()
     written, count = _copy_kept(selection, out)
