@@ -220,6 +220,12 @@ def _entries(store: Store, ids: Sequence[str], since: date | None) -> Iterator[P
         yield from _page_entries(store.export_articles(chunk), store.export_pages(chunk, since))
 
 
+def stored_sites(db_path: str) -> list[str]:
+    """The sites the database holds articles of."""
+    with Store.open_read_only(db_path) as store:
+        return store.stored_sites()
+
+
 def export_jsonl(
     db_path: str, out: TextIO, since: date | None = None, site: str | None = None
 ) -> ExportCounts:

@@ -594,6 +594,10 @@ class Store:
         """The articles an export takes (of ``site``, with a page read on or after ``since``)."""
         return article_ids(self.db, since, site)
 
+    def stored_sites(self) -> list[str]:
+        """The sites the database holds articles of."""
+        return [row[0] for row in self.db.execute("select distinct site from articles")]
+
     def export_articles(self, ids: Sequence[str]) -> Iterator[dict[str, object]]:
         """These articles, every column, with images, organizers, removed lines, versions."""
         return articles_with_children(self.db, ids)

@@ -174,6 +174,10 @@ def test_jsonl_to_stdout_with_a_site_and_bad_options_say_what_to_do(archive):
         result = run_cli("export", "wacz", "x.wacz", "--db", db, *bad, env=NO_PREFECT)
         assert result.returncode == 2, (bad, result.stderr)
         assert "Traceback" not in result.stderr and bad[1] in result.stderr
+    typo = run_cli("export", "jsonl", "-", "--db", db, "--site", "chinadaily.com", env=NO_PREFECT)
+    assert typo.returncode == 2 and typo.stdout == "" and "Traceback" not in typo.stderr
+    assert "--site chinadaily.com: no such site; give one of" in typo.stderr
+    assert "chinadaily.com.cn" in typo.stderr
     missing = run_cli("export", "wacz", "x.wacz", "--db", "/nonexistent/wic.db", env=NO_PREFECT)
     assert missing.returncode == 2 and "no database at" in missing.stderr
     assert "Traceback" not in missing.stderr

@@ -65,11 +65,24 @@ def site_name(value: str) -> str:
     return site
 
 
+def check_site(db: str, site: str) -> None:
+    """A ``--site`` must be a site wic-etl knows or one the database holds articles of:
+    a misspelt one would export nothing and say nothing."""
+    from extractors.profiles import host_families
+    from flows.export import stored_sites
+
+    known = {*host_families(), *stored_sites(db)}
+    if site not in known:
+        raise WicEtlError(f"--site {site}: no such site; give one of {', '.join(sorted(known))}")
+
+
 def run_export(args: argparse.Namespace, console: Console) -> int:
     """Write the WACZ or the JSON Lines; one line says what was written."""
     from flows import export as exports
 
     require_database(args.db)
+    if args.site is not None:
+        check_site(args.db, args.site)
     tell = say(console)
     if args.format == "jsonl" and args.out == "-":
         try:
