@@ -178,6 +178,14 @@ def test_jsonl_to_stdout_with_a_site_and_bad_options_say_what_to_do(archive):
     assert typo.returncode == 2 and typo.stdout == "" and "Traceback" not in typo.stderr
     assert "--site chinadaily.com: no such site; give one of" in typo.stderr
     assert "chinadaily.com.cn" in typo.stderr
+    other = Path(archive["tmp"]) / "other.db"
+    sqlite3.connect(other).execute("create table t (x)").connection.close()
+    foreign = run_cli("export", "jsonl", "-", "--db", str(other), env=NO_PREFECT)
+    assert foreign.returncode == 2 and "is it a wic-etl database?" in foreign.stderr
+    assert "Traceback" not in foreign.stderr
+    nowhere = run_cli("export", "wacz", "/proc/x/y.wacz", "--db", db, env=NO_PREFECT)
+    assert nowhere.returncode == 2 and "check that path" in nowhere.stderr
+    assert "Traceback" not in nowhere.stderr
     missing = run_cli("export", "wacz", "x.wacz", "--db", "/nonexistent/wic.db", env=NO_PREFECT)
     assert missing.returncode == 2 and "no database at" in missing.stderr
     assert "Traceback" not in missing.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -78,9 +79,19 @@ def check_site(db: str, site: str) -> None:
 
 def run_export(args: argparse.Namespace, console: Console) -> int:
     """Write the WACZ or the JSON Lines; one line says what was written."""
+    require_database(args.db)
+    try:
+        return export_to(args, console)
+    except sqlite3.Error as exc:
+        raise WicEtlError(
+            f"cannot read the articles in {args.db} ({exc}); is it a wic-etl database?"
+        ) from exc
+
+
+def export_to(args: argparse.Namespace, console: Console) -> int:
+    """The export itself, the database known to be there."""
     from flows import export as exports
 
-    require_database(args.db)
     if args.site is not None:
         check_site(args.db, args.site)
     tell = say(console)
@@ -101,9 +112,12 @@ def run_export(args: argparse.Namespace, console: Console) -> int:
     try:
         if args.format == "jsonl":
             partial = out.with_name(out.name + ".partial")
-            with partial.open("w", encoding="utf-8") as stream:
-                counts = exports.export_jsonl(args.db, stream, args.since, args.site)
-            partial.replace(out)
+            try:
+                with partial.open("w", encoding="utf-8") as stream:
+                    counts = exports.export_jsonl(args.db, stream, args.since, args.site)
+                partial.replace(out)
+            finally:
+                partial.unlink(missing_ok=True)  # stopped half-way: no half file left
             tell(f"{counts.articles} articles written to {out} ({out.stat().st_size:,} bytes).")
             return EXIT_OK
         wacz = exports.export_wacz(args.db, out, args.since, args.site)
@@ -112,7 +126,7 @@ def run_export(args: argparse.Namespace, console: Console) -> int:
             f"{exc}; move it out of {exports.warc_folder(args.db)} to export"
         ) from exc
     except OSError as exc:
-        raise WicEtlError(f"cannot write {out} ({exc.strerror or exc}); check the path") from exc
+        raise WicEtlError(f"{exc.filename or out}: {exc.strerror or exc}; check that path") from exc
     summary = wacz.summary
     assert summary is not None
     for problem in summary.problems:
