@@ -267,7 +267,7 @@ def test_an_export_of_one_site_since_a_day_keeps_only_those(archive, tmp_path):
     assert later.returncode == 0 and later.stdout.startswith("0 articles, ")
 
 
-async def devtools(port: int, url: str, shot: Path) -> dict:
+async def devtools(port: int, url: str, shot: Path, settle: float = 1.0) -> dict:
     """Open ``url`` in the Chromium listening on ``port``; what the page shows and loads."""
     import websockets
 
@@ -299,7 +299,7 @@ async def devtools(port: int, url: str, shot: Path) -> dict:
         while not any(e.get("method") == "Page.loadEventFired" for e in events):
             assert time.monotonic() < deadline, "the page never finished loading"
             events.append(json.loads(await ws.recv()))
-        await asyncio.sleep(1)  # late images
+        await asyncio.sleep(settle)  # late images
         seen = await call(
             "Runtime.evaluate",
             # pywb puts a page opened alone back in its replay frame: look in the frames too.
