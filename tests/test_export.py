@@ -20,12 +20,17 @@ import base64
 import gzip
 import io
 import json
+import os
+import re
 import shutil
 import sqlite3
 import subprocess
+import threading
 import time
 import zipfile
 from collections.abc import Iterator
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -46,6 +51,7 @@ ARTICLE_PATH = "/a/202512/08/WS6936a1b2a310d6866eb2c7f1.html"
 PHOTO_PATH = "/images/202512/08/replay_photo.jpg"
 LIVE_PHOTO = "//img2.chinadaily.com.cn/images/202512/08/6936a1b2a310d6866eb2c7f3.jpeg"
 TOOLS = ROOT / ".venv-tools" / "pywb" / "bin"
+REPLAYWEBPAGE = ROOT / ".venv-tools" / "replaywebpage-2.5.3" / "package"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 NO_PREFECT = {"PREFECT_API_URL": "http://127.0.0.1:9/api"}  # export never talks to Prefect
 
@@ -267,6 +273,25 @@ def test_an_export_of_one_site_since_a_day_keeps_only_those(archive, tmp_path):
     assert later.returncode == 0 and later.stdout.startswith("0 articles, ")
 
 
+# The titles and images of the page and of every frame in it, shadow roots included:
+# players show the archived page in a frame (pywb puts a page opened alone back in its
+# replay frame; ReplayWeb.page's frames are inside its components' shadow roots).
+EVERY_FRAME = """JSON.stringify((() => {
+    const titles = [], images = [];
+    const visit = (root) => {
+        if (!root) return;
+        if (root.nodeType === 9) titles.push(root.title);
+        for (const el of root.querySelectorAll('*')) {
+            if (el.shadowRoot) visit(el.shadowRoot);
+            if (el.tagName === 'IFRAME') { try { visit(el.contentDocument); } catch (e) {} }
+            if (el.tagName === 'IMG') images.push([el.currentSrc, el.complete && el.naturalWidth]);
+        }
+    };
+    visit(document);
+    return {title: titles.join(' | '), images};
+})())"""
+
+
 async def devtools(port: int, url: str, shot: Path, settle: float = 1.0) -> dict:
     """Open ``url`` in the Chromium listening on ``port``; what the page shows and loads."""
     import websockets
@@ -303,13 +328,7 @@ async def devtools(port: int, url: str, shot: Path, settle: float = 1.0) -> dict
         seen = await call(
             "Runtime.evaluate",
             # pywb puts a page opened alone back in its replay frame: look in the frames too.
-            expression="""JSON.stringify((() => {
-                const docs = [document, ...[...document.querySelectorAll('iframe')]
-                    .map(f => f.contentDocument).filter(d => d)];
-                return {title: docs.map(d => d.title).join(' | '),
-                        images: docs.flatMap(d => [...d.images])
-                            .map(i => [i.currentSrc, i.complete && i.naturalWidth])};
-            })())""",
+            expression=EVERY_FRAME,
             returnByValue=True,
         )
         picture = await call("Page.captureScreenshot", format="png")
@@ -438,3 +457,96 @@ def test_a_cut_warc_is_exported_but_its_last_record_and_a_warning_and_junk_is_an
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "wic-20261205000000-0.warc.gz is not a readable WARC file" in result.stderr
     assert "move it out of" in result.stderr
+
+
+class RangeFiles(SimpleHTTPRequestHandler):
+    """Static files with byte ranges (``bytes=A-B``, ``A-``, ``-N``), as a web server
+    serves a WACZ: ReplayWeb.page reads the zip's directory and records by range."""
+
+    left: int | None = None
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def end_headers(self) -> None:
+        if self.left is None:
+            self.send_header("Accept-Ranges", "bytes")
+        super().end_headers()
+
+    def send_head(self):  # type: ignore[no-untyped-def]
+        path = self.translate_path(self.path)
+        asked = re.fullmatch(r"bytes=(\d*)-(\d*)", self.headers.get("Range") or "")
+        if asked is None or not os.path.isfile(path):
+            return super().send_head()
+        size = os.path.getsize(path)
+        first, last = asked.groups()
+        start = int(first) if first else max(0, size - int(last))
+        end = min(int(last) if first and last else size - 1, size - 1)
+        stream = open(path, "rb")  # noqa: SIM115 (closed by the handler)
+        stream.seek(start)
+        self.left = end - start + 1
+        self.send_response(206)
+        self.send_header("Content-Type", self.guess_type(path))
+        self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
+        self.send_header("Content-Length", str(self.left))
+        self.end_headers()
+        return stream
+
+    def copyfile(self, source, outputfile) -> None:  # type: ignore[no-untyped-def]
+        if self.left is None:
+            super().copyfile(source, outputfile)
+        else:
+            outputfile.write(source.read(self.left))
+
+
+@pytest.mark.slow
+def test_replaywebpage_replays_the_article_with_its_photo_from_the_wacz(wacz, archive, tmp_path):
+    if not (REPLAYWEBPAGE / "sw.js").exists():
+        pytest.fail("ReplayWeb.page is missing: `make test-tools` fetches it (npm replaywebpage)")
+    site = tmp_path / "site"
+    (site / "replay").mkdir(parents=True)
+    shutil.copy(REPLAYWEBPAGE / "ui.js", site / "ui.js")
+    shutil.copy(REPLAYWEBPAGE / "ui.js", site / "replay" / "ui.js")
+    shutil.copy(REPLAYWEBPAGE / "sw.js", site / "replay" / "sw.js")
+    shutil.copy(wacz, site / "wic.wacz")
+    article = archive["base"] + ARTICLE_PATH  # that server is shut: only the archive answers
+    # ReplayWeb.page's own embedding: the player, its service worker under /replay/.
+    (site / "index.html").write_text(
+        '<!doctype html><html><head><title>wic-etl archive</title><script src="/ui.js">'
+        '</script></head><body style="margin:0"><replay-web-page style="display:block;'
+        f'height:1500px" source="/wic.wacz" url="{article}" replayBase="/replay/" '
+        'embed="replayonly"></replay-web-page></body></html>'
+    )
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(RangeFiles, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    debug_port = free_port()
+    browser = subprocess.Popen(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={tmp_path / 'profile'}", f"--remote-debugging-port={debug_port}",
+         "--window-size=1280,1600", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+         "about:blank"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    shot = tmp_path / "replaywebpage.png"
+    try:
+        # The player starts its worker and reads the WACZ after the page has loaded.
+        seen = asyncio.run(devtools(debug_port, f"{base}/index.html", shot, settle=12))
+    finally:
+        browser.terminate()
+        browser.wait(10)
+        server.shutdown()
+        server.server_close()
+    replayed = [r for r in seen["responses"] if r["url"].startswith(f"{base}/replay/w/")]
+    pages = [r for r in replayed if r["url"].endswith(f"mp_/{article}")]
+    assert pages and pages[-1]["status"] == 200, [(r["status"], r["url"]) for r in replayed]
+    photos = [r for r in replayed if r["url"].endswith(PHOTO_PATH)]
+    assert photos and all(r["status"] == 200 and r["mimeType"] == "image/jpeg" for r in photos)
+    assert "New rules ask AI services to label generated content" in seen["title"]
+    shown = [width for src, width in seen["images"] if src.endswith(PHOTO_PATH)]
+    assert shown and all(width == 240 for width in shown), seen["images"]
+    hosts = {httpx.URL(r["url"]).host for r in seen["responses"] if r["url"].startswith("http")}
+    assert hosts == {"127.0.0.1"}
+    assert all(r["url"].startswith(base) for r in seen["responses"] if r["url"].startswith("http"))
+    assert shot.stat().st_size > 20_000, "a blank screenshot"
