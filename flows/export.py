@@ -180,14 +180,18 @@ def export_wacz(
     db_path: str, out: Path, since: date | None = None, site: str | None = None
 ) -> ExportCounts:
     """Write the WACZ of the articles (of ``site``, read since ``since``) and their captures."""
-    selection = select_records(
-        warc_files(warc_folder(db_path)), RecordFilter(_since_time(since), site)
-    )
-    captured = set(selection.captured())
     what = f" of {site}" if site else ""
     when = f" read since {since.isoformat()}" if since else ""
     with Store.open_read_only(db_path) as store:
         ids = store.export_article_ids(since, site)
+        # An article's images come with it, fetched on whatever day, from whatever host
+        # (a site's images are often on another's servers).
+        images = store.export_image_addresses(ids) if since or site else set()
+        selection = select_records(
+            warc_files(warc_folder(db_path)),
+            RecordFilter(_since_time(since), site, frozenset(images)),
+        )
+        captured = set(selection.captured())
         # Read while written, a chunk of articles at a time: an archive of millions of
         # pages is never in memory. The resources are written first, then the pages list.
         summary = write_wacz(

@@ -138,3 +138,17 @@ def images_of(db: Database, ids: Sequence[str]) -> list[dict[str, object]]:
             chunk,
         )
     return found
+
+
+def image_addresses(db: Database, ids: Sequence[str]) -> set[str]:
+    """The addresses of these articles' images, as their pages give them."""
+    found: set[str] = set()
+    for chunk, marks in _chunks(ids):
+        found |= {
+            row[0]
+            for row in db.execute(
+                f"select distinct src from images where article_id in ({marks})", chunk
+            )
+            if row[0]
+        }
+    return found

@@ -38,7 +38,13 @@ from core.records import (
 from core.schedule import Ladder
 from core.stitch import stitch
 from loaders.crawl_state import StoredCrawlState
-from loaders.exports import article_ids, articles_with_children, images_of, pages_of
+from loaders.exports import (
+    article_ids,
+    articles_with_children,
+    image_addresses,
+    images_of,
+    pages_of,
+)
 from loaders.history import (
     Seen,
     StoredArticle,
@@ -607,6 +613,10 @@ class Store:
     ) -> list[dict[str, object]]:
         """The stored pages of these articles (metadata; the bytes: ``stored_raw_pages``)."""
         return pages_of(self.db, ids, since)
+
+    def export_image_addresses(self, ids: Sequence[str]) -> set[str]:
+        """The addresses of these articles' images."""
+        return image_addresses(self.db, ids)
 
     def export_images(self, ids: Sequence[str]) -> list[dict[str, object]]:
         """The kept image files of these articles (none before images were kept)."""

@@ -256,21 +256,26 @@ def test_the_wacz_holds_the_crawl_records_and_the_saved_pages_as_resources(wacz,
 
 
 def test_an_export_of_one_site_since_a_day_keeps_only_those(archive, tmp_path):
-    out = tmp_path / "cd.wacz"
     db = str(archive["db"])
-    result = run_cli("export", "wacz", str(out), "--db", db, "--site", "chinadaily.com.cn",
-                     env=NO_PREFECT)  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    with zipfile.ZipFile(out) as zipped:
-        names = zipped.namelist()
-        index = gzip.decompress(zipped.read("indexes/index.cdx.gz")).decode()
-    assert f"archive/{archive['warc'].name}" not in names  # the fetch was of 127.0.0.1
-    # The photo's fetch is of 127.0.0.1, not of the site: left out. (The article's own page
-    # is in, as the bytes wic-etl stored: its article is of chinadaily.com.cn.)
-    assert PHOTO_PATH not in index and "chinadaily.com.cn" in index
-    later = run_cli("export", "wacz", str(out), "--db", db, "--since", "2999-01-01",
-                    env=NO_PREFECT)  # fmt: skip
-    assert later.returncode == 0 and later.stdout.startswith("0 articles, ")
+
+    def exported(*options: str) -> tuple[list[str], str]:
+        out = tmp_path / "part.wacz"
+        result = run_cli("export", "wacz", str(out), "--db", db, *options, env=NO_PREFECT)
+        assert result.returncode == 0, result.stderr
+        with zipfile.ZipFile(out) as zipped:
+            index = gzip.decompress(zipped.read("indexes/index.cdx.gz")).decode()
+            return zipped.namelist(), index
+
+    names, index = exported("--site", "wicwuzhen.cn")
+    assert f"archive/{archive['warc'].name}" not in names  # the fetches were of 127.0.0.1
+    assert "wicwuzhen.cn" in index and "chinadaily.com.cn" not in index
+    # The photo was fetched from another host (127.0.0.1), but it is an image of an
+    # article of chinadaily.com.cn: it comes with its article.
+    names, index = exported("--site", "chinadaily.com.cn")
+    assert PHOTO_PATH in index and "wicwuzhen.cn" not in index
+    names, index = exported("--since", "2999-01-01")
+    assert "pages/pages.jsonl" in names and PHOTO_PATH not in index
+    assert f"archive/{archive['warc'].name}" not in names
 
 
 # The titles and images of the page and of every frame in it, shadow roots included:

@@ -54,12 +54,16 @@ class WarcReadError(Exception):
 @dataclass(frozen=True)
 class RecordFilter:
     """Which WARC records an export keeps: dated on or after ``since``, of ``site``
-    (the host or a subdomain of it). ``None``: no bound."""
+    (the host or a subdomain of it), and whatever the date or host the captures of
+    ``always`` (the images of the exported articles). ``None``: no bound."""
 
     since: datetime | None = None
     site: str | None = None
+    always: frozenset[str] = frozenset()
 
     def keeps(self, url: str | None, when: datetime | None) -> bool:
+        if url in self.always:
+            return True
         if self.since is not None and (when is None or when < self.since):
             return False
         if self.site is not None:

@@ -117,3 +117,11 @@ def test_a_file_that_is_no_warc_is_a_clear_error(tmp_path):
     bad.write_bytes(b"this is not a WARC file at all\n" * 10)
     with pytest.raises(WarcReadError, match="not a readable WARC file"):
         select_records([bad], RecordFilter())
+
+
+def test_the_images_of_the_exported_articles_come_whatever_their_host_and_day(crawl):
+    photo = "https://www.wicwuzhen.cn/a/4.html"  # stands for an image on another host
+    keep = RecordFilter(since=DEC_1, site="chinadaily.com.cn", always=frozenset({photo}))
+    assert ("response", photo) in kept(crawl, keep)
+    assert ("request", photo) in kept(crawl, keep)
+    assert ("response", "https://www.chinadaily.com.cn/a/5.html") not in kept(crawl, keep)
