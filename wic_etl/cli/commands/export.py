@@ -52,7 +52,7 @@ def export(commands: Commands) -> None:
         type=site_name,
         metavar="SITE",
         help="only articles of SITE (a host family such as chinadaily.com.cn or "
-        "wicwuzhen.cn), and only WARC records of its hosts",
+        "wicwuzhen.cn), and only WARC records of its hosts (and of its articles' images)",
     )
 
 
