@@ -369,7 +369,12 @@ def test_pywb_replays_the_article_with_its_photo_from_the_wacz(wacz, archive, tm
                 if httpx.get(f"{replay}/", timeout=1).status_code < 500:
                     break
             except httpx.HTTPError:
+                assert pywb.poll() is None, (tmp_path / "pywb.log").read_text()[-3000:]
                 time.sleep(0.2)
+        else:
+            pytest.fail(
+                "pywb did not answer in 30 s: " + (tmp_path / "pywb.log").read_text()[-3000:]
+            )
         article = archive["base"] + ARTICLE_PATH  # that server is shut: only pywb can answer
         browser = subprocess.Popen(
             [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
