@@ -12,6 +12,7 @@ from __future__ import annotations
 import email
 import email.policy
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, BinaryIO
@@ -101,6 +102,12 @@ def _image(data: bytes, declared: str | None, url: str | None, source: str) -> I
         return None
 
 
+def _unfolded(value: str | None) -> str | None:
+    """A header value as one line: a writer may fold a long address over several (RFC 5322),
+    and an address has no line breaks of its own to keep."""
+    return re.sub(r"\r?\n[ \t]*", "", value).strip() if value else value
+
+
 def _is_html(content_type: str | None) -> bool:
     return content_type is not None and content_type.split(";")[0].strip().lower() in _HTML_TYPES
 
@@ -109,12 +116,12 @@ def _mhtml(path: str, data: bytes, max_bytes: int) -> Iterator[RawPage | RecordF
     message = email.message_from_bytes(data, policy=email.policy.compat32)
     if not message.is_multipart():
         raise SourceError(f"{path}: not an MHTML file (no multipart/related body); save it again")
-    snapshot = message.get("Snapshot-Content-Location")
+    snapshot = _unfolded(message.get("Snapshot-Content-Location"))
     page_found = False
     for part in message.walk():
         if part.is_multipart():
             continue
-        content_type, location = part.get("Content-Type"), part.get("Content-Location")
+        content_type, location = part.get("Content-Type"), _unfolded(part.get("Content-Location"))
         html = _is_html(content_type)
         if page_found and html:
             continue  # the first HTML part is the page; later ones are its frames
