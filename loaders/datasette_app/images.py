@@ -15,7 +15,9 @@ from typing import Any
 
 from datasette.utils.asgi import NotFound, Response
 
-ROUTE = r"^/(?P<database>[^/]+)/-/image/(?P<sha256>[0-9a-f]{64})$"
+# Any last segment: one that is no digest gets this route's 404, not Datasette's.
+ROUTE = r"^/(?P<database>[^/]+)/-/image/(?P<sha256>[^/]+)$"
+_DIGEST = re.compile(r"[0-9a-f]{64}")
 # Types a browser shows as pictures, without any script or further request.
 SHOWN_INLINE = frozenset(
     ("image/jpeg", "image/png", "image/gif", "image/webp", "image/avif", "image/bmp",
@@ -44,6 +46,8 @@ async def image_view(datasette: Any, request: Any) -> Response:
         [("view-table", (database, "image_files")), ("view-database", database),
          "view-instance"],
     )  # fmt: skip
+    if not _DIGEST.fullmatch(sha256):
+        raise NotFound(f"{sha256!r} is no image's SHA-256 (64 hex digits)")
     if not await db.table_exists("image_files"):
         raise NotFound("This database keeps no images yet: open it with wic-etl to add them.")
     rows = (
