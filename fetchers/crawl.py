@@ -26,7 +26,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
-from urllib.parse import urljoin
 
 import httpx
 
@@ -45,7 +44,7 @@ from core.records import (
 )
 from core.settings import DEFAULTS
 from core.stitch import page_urls, split_page_url
-from core.urls import canonical_url, host_of, split_http
+from core.urls import canonical_url, host_of, join, split_http
 from fetchers.http import Fetcher, FetchSettings, Response
 from fetchers.policy import HostPolicy
 
@@ -419,8 +418,8 @@ class Crawler:
         for image in outcome.article.images:
             if not image.src or _SAVED_FILES.match(image.src):
                 continue  # no address, or a saved page's own file (kept from its folder)
-            url = urljoin(base, image.src)  # the extractor resolved most; "//host/x" too
-            if split_http(url) is None:
+            url = join(base, image.src)  # the extractor resolved most; "//host/x" too
+            if url is None or split_http(url) is None:
                 continue  # a data: address, or a saved page's own file: nothing to fetch
             if not self.policy.allows_host(host_of(url) or ""):
                 self._skip(url, "image on a host not crawled (add --allow-host to fetch it)")

@@ -177,3 +177,18 @@ def test_a_recheck_fetches_only_the_images_at_new_addresses(site, tmp_path):
     site.requests.clear()
     _recheck(db, site.url(REAL), article_id)
     assert not [r.path for r in site.requests if r.path.startswith("/images/")]
+
+
+def test_images_on_hosts_not_crawled_are_not_fetched_and_counted(site, tmp_path):
+    db = tmp_path / "w.db"
+    page = site.body_of(REAL)[0].replace(
+        site.url(REAL_IMAGE).encode(), b"https://photos.example.org/a.jpeg"
+    )
+    site.extra[REAL] = (page, "text/html; charset=utf-8")
+    report, counts = crawl(db, [site.url(REAL)])
+    assert counts.new == 1 and counts.images_failed == 0
+    (reason,) = [r for r in report.skipped if r.startswith("image on a host not crawled")]
+    assert report.skipped[reason] == 1
+    assert rows(db, "select src, sha256 from images") == [
+        ("https://photos.example.org/a.jpeg", None)
+    ]
