@@ -5,8 +5,9 @@ error page served as ``photo.jpg`` with ``image/jpeg`` is still HTML. An image i
 only when its bytes begin as one of the formats below, and it is then stored and
 served under the type its bytes show.
 
-SVG is kept (news graphics use it) but it is a document that can hold scripts: it is
-never served inline from the archive (see ``loaders/datasette_app/images.py``).
+SVG is kept (news graphics use it) but it is a document that can hold scripts: the
+archive shows it only through ``<img>`` and serves it otherwise as a download (see
+``loaders/datasette_app/images.py``).
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ stays whole offline and the reader's browser tells the site nothing. The bytes a
 from the sites, so they are served defensively: under the type their bytes showed
 when kept (core/images.py), with ``nosniff`` (the browser may not guess another
 type), a Content-Security-Policy that allows nothing to run or load (``sandbox``), and
-SVG, a document that can carry scripts, only as a download, never shown inline.
+SVG, a document that can carry scripts, as a download: the article page shows it
+through ``<img>``, where no script runs; opened by itself it is never a document.
 """
 
 from __future__ import annotations
