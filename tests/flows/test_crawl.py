@@ -35,8 +35,8 @@ FAILING = {
     "/faults/gone.html": "HTTP 404 Not Found",
     "/faults/bad-location.html": "redirect to 'http:169.254.169.254/', which is not a usable",
 }
-DATA_TABLES = ("articles", "images", "organizers", "article_organizers", "removed_lines",
-               "article_parts", "listing_links", "pages")  # fmt: skip
+DATA_TABLES = ("articles", "images", "image_files", "organizers", "article_organizers",
+               "removed_lines", "article_parts", "listing_links", "pages")  # fmt: skip
 
 
 @dataclass
