@@ -421,17 +421,17 @@ class Crawler:
             url = join(base, image.src)  # the extractor resolved most; "//host/x" too
             if url is None or split_http(url) is None:
                 continue  # a data: address, or a saved page's own file: nothing to fetch
-            if not self.policy.allows_host(host_of(url) or ""):
-                self._skip(url, "image on a host not crawled (add --allow-host to fetch it)")
-                continue
             key = canonical_url(url) or url
             if key in self._seen:
-                continue
-            if self.store.image_kept(url):
+                continue  # queued, kept or counted already: each address once a crawl
+            if not self.policy.allows_host(host_of(url) or ""):
+                self._seen.add(key)
+                self._skip(url, "image on a host not crawled (add --allow-host to fetch it)")
+            elif self.store.image_kept(url):
                 self._seen.add(key)
                 self.report.images_kept_before += 1
-                continue
-            self._enqueue(Job(url, "image", job.origin))
+            else:
+                self._enqueue(Job(url, "image", job.origin))
 
     async def _fetch_image(self, job: Job) -> None:
         """Fetch one image; keep it (``ImageFile`` to the sink) or say why not (stage image)."""
