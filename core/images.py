@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from core.errors import WicEtlError
+from core.errors import ImageError
 
 SVG = "image/svg+xml"
 # (offset, magic, type): the signatures of the formats news pages use.
@@ -36,12 +36,6 @@ _SVG = re.compile(
     re.S | re.I,
 )
 _SNIFF = 2048  # bytes looked at for the SVG signature
-
-
-class ImageError(WicEtlError):
-    """An image of an article could not be kept: not fetched, or its bytes are no image."""
-
-    stage = "image"
 
 
 def image_type(data: bytes) -> str | None:

@@ -29,8 +29,8 @@ from typing import Literal, Protocol
 
 import httpx
 
-from core.errors import FetchError
-from core.images import ImageError, checked_image
+from core.errors import FetchError, ImageError
+from core.images import checked_image
 from core.records import (
     Extracted,
     Failed,

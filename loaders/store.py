@@ -21,8 +21,7 @@ from datetime import UTC, date, datetime
 from sqlite_utils import Database
 
 from core.accounting import FailureNote, RunCounts
-from core.errors import LoadError
-from core.images import ImageError
+from core.errors import ImageError, LoadError
 from core.processes import process_alive
 from core.records import (
     Article,

@@ -17,8 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, BinaryIO
 
-from core.errors import SourceError, too_large
-from core.images import ImageError, checked_image
+from core.errors import ImageError, SourceError, too_large
+from core.images import checked_image
 from core.records import ImageFile, RawPage
 from core.settings import DEFAULTS
 

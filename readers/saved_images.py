@@ -12,8 +12,8 @@ import os
 from collections.abc import Iterable
 from urllib.parse import unquote
 
-from core.errors import SourceError
-from core.images import ImageError, checked_image
+from core.errors import ImageError, SourceError
+from core.images import checked_image
 from core.records import Failed, ImageFile
 from core.settings import DEFAULTS
 from readers.sources import read_page

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.images import SVG, ImageError, checked_image, image_type
+from core.errors import ImageError
+from core.images import SVG, checked_image, image_type
 from tests.conftest import FIXTURES
 
 PHOTO = (FIXTURES / "site/images/hopper.jpg").read_bytes()
