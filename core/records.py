@@ -94,6 +94,28 @@ class SavedFile:
 
 
 @dataclass(frozen=True)
+class ImageFile:
+    """An image's bytes, checked to be an image, kept in ``image_files`` (as they came:
+    images are compressed already).
+
+    ``url`` is the address an article names it by (its ``images.src``): the address
+    fetched, an image's address inside an MHTML or WARC file, or a saved page's
+    ``Name_files/...`` path. ``source`` says where the bytes were read: the address
+    fetched (after redirects), the file, or ``archive#address``.
+    """
+
+    url: str
+    data: bytes
+    content_type: str  # as the bytes show (core/images.py), not as a header claimed
+    source: str
+
+    @cached_property
+    def sha256(self) -> str:
+        """SHA-256 of the bytes: the image's identity in ``image_files``."""
+        return sha256_hex(self.data)
+
+
+@dataclass(frozen=True)
 class RawPage:
     """A document exactly as it was read or fetched; never altered, always kept."""
 
@@ -106,6 +128,9 @@ class RawPage:
     headers: tuple[tuple[str, str], ...] = ()
     # A saved file read whole (not a page inside an archive): its stamp when read.
     file: FileStamp | None = None
+    # Images saved with the page (beside it in ``Name_files/``, inside its MHTML or
+    # WARC file): only those its article shows travel on to the writer, which keeps them.
+    resources: tuple[ImageFile, ...] = field(default=(), repr=False, compare=False)
 
     @cached_property
     def sha256(self) -> str:

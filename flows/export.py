@@ -154,6 +154,8 @@ def _image_resources(images: Sequence[dict[str, object]], captured: set[str]) ->
                 ("via", f"{software()} export"),
                 ("image-sha256", str(image["sha256"])),
                 ("article-id", str(image.get("article_id") or "")),
+                # Where wic-etl read the bytes: the address fetched, a file, archive#address.
+                ("image-source", str(image.get("source") or "")),
             ),
         )
 

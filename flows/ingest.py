@@ -101,6 +101,8 @@ def crawl_notes(report: CrawlReport) -> tuple[str, ...]:
     """The crawl's report as summary lines: requests, 304s, skips, stops."""
     notes = [f"crawl: {report.requests} requests, {report.not_modified} answered "
              "304 Not Modified (stored copy used)"]  # fmt: skip
+    if report.images_kept_before:
+        notes.append(f"images: {report.images_kept_before} kept already, not fetched again")
     notes += [f"not fetched: {n} {reason}" for reason, n in sorted(report.skipped.items())]
     notes += [f"listing stopped: {stop}" for stop in report.stops]
     return tuple(notes)

@@ -131,6 +131,7 @@ def images_of(db: Database, ids: Sequence[str]) -> list[dict[str, object]]:
         found += _rows(
             db,
             "select f.sha256, f.content_type, f.data, coalesce(f.url, min(i.src)) as url, "
+            "f.source, "
             "min(i.article_id) as article_id, "
             "(select min(p.read_at) from pages p where p.article_id = min(i.article_id)) "
             "as read_at from images i join image_files f on f.sha256 = i.sha256 "

@@ -562,3 +562,46 @@ def _read_only(path: Path, timeout: float) -> tuple[sqlite3.Connection, bool]:
 def _uri(path: Path, options: str) -> str:
     # Quoted: a ? or # in a folder name would otherwise end SQLite's file name there.
     return f"file:{quote(str(path))}?{options}"
+
+
+@migrations()
+def add_image_files(db: Database) -> None:
+    """Images of articles kept in the archive, not only linked on the live site.
+
+    ``image_files``: one row per distinct image (its bytes' SHA-256), bytes stored as
+    they came (images are compressed already), with the type its bytes show, the
+    address it was first kept from (``url``), where the bytes were read (``source``:
+    the address fetched, a saved file, ``archive#address``) and the run. ``images``
+    rows point at it (``sha256``, with the image's ``content_type`` and ``size``),
+    null while the image is not kept. ``runs`` counts images kept and not kept.
+    """
+    db.table("image_files").create(
+        {
+            "sha256": str,
+            "content_type": str,
+            "size": int,
+            "url": str,
+            "source": str,
+            "first_run": str,
+            "kept_at": str,
+            "data": bytes,
+        },
+        pk="sha256",
+        not_null={"content_type", "size", "data"},
+        foreign_keys=[("first_run", "runs", "id")],
+        if_not_exists=True,
+    )
+    db.table("image_files").create_index(["url"], if_not_exists=True)
+    images = db.table("images")
+    have = set(images.columns_dict)
+    if "sha256" not in have:
+        images.add_column("sha256", str, fk="image_files", fk_col="sha256")
+    for name, kind in (("content_type", str), ("size", int)):
+        if name not in have:
+            images.add_column(name, kind)
+    images.create_index(["src"], if_not_exists=True)
+    images.create_index(["sha256"], if_not_exists=True)
+    runs = db.table("runs")
+    for name in ("images", "images_failed"):
+        if name not in runs.columns_dict:
+            runs.add_column(name, int)

@@ -21,13 +21,14 @@ from datetime import UTC, date, datetime
 from sqlite_utils import Database
 
 from core.accounting import FailureNote, RunCounts
-from core.errors import LoadError
+from core.errors import ImageError, LoadError
 from core.processes import process_alive
 from core.records import (
     Article,
     Extracted,
     Failed,
     FileStamp,
+    ImageFile,
     Listed,
     Outcome,
     RawPage,
@@ -37,6 +38,7 @@ from core.records import (
 )
 from core.schedule import Ladder
 from core.stitch import stitch
+from core.urls import split_http
 from loaders.crawl_state import StoredCrawlState
 from loaders.exports import (
     article_ids,
@@ -329,6 +331,14 @@ def _store_article(
     )
     if part.is_part:
         _store_part(db, part, page.sha256)
+    # Images saved with the page: kept before the article's rows are (re)written, and
+    # kept even when its record is unchanged (a database from before images were kept).
+    named = {image.src for image in part.images}
+    kept = {
+        image.url: _keep_image(db, image, run_id, counts, article.id)
+        for image in page.resources
+        if image.url in named
+    }
     seen = Seen(run_id, now(), page.url or item.document.url or article.url, page.status)
     if stored is None:
         _update(db, "articles", "id", article.id, {"page_sha256": page.sha256})
@@ -355,7 +365,7 @@ def _store_article(
     # A stitched article is not the page the worker indexed: its columns are made here.
     columns = item.search if article is part else None
     index_article_for_search(db, rowid, article.title, article.body, columns)
-    _replace_children(db, article)
+    _replace_children(db, article, kept)
     _mark_copies(db, article.fingerprint)
     return outcome
 
@@ -375,14 +385,90 @@ def _mark_copies(db: Database, fingerprint: str) -> None:
     )
 
 
-def _replace_children(db: Database, article: Article) -> None:
+def _keep_image(
+    db: Database, image: ImageFile, run_id: str, counts: RunCounts, article_id: str | None = None
+) -> tuple[str, str, int]:
+    """Keep an image's bytes (once per distinct bytes) and point the ``images`` rows that
+    name it at them; the row's ``sha256``, ``content_type`` and ``size``.
+
+    Rows are matched by their ``src``: the address the image was fetched from, or, for
+    an image saved with a page, the address the page gives it (a ``Name_files/`` path
+    only within that page's article: the same relative path in two saves is two images).
+    """
+    found = db.conn.execute(
+        "select content_type, size from image_files where sha256 = ?", [image.sha256]
+    ).fetchone()
+    if found is None:
+        found = (image.content_type, len(image.data))
+        _insert(db, "image_files", {
+            "sha256": image.sha256, "content_type": image.content_type,
+            "size": len(image.data), "url": storable_text(image.url),
+            "source": storable_text(image.source), "first_run": run_id, "kept_at": now(),
+            "data": image.data,
+        })  # fmt: skip
+        counts.images += 1
+    kept = (image.sha256, *found)
+    if split_http(image.url) is not None:
+        db.conn.execute(
+            "update images set sha256 = ?, content_type = ?, size = ? where src = ?",
+            [*kept, image.url],
+        )
+    elif article_id is not None:
+        db.conn.execute(
+            "update images set sha256 = ?, content_type = ?, size = ? "
+            "where article_id = ? and src = ?",
+            [*kept, article_id, image.url],
+        )
+    return kept
+
+
+def _stored_images(
+    db: Database, article: Article, kept: Mapping[str, tuple[str, str, int]]
+) -> dict[str, tuple[str, str, int]]:
+    """The kept image (sha256, type, size) of each of the article's image addresses known.
+
+    Asked before its rows are replaced: its own rows say what was kept for it before.
+    An address on the web is known from any article's rows or the address an image was
+    first kept from; a saved page's relative path only from this article's own rows.
+    """
+    srcs = [image.src for image in article.images if image.src and image.src not in kept]
+    if not srcs:
+        return dict(kept)
+    marks = ",".join("?" * len(srcs))
+    rows = db.conn.execute(
+        f"select src, sha256, content_type, size, article_id = ? from images "
+        f"where src in ({marks}) and sha256 is not null",
+        [article.id, *srcs],
+    ).fetchall()
+    found: dict[str, tuple[str, str, int]] = {}
+    for src, sha, kind, size, own in rows:
+        if own or split_http(src) is not None:
+            found[src] = (sha, kind, size)
+    web = [src for src in srcs if src not in found and split_http(src) is not None]
+    if web:
+        marks = ",".join("?" * len(web))
+        for url, sha, kind, size in db.conn.execute(
+            f"select url, sha256, content_type, size from image_files where url in ({marks})",
+            web,
+        ):
+            found.setdefault(url, (sha, kind, size))
+    return found | dict(kept)
+
+
+def _replace_children(
+    db: Database, article: Article, kept: Mapping[str, tuple[str, str, int]] | None = None
+) -> None:
     conn = db.conn
+    stored = _stored_images(db, article, kept or {})
     for table in ("images", "article_organizers", "removed_lines"):
         conn.execute(f"delete from {table} where article_id = ?", [article.id])
+    none = (None, None, None)
     conn.executemany(
-        "insert into images (article_id, position, src, caption, credit) values (?, ?, ?, ?, ?)",
-        [(article.id, i.position, i.src, i.caption, i.credit) for i in article.images],
-    )
+        "insert into images (article_id, position, src, caption, credit, sha256, content_type, "
+        "size) values (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(article.id, i.position, i.src, i.caption, i.credit, *stored.get(i.src or "", none))
+         for i in article.images],
+    )  # fmt: skip
     names = list(article.organizers)
     if names:
         conn.executemany(
@@ -402,7 +488,7 @@ def _replace_children(db: Database, article: Article) -> None:
 
 def _load_outcomes(
     db: Database,
-    outcomes: Sequence[Outcome],
+    outcomes: Sequence[Outcome | ImageFile],
     run_id: str,
     ruleset: str,
     files: Sequence[SavedFile] = (),
@@ -436,7 +522,7 @@ def _record_files(db: Database, files: Sequence[SavedFile], run_id: str) -> None
 
 def _load_one(
     db: Database,
-    outcome: Outcome,
+    outcome: Outcome | ImageFile,
     run_id: str,
     ruleset: str,
     counts: RunCounts,
@@ -460,8 +546,14 @@ def _load_one(
         _store_listing(db, outcome, run_id, ruleset)
         counts.listings += 1
         return
+    if isinstance(outcome, ImageFile):
+        _keep_image(db, outcome, run_id, counts)
+        return
     counts.failures.append(_record_failure(db, outcome, run_id, ruleset))
-    counts.failed += 1
+    if outcome.stage == ImageError.stage:
+        counts.images_failed += 1  # the article is loaded: an image alone fails no run
+    else:
+        counts.failed += 1
 
 
 def _store_listing(db: Database, item: Listed, run_id: str, ruleset: str) -> None:
@@ -636,7 +728,7 @@ class Store:
 
     def load(
         self,
-        outcomes: Sequence[Outcome],
+        outcomes: Sequence[Outcome | ImageFile],
         run_id: str,
         ruleset: str,
         files: Sequence[SavedFile] = (),

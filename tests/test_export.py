@@ -238,7 +238,11 @@ def test_the_wacz_holds_the_crawl_records_and_the_saved_pages_as_resources(wacz,
     sources = {str(p) for p in saved_pages()}
     notes = [body.decode() for kind, _, body in records if kind == "metadata"]
     assert len(notes) == len(saved)
-    assert all("saved-file: " in n or "fetched-from: " in n for n in notes), notes[0]
+    # Saved pages say which file, fetched ones which address; kept images (those of the
+    # MHTML and WARC fixtures) where their bytes were read.
+    assert all("saved-file: " in n or "fetched-from: " in n or "image-source: " in n
+               for n in notes), notes[0]  # fmt: skip
+    assert any("image-source: " in n and ".mhtml#https://img2." in n for n in notes)
     assert any(any(s in n for s in sources) for n in notes)
     urns = [url for url, _ in saved if url.startswith("urn:wic-etl:page:")]
     no_url = table(
@@ -422,23 +426,22 @@ def resources_of(wacz: Path) -> dict[str, tuple[str, bytes]]:
 
 
 def test_kept_images_go_in_as_resources_when_no_warc_has_them(archive, tmp_path):
-    # The images table as it is once images are kept: image_files, images.sha256.
+    # An image of a saved page kept in image_files (images.sha256 pointing at it): no
+    # WARC record has it.
     db = tmp_path / "wic.db"
     shutil.copy(archive["db"], db)
     photo = PHOTO.read_bytes()
     with sqlite3.connect(db) as conn:
-        conn.execute("alter table images add column sha256 text")
-        conn.execute("create table image_files (sha256 text primary key, content_type text, "
-                     "size integer, data blob, url text)")  # fmt: skip
         article_id, src = conn.execute(
             "select i.article_id, i.src from images i join pages p on p.sha256 = "
             "(select page_sha256 from articles where id = i.article_id) "
             "where p.http_status is null order by i.rowid limit 1"
         ).fetchone()
+        conn.execute("insert into image_files (sha256, content_type, size, data, url) "
+                     "values ('cafe', 'image/jpeg', ?, ?, ?)",
+                     [len(photo), photo, src])  # fmt: skip
         conn.execute("update images set sha256 = 'cafe' where article_id = ? and src = ?",
                      [article_id, src])  # fmt: skip
-        conn.execute("insert into image_files values ('cafe', 'image/jpeg', ?, ?, ?)",
-                     [len(photo), photo, src])  # fmt: skip
     out = tmp_path / "images.wacz"
     result = run_cli("export", "wacz", str(out), "--db", str(db), env=NO_PREFECT)
     assert result.returncode == 0, result.stderr

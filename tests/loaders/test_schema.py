@@ -66,6 +66,12 @@ def _as_before_versions(db) -> None:
     code before the change; its schema is checked against the migrations before.
     """
     # And the migrations after it (their tables, triggers and rows), before them all.
+    db.execute("drop index idx_images_sha256")
+    db.table("images").transform(drop={"sha256", "content_type", "size"})
+    db.execute("drop table image_files")
+    for column in ("images", "images_failed"):
+        db.execute(f"alter table runs drop column {column}")
+    db.execute("delete from _sqlite_migrations where name = 'add_image_files'")
     for table in ("article_checks", "recheck_schedule"):
         db.execute(f"drop table {table}")
     db.execute("delete from _sqlite_migrations where name = 'add_rechecks'")
