@@ -270,6 +270,7 @@ class Fetcher:
         # The body as it came over the wire, for the WARC: kept only if one is written.
         wire = bytearray() if self.settings.on_exchange is not None else None
         answer: httpx.Response | None = None
+        peer: str | None = None
         cut: Truncation | None = None
         deadline = self.settings.deadline
         try:
@@ -278,6 +279,7 @@ class Fetcher:
                 self.client.stream("GET", url, headers=headers) as response,
             ):
                 answer = response
+                peer = _peer_address(response) if wire is not None else None  # while connected
                 status = response.status_code
                 pairs = tuple(response.headers.multi_items())
                 if status == 304:
@@ -325,7 +327,7 @@ class Fetcher:
             ) from exc
         finally:
             if answer is not None and wire is not None:
-                self._archive(answer, sent_at, wire, received, cut)
+                self._archive(answer, sent_at, wire, received, cut, peer)
         if status in RETRY_STATUSES:
             raise FetchError(
                 f"{url}: HTTP {status} {httpx.codes.get_reason_phrase(status)}",
@@ -342,6 +344,7 @@ class Fetcher:
         wire: bytearray,
         body: bytearray,
         cut: Truncation | None,
+        peer: str | None,
     ) -> None:
         """Hand the exchange to ``on_exchange``: the request as sent, the answer as received."""
         assert self.settings.on_exchange is not None
@@ -358,7 +361,7 @@ class Fetcher:
                 response_headers=_latin1(response.headers.raw),
                 raw_body=bytes(wire),
                 body=bytes(body),
-                ip_address=_peer_address(response),
+                ip_address=peer,
                 truncated=cut,
             )
         )
