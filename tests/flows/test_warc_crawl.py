@@ -32,8 +32,15 @@ pytestmark = pytest.mark.slow
 # fixture site serves nowhere else, or its first copy would be another address's.
 PLAIN = "/plain/notice.html"
 PLAIN_BODY = (FIXTURES / "saved/html/generic_blog_garden_notes.html").read_bytes()
-START = ["/china/society/", "/rss.xml", "/sitemap.xml", "/faults/moved.html",
-         "/faults/chunked.html", "/faults/truncated.html", PLAIN]  # fmt: skip
+START = [
+    "/china/society/",
+    "/rss.xml",
+    "/sitemap.xml",
+    "/faults/moved.html",
+    "/faults/chunked.html",
+    "/faults/truncated.html",
+    PLAIN,
+]
 CRAWL = ["--allow-host", "127.0.0.1", "--timeout", "2", "--retries", "0"]
 
 
@@ -75,8 +82,16 @@ def read(path: Path) -> list[Record]:
         it = ArchiveIterator(f)
         for record in it:
             raw = record.raw_stream.read()
-            out.append(Record(path, it.get_record_offset(), record.rec_type,
-                              dict(record.rec_headers.headers), record.http_headers, raw))  # fmt: skip
+            out.append(
+                Record(
+                    path,
+                    it.get_record_offset(),
+                    record.rec_type,
+                    dict(record.rec_headers.headers),
+                    record.http_headers,
+                    raw,
+                )
+            )
     return out
 
 
@@ -106,8 +121,9 @@ def crawls(tmp_path_factory) -> Crawls:
         urls = [site.url(p) for p in START]
         first = run(site, folder, "ingest", *urls, "--db", str(db), *CRAWL)
         second = run(site, folder, "ingest", *urls, "--db", str(db), *CRAWL)
-        recheck = run(site, folder, "recheck", "--all", "--db", str(db), "--allow-host",
-                      "127.0.0.1")  # fmt: skip
+        recheck = run(
+            site, folder, "recheck", "--all", "--db", str(db), "--allow-host", "127.0.0.1"
+        )
         return Crawls(site, db, folder, first, second, recheck)
 
 
@@ -115,11 +131,13 @@ def test_every_file_passes_warcio_check_and_index(crawls):
     files = sorted(crawls.folder.iterdir())
     assert files and all(f.name.endswith(".warc.gz") for f in files)  # none left open
     for f in files:
-        check = subprocess.run([str(BIN / "warcio"), "check", "-v", str(f)],
-                               capture_output=True, text=True)  # fmt: skip
+        check = subprocess.run(
+            [str(BIN / "warcio"), "check", "-v", str(f)], capture_output=True, text=True
+        )
         assert check.returncode == 0, check.stdout + check.stderr
-        index = subprocess.run([str(BIN / "warcio"), "index", str(f)],
-                               capture_output=True, text=True)  # fmt: skip
+        index = subprocess.run(
+            [str(BIN / "warcio"), "index", str(f)], capture_output=True, text=True
+        )
         assert index.returncode == 0, index.stderr
         assert len(index.stdout.splitlines()) == len(read(f))
         assert read(f)[0].type == "warcinfo"
@@ -131,8 +149,11 @@ def test_every_request_the_server_answered_has_its_request_and_response(crawls):
         assert asked, done.result.stdout
         sent = records(done.files, "request")
         assert Counter(r.path for r in sent) == asked
-        answers = {r.headers["WARC-Record-ID"]: r for r in records(done.files)
-                   if r.type in ("response", "revisit")}  # fmt: skip
+        answers = {
+            r.headers["WARC-Record-ID"]: r
+            for r in records(done.files)
+            if r.type in ("response", "revisit")
+        }
         for request in sent:
             answer = answers[request.headers["WARC-Concurrent-To"]]
             assert answer.path == request.path
@@ -146,8 +167,9 @@ def test_requests_are_kept_as_sent_validators_included(crawls):
     assert conditional
     for asked in conditional:
         kept = [r for r in sent if r.path == asked.path]
-        assert any(r.http.get_header("If-None-Match") == asked.headers["If-None-Match"]
-                   for r in kept)  # fmt: skip
+        assert any(
+            r.http.get_header("If-None-Match") == asked.headers["If-None-Match"] for r in kept
+        )
     for request in sent:
         assert request.http.protocol == "GET"
         assert request.http.get_header("User-Agent").startswith("wic-etl/")
@@ -174,8 +196,9 @@ def test_warcio_extract_gives_the_exact_bytes_served(crawls):
 
 
 def test_a_chunked_answer_is_kept_dechunked_without_claiming_chunks(crawls):
-    (chunked,) = [r for r in records(crawls.first.files, "response")
-                  if r.path == "/faults/chunked.html"]  # fmt: skip
+    (chunked,) = [
+        r for r in records(crawls.first.files, "response") if r.path == "/faults/chunked.html"
+    ]
     assert chunked.raw == (FIXTURES / "saved/html/cd_panda_cubs.html").read_bytes()
     assert chunked.http.get_header("Transfer-Encoding") is None
     assert chunked.headers["WIC-Removed-Transfer-Encoding"] == "chunked"
@@ -195,14 +218,18 @@ def test_the_second_run_writes_revisits(crawls):
     revisits = records(crawls.second.files, "revisit")
     profiles = Counter(r.headers["WARC-Profile"].rsplit("/", 1)[1] for r in revisits)
     # The fixture site's pages answer a conditional request with a 304; its faults never.
-    conditional = {r.path for r in crawls.second.requests
-                   if "If-None-Match" in r.headers and not r.path.startswith("/faults/")}  # fmt: skip
-    not_modified = {r.path for r in revisits
-                    if r.headers["WARC-Profile"].endswith("server-not-modified")}  # fmt: skip
+    conditional = {
+        r.path
+        for r in crawls.second.requests
+        if "If-None-Match" in r.headers and not r.path.startswith("/faults/")
+    }
+    not_modified = {
+        r.path for r in revisits if r.headers["WARC-Profile"].endswith("server-not-modified")
+    }
     assert not_modified == conditional  # the fixture site answers each with a 304
     assert profiles["identical-payload-digest"] >= 1
     (plain,) = [r for r in revisits if r.path == PLAIN]
-    first = [r for r in records(crawls.first.files, "response") if r.path == PLAIN][0]
+    first = next(r for r in records(crawls.first.files, "response") if r.path == PLAIN)
     assert plain.headers["WARC-Refers-To"] == first.headers["WARC-Record-ID"]
     assert plain.headers["WARC-Refers-To-Target-URI"] == first.headers["WARC-Target-URI"]
     assert plain.headers["WARC-Refers-To-Date"] == first.headers["WARC-Date"]
@@ -212,8 +239,11 @@ def test_the_second_run_writes_revisits(crawls):
 def test_a_recheck_writes_its_fetches_too(crawls):
     assert crawls.recheck.result.returncode == 0, crawls.recheck.result.stdout
     revisits = records(crawls.recheck.files, "revisit")
-    assert revisits and all(r.headers["WARC-Profile"].endswith("server-not-modified")
-                            for r in revisits if r.http.get_statuscode() == "304")  # fmt: skip
+    assert revisits and all(
+        r.headers["WARC-Profile"].endswith("server-not-modified")
+        for r in revisits
+        if r.http.get_statuscode() == "304"
+    )
     assert "WARC:" in crawls.recheck.result.stdout
 
 
@@ -236,15 +266,25 @@ def test_each_article_has_a_metadata_record_with_its_record(crawls):
 
 
 def test_every_record_is_indexed_where_it_is(crawls):
-    indexed = {(f, o): (t, uri) for f, o, t, uri in
-               rows(crawls.db, "select file, offset, record_type, target_uri from warc_records")}  # fmt: skip
-    found = {(r.file.name, r.offset): (r.type, r.headers.get("WARC-Target-URI"))
-             for f in sorted(crawls.folder.iterdir()) for r in read(f)}  # fmt: skip
+    indexed = {
+        (f, o): (t, uri)
+        for f, o, t, uri in rows(
+            crawls.db, "select file, offset, record_type, target_uri from warc_records"
+        )
+    }
+    found = {
+        (r.file.name, r.offset): (r.type, r.headers.get("WARC-Target-URI"))
+        for f in sorted(crawls.folder.iterdir())
+        for r in read(f)
+    }
     assert indexed == found
     # An exporter finds an article's answer through the page it became.
-    (orphans,) = rows(crawls.db, """select count(*) from pages p where p.url is not null
+    (orphans,) = rows(
+        crawls.db,
+        """select count(*) from pages p where p.url is not null
         and p.http_status = 200 and not exists (select 1 from warc_records w
-        where w.page_sha256 = p.sha256)""")  # fmt: skip
+        where w.page_sha256 = p.sha256)""",
+    )
     assert orphans == (0,)
 
 
@@ -256,8 +296,15 @@ def test_the_summary_says_what_was_archived_and_where(crawls):
 def test_files_rotate_at_the_size_given(tmp_path):
     db = tmp_path / "rotated.db"
     with FixtureSite(extra={PLAIN: (PLAIN_BODY, "text/html; charset=utf-8")}) as site:
-        result = run_cli("ingest", *(site.url(p) for p in START), "--db", str(db), *CRAWL,
-                         "--warc-file-size", "20000")  # fmt: skip
+        result = run_cli(
+            "ingest",
+            *(site.url(p) for p in START),
+            "--db",
+            str(db),
+            *CRAWL,
+            "--warc-file-size",
+            "20000",
+        )
     assert "WARC:" in result.stdout, result.stdout + result.stderr
     files = sorted((tmp_path / "rotated-warc").iterdir())
     assert len(files) >= 3
@@ -283,10 +330,23 @@ def test_a_killed_crawl_leaves_a_readable_file_the_next_run_closes_and_reports(t
     folder = tmp_path / "killed-warc"
     with FixtureSite(extra={PLAIN: (PLAIN_BODY, "text/html; charset=utf-8")}) as site:
         urls = [site.url(p) for p in START]
-        command = [str(BIN / "wic-etl"), "ingest", *urls, "--db", str(db), *CRAWL,
-                   "--rate-limit", "3"]  # fmt: skip
-        proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+        command = [
+            str(BIN / "wic-etl"),
+            "ingest",
+            *urls,
+            "--db",
+            str(db),
+            *CRAWL,
+            "--rate-limit",
+            "3",
+        ]
+        proc = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + 120
         while len(site.requests) < 8:
             assert proc.poll() is None and time.monotonic() < deadline, "the crawl ended early"

@@ -31,8 +31,10 @@ class Index:
         return records
 
     def same_payload(self, digest: str) -> ArchivedRecord | None:
-        return next((r for r in self.records if r.record_type == "response"
-                     and r.payload_digest == digest), None)  # fmt: skip
+        return next(
+            (r for r in self.records if r.record_type == "response" and r.payload_digest == digest),
+            None,
+        )
 
     def last_response(self, uri: str) -> ArchivedRecord | None:
         found = [r for r in self.records if r.record_type == "response" and r.target_uri == uri]
@@ -61,12 +63,14 @@ def records(path: Path) -> list[dict]:
     out = []
     with path.open("rb") as f:
         for record in ArchiveIterator(f):
-            out.append({
-                "type": record.rec_type,
-                "headers": dict(record.rec_headers.headers),
-                "http": record.http_headers,
-                "raw": record.raw_stream.read(),
-            })  # fmt: skip
+            out.append(
+                {
+                    "type": record.rec_type,
+                    "headers": dict(record.rec_headers.headers),
+                    "http": record.http_headers,
+                    "raw": record.raw_stream.read(),
+                }
+            )
     return out
 
 
