@@ -325,7 +325,9 @@ def test_no_warc_writes_nothing(tmp_path):
     assert "WARC:" not in result.stdout
 
 
-def test_a_killed_crawl_leaves_a_readable_file_the_next_run_closes_and_reports(tmp_path):
+def test_a_killed_crawl_leaves_a_readable_file_the_next_run_closes_and_reports(
+    tmp_path, prefect_api
+):
     db = tmp_path / "killed.db"
     folder = tmp_path / "killed-warc"
     with FixtureSite(extra={PLAIN: (PLAIN_BODY, "text/html; charset=utf-8")}) as site:
@@ -373,3 +375,24 @@ def test_a_killed_crawl_leaves_a_readable_file_the_next_run_closes_and_reports(t
     assert rows(db, "select count(*) from warc_records where file = ?", closed.name) == [
         (len(whole),)
     ]
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_crawl_closes_its_file_and_indexes_it(tmp_path, stop, prefect_api):
+    db = tmp_path / "stopped.db"
+    with FixtureSite() as site:
+        command = [str(BIN / "wic-etl"), "ingest", *(site.url(p) for p in START[:3]),
+                   "--db", str(db), *CRAWL, "--rate-limit", "3"]  # fmt: skip
+        proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+        deadline = time.monotonic() + 120
+        while len(site.requests) < 5:
+            assert proc.poll() is None and time.monotonic() < deadline, "the crawl ended early"
+            time.sleep(0.05)
+        os.kill(proc.pid, stop)  # the command's own process, as Ctrl-C or a service manager
+        proc.wait(timeout=60)
+    assert proc.returncode != 0  # stopped, not finished
+    (closed,) = (tmp_path / "stopped-warc").iterdir()
+    assert closed.name.endswith(".warc.gz")
+    assert subprocess.run([str(BIN / "warcio"), "check", str(closed)]).returncode == 0
+    assert rows(db, "select count(*) from warc_records") == [(len(read(closed)),)]
