@@ -143,6 +143,7 @@ class CrawlArchive:
         try:
             records = write()
         except OSError as exc:  # a full disk, a folder gone: the crawl goes on without
+            self.files.abandon()  # a record may be half written: the next run cuts it off
             self.stopped = (
                 f"WARC: writing stopped ({exc}); the rest of the run was not archived: "
                 "free space or fix the folder, then run again"

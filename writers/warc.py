@@ -177,6 +177,15 @@ class WarcFiles:
         (self.folder / name).rename(self.folder / final)
         self.files[self.files.index(name)] = final
 
+    def abandon(self) -> None:
+        """Let go of the open file without closing it as whole (after a failed write: a
+        full disk): it stays ``*.open``, for the next run's ``recover`` to cut to its
+        whole records."""
+        file, self._file, self._writer = self._file, None, None
+        if file is not None:
+            with contextlib.suppress(OSError):
+                file.close()
+
     def __enter__(self) -> WarcFiles:
         return self
 

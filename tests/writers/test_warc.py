@@ -239,3 +239,16 @@ def test_a_lock_is_held_while_a_file_is_open(tmp_path):
     with (tmp_path / files.files[0]).open("rb") as other, pytest.raises(BlockingIOError):
         fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
     files.close()
+
+
+def test_a_file_let_go_after_a_failed_write_is_recovered_by_the_next_run(tmp_path):
+    files = WarcFiles(tmp_path, INFO, 10**9)
+    files.write_exchange(exchange(), Index())
+    path = tmp_path / files.files[0]
+    with path.open("ab") as f:  # a record the disk had no room for, half written
+        f.write(gzip.compress(b"WARC/1.1\r\nContent-Length: 5000\r\n\r\n" + PAGE)[:100])
+    files.abandon()
+    files.close()  # nothing left to close: the file stays open for recovery
+    assert path.exists()
+    (found,) = recover(tmp_path)
+    assert found.dropped_bytes == 100 and len(found.records) == 3
