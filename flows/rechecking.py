@@ -17,7 +17,8 @@ The crawler fetches each known article again and says what each page gave
   fingerprint, or its title and day): moved (``Store.record_move``), and the
   page there loaded; to another article: removed;
 - no usable answer (a timeout, a 5xx after retries, a refused host): a failure
-  row, as in an ingest, and not a removal; the article stays due.
+  row, as in an ingest, and not a removal; the article is tried again later
+  (``loaders/rechecks.py``: an hour, doubled with each failure in a row).
 
 Every page of a multi-page article is asked for; only its first page decides
 whether the article is gone.

@@ -442,6 +442,18 @@ def add_rechecks(db: Database) -> None:
     )
 
 
+@migrations()
+def add_check_backoff(db: Database) -> None:
+    """``article_checks.failed_checks``: the re-checks in a row that had no usable answer.
+
+    A failed check puts the article's next try off by a time that doubles with each
+    failure in a row (``loaders/rechecks.py``): left due as it was, an article that
+    always fails (a host down, a robots refusal) came first in every run and took
+    the run's page budget from the articles that can be checked.
+    """
+    db.table("article_checks").add_column("failed_checks", int, not_null_default=0)
+
+
 # Most of a database is raw pages of 40-200 KB, each stored as a chain of overflow
 # pages: with SQLite's default 4 KB a 120 KB page is 30 of them, each a WAL frame
 # with its own header and checksum, then copied again by the checkpoint. With 16 KB

@@ -16,7 +16,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlite_utils import Database
 
@@ -39,6 +39,13 @@ from core.records import (
 from core.schedule import Ladder
 from core.stitch import stitch
 from loaders.crawl_state import StoredCrawlState
+from loaders.exports import (
+    article_ids,
+    articles_with_children,
+    image_addresses,
+    images_of,
+    pages_of,
+)
 from loaders.history import (
     Seen,
     StoredArticle,
@@ -591,6 +598,32 @@ class Store:
         """Pages as read or fetched, with their HTTP status and headers."""
         return stored_raw_pages(self.db, shas)
 
+    def export_article_ids(self, since: date | None = None, site: str | None = None) -> list[str]:
+        """The articles an export takes (of ``site``, with a page read on or after ``since``)."""
+        return article_ids(self.db, since, site)
+
+    def stored_sites(self) -> list[str]:
+        """The sites the database holds articles of."""
+        return [row[0] for row in self.db.execute("select distinct site from articles")]
+
+    def export_articles(self, ids: Sequence[str]) -> Iterator[dict[str, object]]:
+        """These articles, every column, with images, organizers, removed lines, versions."""
+        return articles_with_children(self.db, ids)
+
+    def export_pages(
+        self, ids: Sequence[str], since: date | None = None
+    ) -> list[dict[str, object]]:
+        """The stored pages of these articles (metadata; the bytes: ``stored_raw_pages``)."""
+        return pages_of(self.db, ids, since)
+
+    def export_image_addresses(self, ids: Sequence[str]) -> set[str]:
+        """The addresses of these articles' images."""
+        return image_addresses(self.db, ids)
+
+    def export_images(self, ids: Sequence[str]) -> list[dict[str, object]]:
+        """The kept image files of these articles (none before images were kept)."""
+        return images_of(self.db, ids)
+
     def stored_page_ids(self) -> list[str]:
         """Every page that can be extracted again, in the order first stored."""
         rows = self.db.execute(
@@ -674,7 +707,7 @@ class Store:
 
     def record_checks(self, checks: Sequence[Check], run_id: str, ladder: Ladder) -> None:
         """What re-checking each article found (``article_checks``), and when each is due
-        next: checked now, unless its check failed (then it stays due)."""
+        next: checked now, unless its check failed (then tried again after ``retry_delay``)."""
         with _write_transaction(self.db):
             record_checks(self.db, checks, run_id, now())
             schedule(self.db, ladder)
