@@ -325,6 +325,9 @@ class Fetcher:
                 "check the address and the network",
                 retryable=True,
             ) from exc
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            cut = "unspecified"  # the run stopped mid-read: what came is kept, marked cut
+            raise
         finally:
             if answer is not None and wire is not None:
                 self._archive(answer, sent_at, wire, received, cut, peer)

@@ -98,3 +98,24 @@ def test_no_callback_no_capture(site):
             await fetcher.close()
 
     assert asyncio.run(go()) == site.body_of("/rss.xml")[0]
+
+
+def test_a_read_cancelled_midway_is_kept_marked_cut(site):
+    exchanges: list[Exchange] = []
+
+    async def go() -> None:
+        settings = FetchSettings(on_exchange=exchanges.append, tries=1, read_timeout=5.0)
+        fetcher = Fetcher(settings, HostPolicy.allowing(["127.0.0.1"]))
+        task = asyncio.ensure_future(fetcher.get(site.url("/faults/drip.html")))
+        while len(exchanges) < 1:  # robots.txt, then the page starts dripping
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(1.0)
+        task.cancel()  # as Ctrl-C cancels the crawl's tasks
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await fetcher.close()
+
+    asyncio.run(go())
+    drip = exchanges[-1]
+    assert drip.url.endswith("/faults/drip.html") and drip.truncated == "unspecified"
+    assert 0 < len(drip.raw_body) < 10
