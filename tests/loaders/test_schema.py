@@ -66,9 +66,10 @@ def _as_before_versions(db) -> None:
     code before the change; its schema is checked against the migrations before.
     """
     # And the migrations after it (their tables, triggers and rows), before them all.
-    for table in ("article_checks", "recheck_schedule"):
+    for table in ("article_checks", "recheck_schedule", "warc_records"):
         db.execute(f"drop table {table}")
     db.execute("delete from _sqlite_migrations where name = 'add_rechecks'")
+    db.execute("delete from _sqlite_migrations where name = 'add_warc_records'")
     for table in VERSIONED_TABLES:
         db.execute(f"drop table {table}")
     for column in ("version", "removed_at"):
