@@ -148,6 +148,16 @@ TABLES: dict[str, dict[str, Any]] = {
         "sort": "due_at",
     },
     "recheck_schedule": {"description": "The re-check ladder the due times were worked out with"},
+    "warc_records": {
+        "description": "Each record of the crawl's WARC files (beside the database, in "
+        "<db stem>-warc/): where it is, what it holds",
+        "columns": {
+            "offset": "Where its gzip member begins in the file",
+            "payload_digest": "WARC-Payload-Digest: a later identical answer is a revisit of it",
+            "page_sha256": "The page (pages.sha256) the answer became",
+        },
+        "facets": ["record_type", "status"],
+    },
     "runs": {
         "description": "One row per pipeline run (the Prefect flow run id)",
         "sort_desc": "started",

@@ -605,3 +605,42 @@ def add_image_files(db: Database) -> None:
     for name in ("images", "images_failed"):
         if name not in runs.columns_dict:
             runs.add_column(name, int)
+
+
+@migrations()
+def add_warc_records(db: Database) -> None:
+    """The WARC of the crawl, indexed: one row per record written to a WARC file.
+
+    ``warc_records`` says where each record is (``file`` in the WARC folder beside the
+    database, ``offset`` and ``length`` of its gzip member), what it is (``record_type``,
+    ``record_id``, ``target_uri``, ``date``, ``status``), the answer's ``payload_digest``
+    (what a later identical answer is written as a revisit of), the ``page_sha256`` of
+    the page it became (``pages.sha256``) and, for a metadata record, its ``article_id``:
+    how an export finds the records of an article.
+    """
+    db.table("warc_records").create(
+        {
+            "id": int,
+            "file": str,
+            "offset": int,
+            "length": int,
+            "record_type": str,
+            "record_id": str,
+            "target_uri": str,
+            "date": str,
+            "status": int,
+            "payload_digest": str,
+            "page_sha256": str,
+            "refers_to": str,
+            "article_id": str,
+            "run_id": str,
+        },
+        pk="id",
+        not_null={"file", "offset", "length", "record_type", "record_id", "date"},
+    )
+    table = db.table("warc_records")
+    table.create_index(["file", "offset"], unique=True)
+    table.create_index(["payload_digest"])
+    table.create_index(["target_uri", "date"])
+    table.create_index(["page_sha256"])
+    table.create_index(["article_id"])

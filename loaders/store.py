@@ -24,6 +24,7 @@ from core.accounting import FailureNote, RunCounts
 from core.errors import ImageError, LoadError
 from core.processes import process_alive
 from core.records import (
+    ArchivedRecord,
     Article,
     Extracted,
     Failed,
@@ -60,6 +61,7 @@ from loaders.history import (
 from loaders.raw_pages import stored_raw_pages
 from loaders.rechecks import Check, DueArticle, due, next_due, record_checks, schedule
 from loaders.search import index_article_for_search
+from loaders.warc_index import add_records, latest_response, with_payload
 
 FETCH_FAILED = "fetch-failed"
 # A page that says its article is gone (a 404/410 body, a site's "page not found" page
@@ -814,3 +816,16 @@ class Store:
             if self.db.execute("select 1 from pages where sha256 = ?", [page.sha256]).fetchone():
                 return
             _store_page(self.db, page, run_id, status=NOT_FOUND, ruleset=ruleset)
+
+    def record_warc(self, records: Sequence[ArchivedRecord], run_id: str | None) -> None:
+        """Index WARC records written (``warc_records``); those indexed already are kept."""
+        with _write_transaction(self.db):
+            add_records(self.db, records, run_id)
+
+    def archived_payload(self, digest: str) -> ArchivedRecord | None:
+        """The first WARC response record holding a payload of this digest, if any."""
+        return with_payload(self.db, digest)
+
+    def archived_response(self, uri: str) -> ArchivedRecord | None:
+        """The latest WARC response record of an address, if any."""
+        return latest_response(self.db, uri)

@@ -233,4 +233,15 @@ class FixtureSite:
                 body = squeeze.compress(raw) + squeeze.flush()
                 self.send(200, body, {"Content-Encoding": "deflate"})
 
+            def fault_chunked(self) -> None:  # sent in chunks, without a Content-Length
+                body = self.saved("html/cd_panda_cubs.html")
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                for start in range(0, len(body), 4096):
+                    piece = body[start : start + 4096]
+                    self.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+                self.wfile.write(b"0\r\n\r\n")
+
         return Handler
