@@ -36,6 +36,7 @@ from writers.wacz import (
     select_records,
     write_wacz,
 )
+from writers.warc import warc_folder
 
 RAW_CHUNK = 50  # pages' bytes read at a time: a page can be megabytes
 ARTICLE_CHUNK = 200  # articles whose pages and images are looked up at a time
@@ -48,13 +49,6 @@ def software() -> str:
         return f"wic-etl {version('wic-etl')}"
     except PackageNotFoundError:  # run from a checkout that was never installed
         return "wic-etl"
-
-
-def warc_folder(db_path: str | Path) -> Path:
-    """Where the crawl's WARC files are: beside the database, ``data/wic.db`` ->
-    ``data/wic-warc/``."""
-    db = Path(db_path)
-    return db.parent / f"{db.stem}-warc"
 
 
 def warc_files(folder: Path) -> list[Path]:
