@@ -7,6 +7,11 @@ STAMP := $(VENV)/.installed
 DB ?= data/wic.db
 SOURCES ?= fixtures/saved
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+TOOLS := .venv-tools
+PYWB := $(TOOLS)/pywb/bin/wayback
+# ReplayWeb.page as its authors publish it on the npm registry (ui.js, sw.js).
+REPLAYWEBPAGE_VERSION := 2.5.3
+REPLAYWEBPAGE := $(TOOLS)/replaywebpage-$(REPLAYWEBPAGE_VERSION)/package/sw.js
 
 .PHONY: setup test-tools run test test-fast fuzz lint format lock server datasette bench-parsers bench-storage clean
 
@@ -23,8 +28,23 @@ $(STAMP): pyproject.toml requirements.lock
 		-c requirements.lock -e '.[dev]'
 	touch $(STAMP)
 
-# Debian packages the tests use, installed only where missing.
-test-tools: /usr/bin/sqlite3 /usr/bin/chromium $(CJK_FONT) /usr/sbin/mount.exfat-fuse /usr/sbin/mkfs.exfat
+# Debian packages the tests use, installed only where missing; pywb in a venv of its own
+# and ReplayWeb.page's files, under .venv-tools/.
+test-tools: /usr/bin/sqlite3 /usr/bin/chromium $(CJK_FONT) /usr/sbin/mount.exfat-fuse /usr/sbin/mkfs.exfat $(PYWB) $(REPLAYWEBPAGE)
+
+# pywb replays an exported WACZ in the tests. It pins gevent and greenlet below what
+# Prefect needs, so it lives in its own venv (tools/pywb.lock; `make lock` re-pins it).
+$(PYWB): tools/pywb.lock $(STAMP)
+	$(PYTHON) -m venv $(TOOLS)/pywb
+	$(BIN)/uv pip install --quiet --python $(TOOLS)/pywb/bin/python -r tools/pywb.lock
+	touch $(PYWB)
+
+# ReplayWeb.page replays an exported WACZ in the tests too, in Chromium, from 127.0.0.1.
+$(REPLAYWEBPAGE):
+	command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq npm)
+	mkdir -p $(dir $(REPLAYWEBPAGE))
+	cd $(TOOLS)/replaywebpage-$(REPLAYWEBPAGE_VERSION) && \
+		npm pack --silent replaywebpage@$(REPLAYWEBPAGE_VERSION) && tar xzf replaywebpage-*.tgz
 
 # The sqlite3 command line: the tests query the database beside a run with it, as a person would.
 /usr/bin/sqlite3:
@@ -74,6 +94,7 @@ format: setup
 lock: setup
 	$(BIN)/uv pip compile --quiet --python $(BIN)/python pyproject.toml --extra dev --extra bench \
 		-o requirements.lock
+	$(BIN)/uv pip compile --quiet --python $(BIN)/python tools/pywb.in -o tools/pywb.lock
 
 # A plain Prefect server on 127.0.0.1:4200 for `wic-etl serve` and its deployments;
 # see docs/prefect.md.
@@ -97,4 +118,4 @@ bench-storage: setup
 	$(BIN)/python bench/storage.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .ruff_cache

@@ -39,6 +39,11 @@ class RunCounts:
     restored: int = 0
     removed: int = 0
     not_modified: int = 0
+    # Images of articles kept in ``image_files`` this run, and those that could not be
+    # (a failure row of stage ``image`` each; the article is loaded all the same, so
+    # they do not count as ``failed``).
+    images: int = 0
+    images_failed: int = 0
     failures: list[FailureNote] = field(default_factory=list)
     # Per extractor (profile/version): pages loaded with warnings, and each warning's count.
     fallback_pages: dict[str, int] = field(default_factory=dict)
@@ -85,7 +90,9 @@ class RunCounts:
 
 COUNTERS: tuple[str, ...] = tuple(f.name for f in fields(RunCounts) if f.type in ("int", int))
 # Shown (in a summary, by ``wic-etl status``) only where a run has some.
-CHANGE_COUNTERS: tuple[str, ...] = ("edited", "minor", "restored", "removed", "not_modified")
+CHANGE_COUNTERS: tuple[str, ...] = (
+    "edited", "minor", "restored", "removed", "not_modified", "images", "images_failed",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

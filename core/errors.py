@@ -11,7 +11,8 @@ that failed and ends up in the ``failures`` table.
     ├── DecodeError          "decode": the bytes are not text in any charset tried
     ├── ExtractError         "extract": no article in the page (unknown layout, no title...)
     │   └── NotFoundPageError    the site's "page not found" page, served as a page (soft 404)
-    └── LoadError            "load": the database refused a record
+    ├── LoadError            "load": the database refused a record
+    └── ImageError           "image": an article's image not kept (not fetched, or no image)
 """
 
 from __future__ import annotations
@@ -81,6 +82,15 @@ class LoadError(WicEtlError):
     """The database refused the records."""
 
     stage = "load"
+
+
+class ImageError(WicEtlError):
+    """An image of an article could not be kept: not fetched, or its bytes are no image.
+
+    Never the article's failure: the article is loaded, the image's row left unkept.
+    """
+
+    stage = "image"
 
 
 def too_large(what: str, limit: int, size: int | None = None, after: str = "") -> str:

@@ -6,8 +6,10 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
 _HAN = "\u3400-\u9fff\uf900-\ufaff"
 _WORD = re.compile(rf"[{_HAN}]|[^\W_{_HAN}]+(?:['’.,-][^\W_{_HAN}]+)*")
@@ -94,6 +96,28 @@ class SavedFile:
 
 
 @dataclass(frozen=True)
+class ImageFile:
+    """An image's bytes, checked to be an image, kept in ``image_files`` (as they came:
+    images are compressed already).
+
+    ``url`` is the address an article names it by (its ``images.src``): the address
+    fetched, an image's address inside an MHTML or WARC file, or a saved page's
+    ``Name_files/...`` path. ``source`` says where the bytes were read: the address
+    fetched (after redirects), the file, or ``archive#address``.
+    """
+
+    url: str
+    data: bytes
+    content_type: str  # as the bytes show (core/images.py), not as a header claimed
+    source: str
+
+    @cached_property
+    def sha256(self) -> str:
+        """SHA-256 of the bytes: the image's identity in ``image_files``."""
+        return sha256_hex(self.data)
+
+
+@dataclass(frozen=True)
 class RawPage:
     """A document exactly as it was read or fetched; never altered, always kept."""
 
@@ -106,6 +130,9 @@ class RawPage:
     headers: tuple[tuple[str, str], ...] = ()
     # A saved file read whole (not a page inside an archive): its stamp when read.
     file: FileStamp | None = None
+    # Images saved with the page (beside it in ``Name_files/``, inside its MHTML or
+    # WARC file): only those its article shows travel on to the writer, which keeps them.
+    resources: tuple[ImageFile, ...] = field(default=(), repr=False, compare=False)
 
     @cached_property
     def sha256(self) -> str:
@@ -309,3 +336,56 @@ def article_from_dict(data: dict[str, Any]) -> Article:
             "warnings": tuple(data.get("warnings", ())),
         }
     )
+
+
+# Why a body in a WARC is shorter than what the server meant to send (WARC/1.1's
+# WARC-Truncated values): over the byte cap, past the deadline, the connection broke,
+# or the read stopped for another reason (a corrupt compressed body).
+Truncation = Literal["length", "time", "disconnect", "unspecified"]
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One HTTP request and its answer as they went over the wire, for the WARC of a crawl.
+
+    ``raw_body`` is the body as received (Content-Encoding still on, chunking removed
+    by the client); ``body`` the same decoded, as the crawler read it (empty for a
+    redirect or a 304). ``truncated`` says why ``raw_body`` is not the whole body.
+    """
+
+    url: str
+    started: datetime  # when the request was sent (UTC)
+    method: str
+    http_version: str  # as the answer said: HTTP/1.1, HTTP/2
+    request_headers: tuple[tuple[str, str], ...]  # as sent, validators included
+    status: int
+    reason: str
+    response_headers: tuple[tuple[str, str], ...]  # as received
+    raw_body: bytes
+    body: bytes = b""
+    ip_address: str | None = None  # of the server answering, when the connection tells
+    truncated: Truncation | None = None
+
+    @property
+    def target(self) -> str:
+        """The request target of the request line: path and query."""
+        parts = urlsplit(self.url)
+        return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
+@dataclass(frozen=True)
+class ArchivedRecord:
+    """Where one WARC record of the crawl is, and what it holds (a row of ``warc_records``)."""
+
+    file: str  # the WARC file's name in the WARC folder
+    offset: int  # of the record's gzip member in the file
+    length: int  # of the gzip member, in bytes
+    record_type: str  # warcinfo, request, response, revisit, metadata
+    record_id: str  # <urn:uuid:...>
+    target_uri: str | None
+    date: str  # WARC-Date
+    status: int | None = None  # the HTTP status of a response or revisit
+    payload_digest: str | None = None  # sha1:BASE32, as WARC-Payload-Digest
+    page_sha256: str | None = None  # of the decoded body, the page's identity in ``pages``
+    refers_to: str | None = None  # the record id a revisit or metadata record refers to
+    article_id: str | None = None  # a metadata record's article

@@ -51,6 +51,12 @@ class Settings:
     max_wait: float = 120.0  # the longest Retry-After the crawler agrees to wait
     max_redirects: int = 5
     concurrency: int = 4  # requests in flight across all hosts
+    # The WARC of a crawl: every live fetch (request and answer as they went over the
+    # wire) kept in WARC/1.1 files in <db folder>/<db stem>-warc/, for replay tools.
+    warc: bool = True
+    # A WARC file is closed and the next one begun past this size (bytes, compressed):
+    # 1 GB, as Heritrix and most archives cut theirs.
+    warc_file_size: int = 1024**3
     # The daily crawl (deployment ingest/daily).
     daily_max_pages: int = 100
     daily_cron: str = "0 6 * * *"  # 06:00 Beijing time, after the morning edition is up

@@ -58,11 +58,17 @@ def _inflater(encoding: str, url: str) -> _Inflater | None:
     )
 
 
-async def read_body(response: httpx.Response, limit: int, body: bytearray | None = None) -> bytes:
+async def read_body(
+    response: httpx.Response,
+    limit: int,
+    body: bytearray | None = None,
+    raw: bytearray | None = None,
+) -> bytes:
     """The decoded body, or FetchError (with the bytes received) if too large or cut short.
 
     ``body``, if given, is filled as the bytes come, so a caller that cancels the read
-    (a deadline) still has what arrived.
+    (a deadline) still has what arrived; ``raw``, if given, the same bytes as they came
+    over the wire (still compressed), for the WARC of the crawl.
     """
     url = str(response.url)
     length = response.headers.get("content-length", "")
@@ -72,6 +78,8 @@ async def read_body(response: httpx.Response, limit: int, body: bytearray | None
     body = bytearray() if body is None else body
     try:
         async for chunk in response.aiter_raw():
+            if raw is not None:
+                raw += chunk
             if inflater is not None:
                 chunk = inflater.feed(chunk, limit + 1 - len(body))
             body += chunk

@@ -9,12 +9,19 @@ gets all of them queued, so it is fetched whole and stitched by the loader.
 Every page is extracted here, once: its outcome feeds discovery and then goes to
 ``sink``, the single writer. Nothing here touches the database directly; the
 ``CrawlStore`` answers the few questions the crawl asks of what is already stored.
+
+The images an extracted article shows are fetched too (job kind ``image``), with the
+same politeness (robots.txt, pacing, the host policy) and byte cap as pages, each
+address once per crawl and never again once kept. What comes back is kept only when
+it is an image (an image type declared and its bytes one: ``core/images.py``); what
+is not, or cannot be fetched, is a failure of stage ``image``, never the article's.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -22,11 +29,13 @@ from typing import Literal, Protocol
 
 import httpx
 
-from core.errors import FetchError
+from core.errors import FetchError, ImageError
+from core.images import checked_image
 from core.records import (
     Extracted,
     Failed,
     Found,
+    ImageFile,
     Listed,
     Listing,
     Outcome,
@@ -35,11 +44,17 @@ from core.records import (
 )
 from core.settings import DEFAULTS
 from core.stitch import page_urls, split_page_url
-from core.urls import canonical_url, host_of
+from core.urls import canonical_url, host_of, join, split_http
 from fetchers.http import Fetcher, FetchSettings, Response
 from fetchers.policy import HostPolicy
 
-JobKind = Literal["start", "listing", "article", "part", "sitemap", "recheck", "recheck-part"]
+# An image a browser saved beside a page (``Name_files/photo.jpg``), as the extractor
+# keeps it: the saved page's own file, not an address on the site.
+_SAVED_FILES = re.compile(r"^(?:\./)?[^/:]*_files/")
+
+JobKind = Literal[
+    "start", "listing", "article", "part", "sitemap", "recheck", "recheck-part", "image"
+]
 
 
 @dataclass(frozen=True)
@@ -57,6 +72,7 @@ class CrawlOptions:
     stop_after_known: int = DEFAULTS.stop_after_known
     concurrency: int = DEFAULTS.concurrency  # requests in flight across all hosts
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    images: bool = True  # fetch and keep the images of the articles extracted
 
 
 class DiscoveryDocument(Protocol):
@@ -99,6 +115,10 @@ class CrawlStore(Protocol):
 
     def is_known(self, url: str) -> bool:
         """Whether an article at this address is stored already."""
+        ...
+
+    def image_kept(self, url: str) -> bool:
+        """Whether the image at this address is kept already (it is not fetched again)."""
         ...
 
 
@@ -158,6 +178,7 @@ class CrawlReport:
 
     requests: int = 0
     not_modified: int = 0
+    images_kept_before: int = 0  # images of the articles fetched that were kept already
     skipped: Counter[str] = field(default_factory=Counter)  # reason -> pages not fetched
     stops: list[str] = field(default_factory=list)  # why discovery ended early
 
@@ -183,7 +204,7 @@ class Crawler:
         self,
         options: CrawlOptions,
         store: CrawlStore,
-        sink: Callable[[Outcome], None],
+        sink: Callable[[Outcome | ImageFile], None],
         log: logging.Logger | logging.LoggerAdapter[logging.Logger],
         parsers: PageParsers,
         checked: Callable[[Rechecked], None] | None = None,
@@ -281,6 +302,9 @@ class Crawler:
         if job.target is not None:
             await self._recheck_page(job, job.target)
             return
+        if job.kind == "image":
+            await self._fetch_image(job)
+            return
         trail = self._trails[job.origin]
         if _budgeted(job):
             trail.queued -= 1
@@ -317,6 +341,7 @@ class Crawler:
         outcome = await asyncio.to_thread(self.parsers.extract, page)
         self.sink(outcome)
         self._follow_outcome(outcome, job)
+        self._queue_images(outcome, job)
 
     async def _recheck_page(self, job: Job, target: Recheck) -> None:
         """Fetch one page of a known article again and say what it gave (``Rechecked``).
@@ -371,6 +396,7 @@ class Crawler:
         self.checked(
             Rechecked(target, job.url, "answered", status, final, redirects, outcome=outcome)
         )
+        self._queue_images(outcome, job)  # a new version's images, those at new addresses
         if (
             job.kind == "recheck"
             and not redirects
@@ -383,6 +409,46 @@ class Crawler:
     def _recheck_parts(self, urls: Iterable[str], job: Job, target: Recheck) -> None:
         for url in urls:
             self._enqueue(Job(url, "recheck-part", job.origin, target))
+
+    def _queue_images(self, outcome: Outcome, job: Job) -> None:
+        """Queue the images of an extracted article not kept yet, each address once."""
+        if not self.options.images or not isinstance(outcome, Extracted):
+            return
+        base = outcome.page.url or job.url
+        for image in outcome.article.images:
+            if not image.src or _SAVED_FILES.match(image.src):
+                continue  # no address, or a saved page's own file (kept from its folder)
+            url = join(base, image.src)  # the extractor resolved most; "//host/x" too
+            if url is None or split_http(url) is None:
+                continue  # a data: address, or a saved page's own file: nothing to fetch
+            key = canonical_url(url) or url
+            if key in self._seen:
+                continue  # queued, kept or counted already: each address once a crawl
+            if not self.policy.allows_host(host_of(url) or ""):
+                self._seen.add(key)
+                self._skip(url, "image on a host not crawled (add --allow-host to fetch it)")
+            elif self.store.image_kept(url):
+                self._seen.add(key)
+                self.report.images_kept_before += 1
+            else:
+                self._enqueue(Job(url, "image", job.origin))
+
+    async def _fetch_image(self, job: Job) -> None:
+        """Fetch one image; keep it (``ImageFile`` to the sink) or say why not (stage image)."""
+        if not await self._robots_allow(job.url):
+            self._skip(job.url, "image disallowed by robots.txt")
+            return
+        try:
+            response = await self.fetcher.get(job.url, None)
+            if not 200 <= response.status < 300:
+                raise ImageError(f"{job.url}: {_status_reason(response.status)}; image not kept")
+            kind = checked_image(response.body, response.header("content-type") or "", job.url)
+        except (FetchError, ImageError) as exc:
+            message = str(exc) if isinstance(exc, ImageError) else f"{exc}; image not kept"
+            self.sink(Failed(job.url, ImageError.stage, ImageError.__name__, message))
+            self.log.warning("%s", message)
+            return
+        self.sink(ImageFile(job.url, response.body, kind, response.url))
 
     async def _robots_allow(self, url: str) -> bool:
         try:
@@ -495,9 +561,9 @@ class Crawler:
 
 
 def _budgeted(job: Job) -> bool:
-    """Whether fetching ``job`` counts against --max-pages (an article's parts do not, when
-    crawling; a re-check counts every page it fetches)."""
-    return job.kind not in ("part", "start")
+    """Whether fetching ``job`` counts against --max-pages (an article's parts and images do
+    not, when crawling; a re-check counts every page it fetches)."""
+    return job.kind not in ("part", "start", "image")
 
 
 def _status_reason(status: int) -> str:

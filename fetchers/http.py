@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import random
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -14,7 +16,7 @@ from importlib.metadata import version
 import httpx
 
 from core.errors import FetchError
-from core.records import Validators, header_value
+from core.records import Exchange, Truncation, Validators, header_value
 from core.settings import DEFAULTS
 from core.urls import join
 from fetchers.body import ACCEPT_ENCODING, read_body
@@ -44,6 +46,9 @@ class FetchSettings:
     max_wait: float = DEFAULTS.max_wait  # the longest Retry-After the crawler agrees to wait
     rate_limit: float | None = None  # requests/s per host; None: 1/s public, unpaced named
     user_agent: str = USER_AGENT
+    # Where each exchange with a server goes as it ends (the WARC of the crawl): every
+    # request that got an answer, redirect hops, retries and robots.txt included.
+    on_exchange: Callable[[Exchange], None] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -260,20 +265,37 @@ class Fetcher:
                 headers["If-Modified-Since"] = validators.last_modified
         self.requests += 1
         started = time.monotonic()
+        sent_at = datetime.now(UTC)
         received = bytearray()  # kept by read_body as it comes, for a page cut off below
+        # The body as it came over the wire, for the WARC: kept only if one is written.
+        wire = bytearray() if self.settings.on_exchange is not None else None
+        answer: httpx.Response | None = None
+        peer: str | None = None
+        cut: Truncation | None = None
         deadline = self.settings.deadline
         try:
             async with (
                 asyncio.timeout(deadline),
                 self.client.stream("GET", url, headers=headers) as response,
             ):
+                answer = response
+                peer = _peer_address(response) if wire is not None else None  # while connected
                 status = response.status_code
                 pairs = tuple(response.headers.multi_items())
-                if status == 304 or status in REDIRECT_STATUSES:
+                if status == 304:
                     body = b""
+                elif status in REDIRECT_STATUSES:
+                    body = b""
+                    if wire is not None:  # a redirect's page, kept for the archive only
+                        await _read_raw(response, self.settings.max_bytes, wire)
                 else:
-                    body = await read_body(response, self.settings.max_bytes, received)
+                    try:
+                        body = await read_body(response, self.settings.max_bytes, received, wire)
+                    except FetchError as exc:
+                        cut = _truncation(exc)
+                        raise
         except TimeoutError as exc:  # asyncio.timeout's: the deadline passed
+            cut = "time"
             # Not retried: a server this slow would hold the page for the deadline again.
             raise FetchError(
                 f"{url}: not complete within the {deadline:g} s total deadline per request "
@@ -286,6 +308,7 @@ class Fetcher:
                 f"{url}: not an address that can be requested ({exc}); refused"
             ) from exc
         except httpx.TimeoutException as exc:
+            cut = "time"
             what = "connect" if isinstance(exc, httpx.ConnectTimeout) else "read"
             limit = (
                 self.settings.connect_timeout if what == "connect" else self.settings.read_timeout
@@ -296,11 +319,18 @@ class Fetcher:
                 retryable=True,
             ) from exc
         except httpx.TransportError as exc:
+            cut = "disconnect"
             raise FetchError(
                 f"{url}: {type(exc).__name__}: {exc or 'connection failed'}; "
                 "check the address and the network",
                 retryable=True,
             ) from exc
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            cut = "unspecified"  # the run stopped mid-read: what came is kept, marked cut
+            raise
+        finally:
+            if answer is not None and wire is not None:
+                self._archive(answer, sent_at, wire, received, cut, peer)
         if status in RETRY_STATUSES:
             raise FetchError(
                 f"{url}: HTTP {status} {httpx.codes.get_reason_phrase(status)}",
@@ -310,9 +340,79 @@ class Fetcher:
             )
         return status, pairs, body, str(response.url)  # as httpx normalised it
 
+    def _archive(
+        self,
+        response: httpx.Response,
+        sent_at: datetime,
+        wire: bytearray,
+        body: bytearray,
+        cut: Truncation | None,
+        peer: str | None,
+    ) -> None:
+        """Hand the exchange to ``on_exchange``: the request as sent, the answer as received."""
+        assert self.settings.on_exchange is not None
+        request = response.request
+        self.settings.on_exchange(
+            Exchange(
+                url=str(request.url),
+                started=sent_at,
+                method=request.method,
+                http_version=response.http_version,
+                request_headers=_latin1(request.headers.raw),
+                status=response.status_code,
+                reason=response.reason_phrase,
+                response_headers=_latin1(response.headers.raw),
+                raw_body=bytes(wire),
+                body=bytes(body),
+                ip_address=peer,
+                truncated=cut,
+            )
+        )
+
     def _interval(self, public: bool, crawl_delay: float | None) -> float:
         rate = self.settings.rate_limit
         if rate is None:
             rate = 1.0 if public else 0.0  # named private/loopback hosts are the user's own
         interval = 1.0 / rate if rate > 0 else 0.0
         return max(interval, crawl_delay or 0.0)
+
+
+async def _read_raw(response: httpx.Response, limit: int, wire: bytearray) -> None:
+    """Read a body as it comes over the wire, up to ``limit`` bytes; the rest is left.
+
+    For a redirect's page, which only the archive wants: a connection that breaks
+    while sending it does not fail the redirect.
+    """
+    with contextlib.suppress(httpx.TransportError):
+        async for chunk in response.aiter_raw():
+            wire += chunk[: limit - len(wire)]
+            if len(wire) >= limit:
+                return
+
+
+def _truncation(exc: FetchError) -> Truncation | None:
+    """Why the body read ended early, in WARC-Truncated's words (None: it did not)."""
+    if not exc.retryable:  # over the byte cap, or an encoding not asked for (nothing read)
+        return "length" if "-byte limit" in str(exc) else "unspecified"
+    if isinstance(exc.__cause__, httpx.TransportError):
+        return "disconnect"
+    if isinstance(exc.__cause__, zlib.error):
+        return "unspecified"  # a corrupt compressed body: reading stopped there
+    return None  # the compressed body ended early, but all the server sent is there
+
+
+def _latin1(pairs: list[tuple[bytes, bytes]]) -> tuple[tuple[str, str], ...]:
+    # Header bytes as they went, one character per byte (HTTP's own rule for them).
+    return tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in pairs)
+
+
+def _peer_address(response: httpx.Response) -> str | None:
+    """The server's IP address, where the connection tells it (HTTP/1.1 connections do)."""
+    stream = response.extensions.get("network_stream")
+    if stream is None:
+        return None
+    try:
+        address = stream.get_extra_info("server_addr")
+    except Exception:  # a transport without the information: the address is optional
+        return None
+    return str(address[0]) if address else None

@@ -14,7 +14,16 @@ from dataclasses import dataclass, replace
 
 from core.accounting import RunCounts
 from core.errors import SourceError
-from core.records import Extracted, Failed, Outcome, RawPage, SavedFile, storable_text
+from core.records import (
+    Extracted,
+    Failed,
+    ImageFile,
+    Listed,
+    Outcome,
+    RawPage,
+    SavedFile,
+    storable_text,
+)
 from core.settings import DEFAULTS
 from extractors.extract import RULESET, extract_page
 from flows.limits import guarded_extract
@@ -22,6 +31,7 @@ from loaders.search import search_row
 from loaders.store import Store
 from readers.archives import ArchiveRead, is_archive, read_archive
 from readers.filesystems import TimeTrust
+from readers.saved_images import saved_images
 from readers.sources import read_page
 
 Extractor = Callable[[RawPage], Outcome]
@@ -102,7 +112,7 @@ def missing_source_failures(missing: Sequence[str]) -> list[Failed]:
 class ExtractedBatch:
     """A batch extracted but not yet loaded: what a worker hands to the single writer."""
 
-    outcomes: list[Outcome]
+    outcomes: list[Outcome | ImageFile]
     unchanged: int  # pages already stored exactly so: not extracted, nothing to load
     pages: int
     # The saved files read whole, with their stamps: unchanged ones too, so that a file
@@ -111,19 +121,62 @@ class ExtractedBatch:
 
 
 def _extract(
-    read: ReadResult, done: Set[str] = frozenset(), extract: Extractor = extract_page
+    read: ReadResult,
+    done: Set[str] = frozenset(),
+    extract: Extractor = extract_page,
+    max_bytes: int = DEFAULTS.max_bytes,
 ) -> ExtractedBatch:
     """Extract the pages read, but those in ``done`` (already extracted exactly so)."""
-    return batch_of(read, done, [extract(page) for page in read.pages if page.sha256 not in done])
+    extracted = [extract(page) for page in read.pages if page.sha256 not in done]
+    return batch_of(read, done, extracted, max_bytes)
 
 
-def batch_of(read: ReadResult, done: Set[str], extracted: Sequence[Outcome]) -> ExtractedBatch:
+def batch_of(
+    read: ReadResult,
+    done: Set[str],
+    extracted: Sequence[Outcome],
+    max_bytes: int = DEFAULTS.max_bytes,
+) -> ExtractedBatch:
     """The batch of the pages ``read``: their failures, then ``extracted`` (the pages not
-    in ``done``, in order), counted, with the saved files they were read from."""
+    in ``done``, in order), counted, with the saved files they were read from.
+
+    Each article's page carries on the images saved with it that the article shows
+    (see ``with_saved_images``); an image that could not be read is a failure after it.
+    """
     unchanged = sum(1 for page in read.pages if page.sha256 in done)
     files = tuple(SavedFile(p.source, p.file, p.sha256) for p in read.pages if p.file is not None)
-    outcomes = [*read.failures, *extracted]
+    outcomes: list[Outcome | ImageFile] = [*read.failures]
+    for outcome in extracted:
+        outcomes.extend(with_saved_images(outcome, max_bytes))
     return ExtractedBatch(outcomes, unchanged, len(read.pages) + len(read.failures), files)
+
+
+def with_saved_images(outcome: Outcome, max_bytes: int = DEFAULTS.max_bytes) -> list[Outcome]:
+    """The outcome with only the saved images its article shows on its page, then a
+    failure for each such image found but not readable as one.
+
+    An archive's images (MHTML parts, WARC responses) came with the page from the
+    reader; those of an HTML save are read here, from its ``Name_files/`` folder, now
+    that the article says which: a batch carries to the writer only what it keeps.
+    """
+    if not isinstance(outcome, Extracted):
+        if outcome.page is None or not outcome.page.resources:
+            return [outcome]
+        stripped = replace(outcome.page, resources=())
+        if isinstance(outcome, Listed):
+            return [replace(outcome, page=stripped)]
+        return [replace(outcome, page=stripped)]
+    page = outcome.page
+    shown = {image.src for image in outcome.article.images if image.src}
+    kept = [image for image in page.resources if image.url in shown]
+    failures: list[Outcome] = []
+    if page.file is not None:  # an HTML save read whole: its images beside it
+        found, failed = saved_images(page.source, sorted(shown), max_bytes)
+        kept += found
+        failures += failed
+    if not kept and not page.resources:
+        return [outcome, *failures]
+    return [replace(outcome, page=replace(page, resources=tuple(kept))), *failures]
 
 
 def read_batch(
@@ -147,7 +200,7 @@ def extract_batch(
     Runs anywhere the files and the database can be read (a worker process, a Dask
     worker); the flow loads the result, so SQLite has one writer whatever runs it.
     """
-    return _extract(*read_batch(db_path, paths, max_bytes), extract)
+    return _extract(*read_batch(db_path, paths, max_bytes), extract, max_bytes)
 
 
 def extract_batch_in_worker(
@@ -310,9 +363,9 @@ class OutcomeWriter:
         self.run_id = run_id
         self.batch_size = batch_size
         self.counts = RunCounts()
-        self._buffer: list[Outcome] = []
+        self._buffer: list[Outcome | ImageFile] = []
 
-    def __call__(self, outcome: Outcome) -> None:
+    def __call__(self, outcome: Outcome | ImageFile) -> None:
         self._buffer.append(outcome)
         if len(self._buffer) >= self.batch_size:
             self.flush()

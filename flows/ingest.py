@@ -21,6 +21,7 @@ from extractors.extract import extract_page
 from extractors.profiles import host_families
 from fetchers.crawl import Crawler, CrawlOptions, CrawlReport, PageParsers
 from fetchers.http import FetchSettings
+from flows.archiving import CrawlArchive, crawl_archive
 from flows.batch import (
     ExtractedBatch,
     OutcomeWriter,
@@ -79,18 +80,27 @@ def extract_batch_task(
 # (a locked database, a crash): a second pass is cheap, its requests are conditional.
 @task(name="crawl", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=10)
 def crawl_task(
-    store: Store, urls: list[str], options: CrawlOptions, run_id: str, limits: Limits | None = None
+    store: Store,
+    urls: list[str],
+    options: CrawlOptions,
+    run_id: str,
+    limits: Limits | None = None,
+    archive: CrawlArchive | None = None,
 ) -> tuple[RunCounts, CrawlReport]:
     # Called, not submitted: it runs in the flow's thread, on the run's one connection.
     """Crawl the addresses, writing outcomes through the run's store as they come.
 
-    Each fetched page is extracted in a worker process, under the page deadline.
+    Each fetched page is extracted in a worker process, under the page deadline; with
+    an ``archive``, every exchange and every article's record go to the run's WARC.
     """
     logger = get_run_logger()
     writer = OutcomeWriter(store, run_id, CRAWL_BATCH)
+    if archive is not None:
+        options = replace(options, fetch=replace(options.fetch, on_exchange=archive.exchange))
+    sink = archive.tap(writer) if archive is not None else writer
     with ExtractionPool(1, limits) as pool:
         parsers = replace(PARSERS, extract=pool.extract)
-        report = Crawler(options, store.crawl_state(), writer, logger, parsers).run(urls)
+        report = Crawler(options, store.crawl_state(), sink, logger, parsers).run(urls)
     writer.flush()
     for note in crawl_notes(report):
         logger.info("%s", note)
@@ -101,6 +111,8 @@ def crawl_notes(report: CrawlReport) -> tuple[str, ...]:
     """The crawl's report as summary lines: requests, 304s, skips, stops."""
     notes = [f"crawl: {report.requests} requests, {report.not_modified} answered "
              "304 Not Modified (stored copy used)"]  # fmt: skip
+    if report.images_kept_before:
+        notes.append(f"images: {report.images_kept_before} kept already, not fetched again")
     notes += [f"not fetched: {n} {reason}" for reason, n in sorted(report.skipped.items())]
     notes += [f"listing stopped: {stop}" for stop in report.stops]
     return tuple(notes)
@@ -190,6 +202,8 @@ def ingest(
     reread: bool = False,
     page_deadline: float = DEFAULTS.page_deadline,
     max_memory_mb: int = DEFAULTS.max_memory_mb,
+    warc: bool = DEFAULTS.warc,
+    warc_file_size: int = DEFAULTS.warc_file_size,
 ) -> RunSummary:
     """Ingest saved pages and web pages into ``db``.
 
@@ -220,6 +234,9 @@ def ingest(
             stopped and recorded as a failure.
         max_memory_mb: memory an extraction process may take beyond its own code; a
             page that needs more is a failure.
+        warc: keep every live fetch in WARC files beside the database
+            (``<db folder>/<db stem>-warc/``).
+        warc_file_size: bytes past which a WARC file is closed and the next begun.
     """
     logger = get_run_logger()
     limits = Limits(page_deadline, max_memory_mb)
@@ -252,9 +269,12 @@ def ingest(
                     max_bytes=max_bytes,
                 ),
             )
-            crawled, report = crawl_task(store, list(found.urls), options, run_id, limits)
+            with crawl_archive(store, run_id, warc, warc_file_size, logger) as archive:
+                crawled, report = crawl_task(
+                    store, list(found.urls), options, run_id, limits, archive
+                )
             counts.add(crawled)
             counts.skipped += sum(report.skipped.values())
             counts.not_modified += report.not_modified
-            notes = crawl_notes(report)
+            notes = crawl_notes(report) + tuple(archive.summary() if archive else ())
         return report_run(store, run_id, "ingest", counts, notes)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from prefect import flow, get_run_logger, task
@@ -13,8 +13,9 @@ from core.errors import WicEtlError
 from core.schedule import Ladder, check_ladder, describe
 from core.settings import DEFAULTS
 from extractors.profiles import host_families
-from fetchers.crawl import Crawler, CrawlOptions, CrawlReport, Recheck
+from fetchers.crawl import Crawler, CrawlOptions, CrawlReport, Recheck, Rechecked
 from fetchers.http import FetchSettings
+from flows.archiving import CrawlArchive, crawl_archive
 from flows.ingest import CRAWL_BATCH, PARSERS
 from flows.limits import Limits
 from flows.progress import watcher
@@ -53,6 +54,7 @@ def recheck_task(
     run_id: str,
     ladder: Ladder,
     limits: Limits | None = None,
+    archive: CrawlArchive | None = None,
 ) -> tuple[RunCounts, CrawlReport, dict[str, int]]:
     # Called, not submitted: it runs in the flow's thread, on the run's one connection.
     """Fetch each article again (every page, conditionally), recording what each gave."""
@@ -64,9 +66,13 @@ def recheck_task(
     targets = [
         Recheck(a.id, a.url, a.parts, conditional=not a.removed) for a in articles
     ]  # fmt: skip
+    checked: Callable[[Rechecked], None] = writer
+    if archive is not None:
+        options = replace(options, fetch=replace(options.fetch, on_exchange=archive.exchange))
+        checked = archive.tap(writer)
     with ExtractionPool(1, limits) as pool:
         parsers = replace(PARSERS, extract=pool.extract)
-        crawler = Crawler(options, store.crawl_state(), writer.loads, logger, parsers, writer)
+        crawler = Crawler(options, store.crawl_state(), writer.loads, logger, parsers, checked)
         report = crawler.recheck(targets)
     writer.flush()
     return writer.total(), report, dict(writer.tally)
@@ -110,6 +116,8 @@ def recheck(
     ladder: list[list[float]] | None = None,
     page_deadline: float = DEFAULTS.page_deadline,
     max_memory_mb: int = DEFAULTS.max_memory_mb,
+    warc: bool = DEFAULTS.warc,
+    warc_file_size: int = DEFAULTS.warc_file_size,
 ) -> RunSummary:
     """Fetch known articles again when due, and record what changed.
 
@@ -129,6 +137,9 @@ def recheck(
             setting ``recheck_ladder``).
         page_deadline: CPU seconds one page may take to extract.
         max_memory_mb: memory an extraction process may take beyond its own code.
+        warc: keep every fetch in WARC files beside the database
+            (``<db folder>/<db stem>-warc/``).
+        warc_file_size: bytes past which a WARC file is closed and the next begun.
     """
     logger = get_run_logger()
     try:
@@ -143,6 +154,7 @@ def recheck(
         logger.info("%d articles to fetch again (%s)", len(articles), describe(rungs))
         counts, report = RunCounts(), CrawlReport()
         tally: dict[str, int] = {}
+        archived: list[str] = []
         if articles:
             options = CrawlOptions(
                 families=host_families(),
@@ -151,12 +163,15 @@ def recheck(
                 fetch=FetchSettings(read_timeout=timeout, tries=retries + 1, rate_limit=rate_limit),
             )
             limits = Limits(page_deadline, max_memory_mb)
-            counts, report, tally = recheck_task(
-                store, articles, options, run.run_id, rungs, limits
-            )
+            with crawl_archive(store, run.run_id, warc, warc_file_size, logger) as archive:
+                counts, report, tally = recheck_task(
+                    store, articles, options, run.run_id, rungs, limits, archive
+                )
+            archived = archive.summary() if archive else []
         counts.not_modified += report.not_modified
         counts.skipped += sum(report.skipped.values())
         notes = recheck_notes(articles, report, counts, tally, all, store.next_recheck())
+        notes += tuple(archived)
         for note in notes:
             logger.info("%s", note)
         return report_run(store, run.run_id, "recheck", counts, notes)

@@ -11,11 +11,14 @@ The crawler fetches each known article again and says what each page gave
   not found" page served with 200 (a soft 404, ``NotFoundPageError``): the
   article removed (``Store.record_removal``); the page that said so is kept as
   ``not-found``, never a version;
+- a redirect to the same page by another spelling (https for http, a tracking query
+  added): the article at its own address, loaded as any fetched page;
 - a redirect to another article address with the same article (its body's
   fingerprint, or its title and day): moved (``Store.record_move``), and the
   page there loaded; to another article: removed;
 - no usable answer (a timeout, a 5xx after retries, a refused host): a failure
-  row, as in an ingest, and not a removal; the article stays due.
+  row, as in an ingest, and not a removal; the article is tried again later
+  (``loaders/rechecks.py``: an hour, doubled with each failure in a row).
 
 Every page of a multi-page article is asked for; only its first page decides
 whether the article is gone.
@@ -121,6 +124,11 @@ class RecheckWriter:
             self._remove(article, status, f"HTTP {status} {phrase}", answer.page)
             return
         outcome, final = answer.outcome, answer.final_url or answer.url
+        if isinstance(outcome, Extracted) and _own_address(answer.url, final):
+            # http to https, or a tracking query added: the article at its own address,
+            # not moved. It keeps the id and address it is known by.
+            known = replace(outcome.article, id=article.id, url=article.url)
+            outcome, final = replace(outcome, article=known), answer.url
         redirected = bool(answer.redirects) and canonical_url(final) != canonical_url(answer.url)
         if redirected:
             status = answer.redirects[0][1]  # the article's own address answered the redirect
@@ -196,6 +204,16 @@ def _section_of(asked: str, final: str) -> bool:
     if there is None or here is None or there.hostname != here.hostname or there.query:
         return False
     return not is_article_address(final)
+
+
+def _own_address(asked: str, final: str) -> bool:
+    """Whether a redirect from ``asked`` led to the same page by another spelling: the
+    same host and path, another scheme or a query where ``asked`` had none."""
+    there, here = split_http(final), split_http(asked)
+    if there is None or here is None:
+        return False
+    same_page = there.hostname == here.hostname and there.path == here.path
+    return same_page and (there.query == here.query or not here.query)
 
 
 def _is_home(url: str) -> bool:

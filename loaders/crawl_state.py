@@ -39,3 +39,14 @@ class StoredCrawlState:
             self.db.execute("select 1 from articles where url = ? limit 1", [url]).fetchone()
             is not None
         )
+
+    def image_kept(self, url: str) -> bool:
+        """Whether the image at this address is kept already (it is not fetched again)."""
+        return (
+            self.db.execute(
+                "select 1 from images where src = ?1 and sha256 is not null "
+                "union all select 1 from image_files where url = ?1 limit 1",
+                [url],
+            ).fetchone()
+            is not None
+        )

@@ -58,6 +58,18 @@ TABLES: dict[str, dict[str, Any]] = {
             "article_id": "The article", "position": "Order on the page, from 1",
             "src": "Image address (a browser's *_files/ path is kept as saved)",
             "caption": "Caption text without its credit", "credit": "[Photo/IC] gives IC",
+            "sha256": "The image kept in the archive (image_files); empty: not kept",
+            "content_type": "Its type, as its bytes show", "size": "Its size in bytes",
+        },
+    },
+    "image_files": {
+        "description": "Images of articles kept in the archive, one row per distinct image, "
+        "bytes as they came; an article's page shows them from here",
+        "columns": {
+            "sha256": "SHA-256 of the bytes", "content_type": "Type the bytes show",
+            "size": "Bytes", "url": "Address first kept from (or a saved page's _files/ path)",
+            "source": "Where the bytes were read: address fetched, file, or archive#address",
+            "first_run": "Run that kept it", "data": "The bytes",
         },
     },
     "organizers": {
@@ -148,6 +160,16 @@ TABLES: dict[str, dict[str, Any]] = {
         "sort": "due_at",
     },
     "recheck_schedule": {"description": "The re-check ladder the due times were worked out with"},
+    "warc_records": {
+        "description": "Each record of the crawl's WARC files (beside the database, in "
+        "<db stem>-warc/): where it is, what it holds",
+        "columns": {
+            "offset": "Where its gzip member begins in the file",
+            "payload_digest": "WARC-Payload-Digest: a later identical answer is a revisit of it",
+            "page_sha256": "The page (pages.sha256) the answer became",
+        },
+        "facets": ["record_type", "status"],
+    },
     "runs": {
         "description": "One row per pipeline run (the Prefect flow run id)",
         "sort_desc": "started",

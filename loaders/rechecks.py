@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 
@@ -37,6 +37,9 @@ _SCHEDULE_BATCH = 5000
 # the versions say what changed); the article taken down; moved; no usable answer.
 NOT_MODIFIED, FETCHED, REMOVED = "not-modified", "fetched", "removed"
 MOVED, FAILED = "moved", "failed"
+# A failed check's next try: an hour later, doubled with each failure in a row, at most
+# a week (the ladder's slowest rung checks an old article monthly: no sooner than this).
+_FIRST_RETRY, _LAST_RETRY = timedelta(hours=1), timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -171,18 +174,36 @@ def _part_addresses(
 
 
 def record_checks(db: Database, checks: Sequence[Check], run_id: str, at: str) -> None:
-    """Each article's last check: its answer and outcome; checked now unless it failed (a
-    failed check leaves the article due, to be tried again by the next re-check)."""
+    """Each article's last check: its answer and outcome, and checked now; a failed check
+    leaves ``checked_at`` as it was and puts the next try off by ``retry_delay``."""
+    failing = [c.article_id for c in checks if c.outcome == FAILED]
+    before: dict[str, int] = {}
+    if failing:
+        sql = (
+            "select article_id, failed_checks from article_checks "
+            "where article_id in (select value from json_each(?))"
+        )
+        before = dict(db.execute(sql, [json.dumps(failing)]).fetchall())
+    rows: list[tuple[object, ...]] = []
+    for c in checks:
+        if c.outcome == FAILED:
+            failed = before.get(c.article_id, 0) + 1
+            retry = _stamp(_parse(at) + retry_delay(failed))
+            rows.append((c.http_status, c.outcome, run_id, failed, None, None, retry, c.article_id))
+        else:
+            rows.append((c.http_status, c.outcome, run_id, 0, at, at, None, c.article_id))
     db.conn.executemany(
-        "update article_checks set http_status = ?, outcome = ?, run_id = ?, "
-        "checked_at = case when ? then checked_at else max(coalesce(checked_at, ''), ?) end, "
-        "due_at = case when ? then due_at else null end where article_id = ?",
-        [
-            (c.http_status, c.outcome, run_id, c.outcome == FAILED, at, c.outcome == FAILED,
-             c.article_id)
-            for c in checks
-        ],
-    )  # fmt: skip
+        "update article_checks set http_status = ?, outcome = ?, run_id = ?, failed_checks = ?, "
+        "checked_at = case when ? is null then checked_at else max(coalesce(checked_at, ''), ?) "
+        "end, due_at = ? where article_id = ?",
+        rows,
+    )
+
+
+def retry_delay(failed: int) -> timedelta:
+    """How long after its ``failed``-th failed check in a row an article is tried again:
+    an hour, doubled with each failure, at most a week."""
+    return min(_FIRST_RETRY * 2 ** min(failed - 1, 16), _LAST_RETRY)
 
 
 def next_due(db: Database) -> str | None:

@@ -443,41 +443,15 @@ def add_rechecks(db: Database) -> None:
 
 
 @migrations()
-def add_compact_raw_store(db: Database) -> None:
-    """Raw pages stored compressed (loaders/raw_store.py): zstd, with a dictionary per
-    site and layout, or against another version of the same address.
+def add_check_backoff(db: Database) -> None:
+    """``article_checks.failed_checks``: the re-checks in a row that had no usable answer.
 
-    Existing pages keep their bytes as they are (``compression`` null) until
-    ``wic-etl compact`` converts them: adding columns rewrites no row.
+    A failed check puts the article's next try off by a time that doubles with each
+    failure in a row (``loaders/rechecks.py``): left due as it was, an article that
+    always fails (a host down, a robots refusal) came first in every run and took
+    the run's page budget from the articles that can be checked.
     """
-    db.table("raw_dictionaries").create(
-        {
-            "id": int,
-            "site": str,  # host family: chinadaily.com.cn, wicwuzhen.cn ("" for none)
-            "layout": str,  # the extractor profile of the pages' articles ("none": no article)
-            "trained_at": str,
-            "samples": int,  # pages it was made from
-            "pages": int,  # pages of its site and layout then: compact retrains at twice that
-            "size": int,
-            "sha256": str,  # of the dictionary: caches key on it
-            "dictionary": bytes,
-        },
-        pk="id",
-        not_null={"site", "layout", "dictionary"},
-    )
-    db.table("raw_dictionaries").create_index(["site", "layout"])
-    db.table("pages").add_column("compression", str)  # null: raw is the bytes; zstd
-    db.table("pages").add_column("dictionary_id", int)  # raw_dictionaries.id, if any
-    db.table("pages").add_column("base_sha256", str)  # raw is a delta against that page
-    db.execute(
-        "create index pages_delta_bases on pages (base_sha256) where base_sha256 is not null"
-    )
-    # The pages still waiting for a dictionary: a few hundred at most, found at once
-    # after every batch a run loads.
-    db.execute(
-        "create index pages_without_dictionary on pages (sha256) where compression = 'zstd' "
-        "and dictionary_id is null and base_sha256 is null"
-    )
+    db.table("article_checks").add_column("failed_checks", int, not_null_default=0)
 
 
 # Most of a database is raw pages of 40-200 KB, each stored as a chain of overflow
@@ -588,3 +562,123 @@ def _read_only(path: Path, timeout: float) -> tuple[sqlite3.Connection, bool]:
 def _uri(path: Path, options: str) -> str:
     # Quoted: a ? or # in a folder name would otherwise end SQLite's file name there.
     return f"file:{quote(str(path))}?{options}"
+
+
+@migrations()
+def add_image_files(db: Database) -> None:
+    """Images of articles kept in the archive, not only linked on the live site.
+
+    ``image_files``: one row per distinct image (its bytes' SHA-256), bytes stored as
+    they came (images are compressed already), with the type its bytes show, the
+    address it was first kept from (``url``), where the bytes were read (``source``:
+    the address fetched, a saved file, ``archive#address``) and the run. ``images``
+    rows point at it (``sha256``, with the image's ``content_type`` and ``size``),
+    null while the image is not kept. ``runs`` counts images kept and not kept.
+    """
+    db.table("image_files").create(
+        {
+            "sha256": str,
+            "content_type": str,
+            "size": int,
+            "url": str,
+            "source": str,
+            "first_run": str,
+            "kept_at": str,
+            "data": bytes,
+        },
+        pk="sha256",
+        not_null={"content_type", "size", "data"},
+        foreign_keys=[("first_run", "runs", "id")],
+        if_not_exists=True,
+    )
+    db.table("image_files").create_index(["url"], if_not_exists=True)
+    images = db.table("images")
+    have = set(images.columns_dict)
+    if "sha256" not in have:
+        images.add_column("sha256", str, fk="image_files", fk_col="sha256")
+    for name, kind in (("content_type", str), ("size", int)):
+        if name not in have:
+            images.add_column(name, kind)
+    images.create_index(["src"], if_not_exists=True)
+    images.create_index(["sha256"], if_not_exists=True)
+    runs = db.table("runs")
+    for name in ("images", "images_failed"):
+        if name not in runs.columns_dict:
+            runs.add_column(name, int)
+
+
+@migrations()
+def add_warc_records(db: Database) -> None:
+    """The WARC of the crawl, indexed: one row per record written to a WARC file.
+
+    ``warc_records`` says where each record is (``file`` in the WARC folder beside the
+    database, ``offset`` and ``length`` of its gzip member), what it is (``record_type``,
+    ``record_id``, ``target_uri``, ``date``, ``status``), the answer's ``payload_digest``
+    (what a later identical answer is written as a revisit of), the ``page_sha256`` of
+    the page it became (``pages.sha256``) and, for a metadata record, its ``article_id``:
+    how an export finds the records of an article.
+    """
+    db.table("warc_records").create(
+        {
+            "id": int,
+            "file": str,
+            "offset": int,
+            "length": int,
+            "record_type": str,
+            "record_id": str,
+            "target_uri": str,
+            "date": str,
+            "status": int,
+            "payload_digest": str,
+            "page_sha256": str,
+            "refers_to": str,
+            "article_id": str,
+            "run_id": str,
+        },
+        pk="id",
+        not_null={"file", "offset", "length", "record_type", "record_id", "date"},
+    )
+    table = db.table("warc_records")
+    table.create_index(["file", "offset"], unique=True)
+    table.create_index(["payload_digest"])
+    table.create_index(["target_uri", "date"])
+    table.create_index(["page_sha256"])
+    table.create_index(["article_id"])
+
+
+@migrations()
+def add_compact_raw_store(db: Database) -> None:
+    """Raw pages stored compressed (loaders/raw_store.py): zstd, with a dictionary per
+    site and layout, or against another version of the same address.
+
+    Existing pages keep their bytes as they are (``compression`` null) until
+    ``wic-etl compact`` converts them: adding columns rewrites no row.
+    """
+    db.table("raw_dictionaries").create(
+        {
+            "id": int,
+            "site": str,  # host family: chinadaily.com.cn, wicwuzhen.cn ("" for none)
+            "layout": str,  # the extractor profile of the pages' articles ("none": no article)
+            "trained_at": str,
+            "samples": int,  # pages it was made from
+            "pages": int,  # pages of its site and layout then: compact retrains at twice that
+            "size": int,
+            "sha256": str,  # of the dictionary: caches key on it
+            "dictionary": bytes,
+        },
+        pk="id",
+        not_null={"site", "layout", "dictionary"},
+    )
+    db.table("raw_dictionaries").create_index(["site", "layout"])
+    db.table("pages").add_column("compression", str)  # null: raw is the bytes; zstd
+    db.table("pages").add_column("dictionary_id", int)  # raw_dictionaries.id, if any
+    db.table("pages").add_column("base_sha256", str)  # raw is a delta against that page
+    db.execute(
+        "create index pages_delta_bases on pages (base_sha256) where base_sha256 is not null"
+    )
+    # The pages still waiting for a dictionary: a few hundred at most, found at once
+    # after every batch a run loads.
+    db.execute(
+        "create index pages_without_dictionary on pages (sha256) where compression = 'zstd' "
+        "and dictionary_id is null and base_sha256 is null"
+    )

@@ -16,18 +16,20 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlite_utils import Database
 
 from core.accounting import FailureNote, RunCounts
-from core.errors import LoadError
+from core.errors import ImageError, LoadError
 from core.processes import process_alive
 from core.records import (
+    ArchivedRecord,
     Article,
     Extracted,
     Failed,
     FileStamp,
+    ImageFile,
     Listed,
     Outcome,
     RawPage,
@@ -37,7 +39,15 @@ from core.records import (
 )
 from core.schedule import Ladder
 from core.stitch import stitch
+from core.urls import split_http
 from loaders.crawl_state import StoredCrawlState
+from loaders.exports import (
+    article_ids,
+    articles_with_children,
+    image_addresses,
+    images_of,
+    pages_of,
+)
 from loaders.history import (
     Seen,
     StoredArticle,
@@ -52,6 +62,7 @@ from loaders.raw_pages import stored_raw_pages
 from loaders.raw_store import bucket_of, pack, train_due, training_due
 from loaders.rechecks import Check, DueArticle, due, next_due, record_checks, schedule
 from loaders.search import index_article_for_search
+from loaders.warc_index import add_records, latest_response, with_payload
 
 FETCH_FAILED = "fetch-failed"
 # A page that says its article is gone (a 404/410 body, a site's "page not found" page
@@ -329,6 +340,14 @@ def _store_article(
     )
     if part.is_part:
         _store_part(db, part, page.sha256)
+    # Images saved with the page: kept before the article's rows are (re)written, and
+    # kept even when its record is unchanged (a database from before images were kept).
+    named = {image.src for image in part.images}
+    kept = {
+        image.url: _keep_image(db, image, run_id, counts, article.id)
+        for image in page.resources
+        if image.url in named
+    }
     seen = Seen(run_id, now(), page.url or item.document.url or article.url, page.status)
     if stored is None:
         _update(db, "articles", "id", article.id, {"page_sha256": page.sha256})
@@ -355,7 +374,7 @@ def _store_article(
     # A stitched article is not the page the worker indexed: its columns are made here.
     columns = item.search if article is part else None
     index_article_for_search(db, rowid, article.title, article.body, columns)
-    _replace_children(db, article)
+    _replace_children(db, article, kept)
     _mark_copies(db, article.fingerprint)
     return outcome
 
@@ -375,14 +394,90 @@ def _mark_copies(db: Database, fingerprint: str) -> None:
     )
 
 
-def _replace_children(db: Database, article: Article) -> None:
+def _keep_image(
+    db: Database, image: ImageFile, run_id: str, counts: RunCounts, article_id: str | None = None
+) -> tuple[str, str, int]:
+    """Keep an image's bytes (once per distinct bytes) and point the ``images`` rows that
+    name it at them; the row's ``sha256``, ``content_type`` and ``size``.
+
+    Rows are matched by their ``src``: the address the image was fetched from, or, for
+    an image saved with a page, the address the page gives it (a ``Name_files/`` path
+    only within that page's article: the same relative path in two saves is two images).
+    """
+    found = db.conn.execute(
+        "select content_type, size from image_files where sha256 = ?", [image.sha256]
+    ).fetchone()
+    if found is None:
+        found = (image.content_type, len(image.data))
+        _insert(db, "image_files", {
+            "sha256": image.sha256, "content_type": image.content_type,
+            "size": len(image.data), "url": storable_text(image.url),
+            "source": storable_text(image.source), "first_run": run_id, "kept_at": now(),
+            "data": image.data,
+        })  # fmt: skip
+        counts.images += 1
+    kept = (image.sha256, *found)
+    if split_http(image.url) is not None:
+        db.conn.execute(
+            "update images set sha256 = ?, content_type = ?, size = ? where src = ?",
+            [*kept, image.url],
+        )
+    elif article_id is not None:
+        db.conn.execute(
+            "update images set sha256 = ?, content_type = ?, size = ? "
+            "where article_id = ? and src = ?",
+            [*kept, article_id, image.url],
+        )
+    return kept
+
+
+def _stored_images(
+    db: Database, article: Article, kept: Mapping[str, tuple[str, str, int]]
+) -> dict[str, tuple[str, str, int]]:
+    """The kept image (sha256, type, size) of each of the article's image addresses known.
+
+    Asked before its rows are replaced: its own rows say what was kept for it before.
+    An address on the web is known from any article's rows or the address an image was
+    first kept from; a saved page's relative path only from this article's own rows.
+    """
+    srcs = [image.src for image in article.images if image.src and image.src not in kept]
+    if not srcs:
+        return dict(kept)
+    marks = ",".join("?" * len(srcs))
+    rows = db.conn.execute(
+        f"select src, sha256, content_type, size, article_id = ? from images "
+        f"where src in ({marks}) and sha256 is not null",
+        [article.id, *srcs],
+    ).fetchall()
+    found: dict[str, tuple[str, str, int]] = {}
+    for src, sha, kind, size, own in rows:
+        if own or split_http(src) is not None:
+            found[src] = (sha, kind, size)
+    web = [src for src in srcs if src not in found and split_http(src) is not None]
+    if web:
+        marks = ",".join("?" * len(web))
+        for url, sha, kind, size in db.conn.execute(
+            f"select url, sha256, content_type, size from image_files where url in ({marks})",
+            web,
+        ):
+            found.setdefault(url, (sha, kind, size))
+    return found | dict(kept)
+
+
+def _replace_children(
+    db: Database, article: Article, kept: Mapping[str, tuple[str, str, int]] | None = None
+) -> None:
     conn = db.conn
+    stored = _stored_images(db, article, kept or {})
     for table in ("images", "article_organizers", "removed_lines"):
         conn.execute(f"delete from {table} where article_id = ?", [article.id])
+    none = (None, None, None)
     conn.executemany(
-        "insert into images (article_id, position, src, caption, credit) values (?, ?, ?, ?, ?)",
-        [(article.id, i.position, i.src, i.caption, i.credit) for i in article.images],
-    )
+        "insert into images (article_id, position, src, caption, credit, sha256, content_type, "
+        "size) values (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(article.id, i.position, i.src, i.caption, i.credit, *stored.get(i.src or "", none))
+         for i in article.images],
+    )  # fmt: skip
     names = list(article.organizers)
     if names:
         conn.executemany(
@@ -402,7 +497,7 @@ def _replace_children(db: Database, article: Article) -> None:
 
 def _load_outcomes(
     db: Database,
-    outcomes: Sequence[Outcome],
+    outcomes: Sequence[Outcome | ImageFile],
     run_id: str,
     ruleset: str,
     files: Sequence[SavedFile] = (),
@@ -442,7 +537,7 @@ def _record_files(db: Database, files: Sequence[SavedFile], run_id: str) -> None
 
 def _load_one(
     db: Database,
-    outcome: Outcome,
+    outcome: Outcome | ImageFile,
     run_id: str,
     ruleset: str,
     counts: RunCounts,
@@ -466,8 +561,14 @@ def _load_one(
         _store_listing(db, outcome, run_id, ruleset)
         counts.listings += 1
         return
+    if isinstance(outcome, ImageFile):
+        _keep_image(db, outcome, run_id, counts)
+        return
     counts.failures.append(_record_failure(db, outcome, run_id, ruleset))
-    counts.failed += 1
+    if outcome.stage == ImageError.stage:
+        counts.images_failed += 1  # the article is loaded: an image alone fails no run
+    else:
+        counts.failed += 1
 
 
 def _store_listing(db: Database, item: Listed, run_id: str, ruleset: str) -> None:
@@ -602,6 +703,32 @@ class Store:
         """Pages as read or fetched, with their HTTP status and headers."""
         return stored_raw_pages(self.db, shas)
 
+    def export_article_ids(self, since: date | None = None, site: str | None = None) -> list[str]:
+        """The articles an export takes (of ``site``, with a page read on or after ``since``)."""
+        return article_ids(self.db, since, site)
+
+    def stored_sites(self) -> list[str]:
+        """The sites the database holds articles of."""
+        return [row[0] for row in self.db.execute("select distinct site from articles")]
+
+    def export_articles(self, ids: Sequence[str]) -> Iterator[dict[str, object]]:
+        """These articles, every column, with images, organizers, removed lines, versions."""
+        return articles_with_children(self.db, ids)
+
+    def export_pages(
+        self, ids: Sequence[str], since: date | None = None
+    ) -> list[dict[str, object]]:
+        """The stored pages of these articles (metadata; the bytes: ``stored_raw_pages``)."""
+        return pages_of(self.db, ids, since)
+
+    def export_image_addresses(self, ids: Sequence[str]) -> set[str]:
+        """The addresses of these articles' images."""
+        return image_addresses(self.db, ids)
+
+    def export_images(self, ids: Sequence[str]) -> list[dict[str, object]]:
+        """The kept image files of these articles (none before images were kept)."""
+        return images_of(self.db, ids)
+
     def stored_page_ids(self) -> list[str]:
         """Every page that can be extracted again, in the order first stored."""
         rows = self.db.execute(
@@ -616,7 +743,7 @@ class Store:
 
     def load(
         self,
-        outcomes: Sequence[Outcome],
+        outcomes: Sequence[Outcome | ImageFile],
         run_id: str,
         ruleset: str,
         files: Sequence[SavedFile] = (),
@@ -685,7 +812,7 @@ class Store:
 
     def record_checks(self, checks: Sequence[Check], run_id: str, ladder: Ladder) -> None:
         """What re-checking each article found (``article_checks``), and when each is due
-        next: checked now, unless its check failed (then it stays due)."""
+        next: checked now, unless its check failed (then tried again after ``retry_delay``)."""
         with _write_transaction(self.db):
             record_checks(self.db, checks, run_id, now())
             schedule(self.db, ladder)
@@ -702,3 +829,16 @@ class Store:
             if self.db.execute("select 1 from pages where sha256 = ?", [page.sha256]).fetchone():
                 return
             _store_page(self.db, page, run_id, status=NOT_FOUND, ruleset=ruleset)
+
+    def record_warc(self, records: Sequence[ArchivedRecord], run_id: str | None) -> None:
+        """Index WARC records written (``warc_records``); those indexed already are kept."""
+        with _write_transaction(self.db):
+            add_records(self.db, records, run_id)
+
+    def archived_payload(self, digest: str) -> ArchivedRecord | None:
+        """The first WARC response record holding a payload of this digest, if any."""
+        return with_payload(self.db, digest)
+
+    def archived_response(self, uri: str) -> ArchivedRecord | None:
+        """The latest WARC response record of an address, if any."""
+        return latest_response(self.db, uri)

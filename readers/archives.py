@@ -1,7 +1,10 @@
 """Saved-page containers: MHTML (one page and its resources) and WARC (many responses).
 
 Each yields the HTML documents inside as RawPages carrying their own address
-and declared content type; images, scripts and styles inside are not pages.
+and declared content type; images, scripts and styles inside are not pages. The
+images inside (MHTML parts, WARC responses with an image type, each one whose bytes
+are an image) travel with the pages as their ``resources``: the flow keeps those an
+article shows, matched by address (Content-Location, WARC-Target-URI).
 """
 
 from __future__ import annotations
@@ -9,12 +12,14 @@ from __future__ import annotations
 import email
 import email.policy
 import io
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, BinaryIO
 
-from core.errors import SourceError, too_large
-from core.records import RawPage
+from core.errors import ImageError, SourceError, too_large
+from core.images import checked_image
+from core.records import ImageFile, RawPage
 from core.settings import DEFAULTS
 
 if TYPE_CHECKING:
@@ -58,47 +63,88 @@ def read_archive(path: str, data: bytes, max_bytes: int = DEFAULTS.max_bytes) ->
     """
     pages: list[RawPage] = []
     failures: list[RecordFailure] = []
+    images: list[ImageFile] = []
     reader = _mhtml if path.lower().endswith(MHTML_SUFFIXES) else _warc
     try:
         for item in reader(path, data, max_bytes):
-            (pages if isinstance(item, RawPage) else failures).append(item)  # type: ignore[arg-type]
+            if isinstance(item, RawPage):
+                pages.append(item)
+            elif isinstance(item, ImageFile):
+                images.append(item)
+            else:
+                failures.append(item)
     except SourceError as exc:
-        return ArchiveRead(pages, exc, failures)
+        return ArchiveRead(_with_images(pages, images), exc, failures)
     if not pages and not failures:
         kind = "MHTML" if reader is _mhtml else "WARC"
         return ArchiveRead(pages, SourceError(
             f"{path}: no HTML page inside this {kind} file; save the page again "
             f"(for WARC: only HTTP 200 responses with an HTML content type are read)"
         ))  # fmt: skip
-    return ArchiveRead(pages, None, failures)
+    return ArchiveRead(_with_images(pages, images), None, failures)
+
+
+def _with_images(pages: list[RawPage], images: list[ImageFile]) -> list[RawPage]:
+    """Each page with the archive's images (one tuple shared by all its pages)."""
+    if not images:
+        return pages
+    resources = tuple(images)
+    return [replace(page, resources=resources) for page in pages]
+
+
+def _image(data: bytes, declared: str | None, url: str | None, source: str) -> ImageFile | None:
+    """An image part or record, if its bytes are an image (anything else is left out)."""
+    if not url or not (declared or "").strip().lower().startswith("image/"):
+        return None
+    try:
+        return ImageFile(url, data, checked_image(data, declared, url), source)
+    except ImageError:
+        return None
+
+
+def _unfolded(value: str | None) -> str | None:
+    """A header value as one line: a writer may fold a long address over several (RFC 5322),
+    and an address has no line breaks of its own to keep."""
+    return re.sub(r"\r?\n[ \t]*", "", value).strip() if value else value
 
 
 def _is_html(content_type: str | None) -> bool:
     return content_type is not None and content_type.split(";")[0].strip().lower() in _HTML_TYPES
 
 
-def _mhtml(path: str, data: bytes, max_bytes: int) -> Iterator[RawPage | RecordFailure]:
+def _mhtml(path: str, data: bytes, max_bytes: int) -> Iterator[RawPage | RecordFailure | ImageFile]:
     message = email.message_from_bytes(data, policy=email.policy.compat32)
     if not message.is_multipart():
         raise SourceError(f"{path}: not an MHTML file (no multipart/related body); save it again")
-    snapshot = message.get("Snapshot-Content-Location")
+    snapshot = _unfolded(message.get("Snapshot-Content-Location"))
+    page_found = False
     for part in message.walk():
-        if part.is_multipart() or not _is_html(part.get("Content-Type")):
+        if part.is_multipart():
             continue
+        content_type, location = part.get("Content-Type"), _unfolded(part.get("Content-Location"))
+        html = _is_html(content_type)
+        if page_found and html:
+            continue  # the first HTML part is the page; later ones are its frames
         payload = part.get_payload(decode=True)
         if not isinstance(payload, bytes) or not payload:
+            continue
+        if not html:
+            if len(payload) <= max_bytes and (
+                image := _image(payload, content_type, location, f"{path}#{location}")
+            ):
+                yield image
             continue
         # Decoding base64 or quoted-printable only shrinks, so the file's own cap bounds
         # this; the check holds a stored archive re-read under a lower cap to it too.
         if len(payload) > max_bytes:
             raise SourceError(too_large(f"{path}: its page", max_bytes, len(payload)))
+        page_found = True
         yield RawPage(
             source=path,
             data=payload,
-            url=part.get("Content-Location") or snapshot,
-            content_type=part.get("Content-Type"),
+            url=location or snapshot,
+            content_type=content_type,
         )
-        return  # the first HTML part is the page; later ones are its frames
 
 
 def _read_capped(stream: BinaryIO, max_bytes: int) -> bytes:
@@ -112,7 +158,7 @@ def _read_capped(stream: BinaryIO, max_bytes: int) -> bytes:
     return bytes(out)
 
 
-def _warc(path: str, data: bytes, max_bytes: int) -> Iterator[RawPage | RecordFailure]:
+def _warc(path: str, data: bytes, max_bytes: int) -> Iterator[RawPage | RecordFailure | ImageFile]:
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
@@ -124,9 +170,16 @@ def _warc(path: str, data: bytes, max_bytes: int) -> Iterator[RawPage | RecordFa
             if record.http_headers.get_statuscode() != "200":
                 continue
             content_type = record.http_headers.get_header("Content-Type")
-            if not _is_html(content_type):
-                continue
             url = record.rec_headers.get_header("WARC-Target-URI")
+            if not _is_html(content_type):
+                if (content_type or "").strip().lower().startswith("image/"):
+                    try:
+                        body = _payload(record, url, max_bytes)
+                    except SourceError:
+                        continue  # an image past the cap or damaged: not kept, no page lost
+                    if image := _image(body, content_type, url, f"{path}#{url}"):
+                        yield image
+                continue
             try:
                 payload = _payload(record, url, max_bytes)
             except SourceError as exc:

@@ -24,7 +24,8 @@ from readers.archives import MHTML_SUFFIXES, WARC_SUFFIXES
 
 # Saved-page formats a directory walk picks up (text, HTML, MHTML, WARC). A file
 # named on the command line is always read, whatever its name; a walk skips the
-# rest (gold records, images, a browser's "_files" folders of scripts and styles).
+# rest (gold records, images, a browser's "_files" folders of scripts and styles: the
+# images there that an article shows are read with its page, readers/saved_images.py).
 SAVED_PAGE_SUFFIXES = (".txt", ".text", ".html", ".htm", ".shtml", ".xhtml") + (
     MHTML_SUFFIXES + WARC_SUFFIXES
 )

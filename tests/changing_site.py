@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import email.utils
 import hashlib
+import re
 import threading
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.site_server import SITE, images_here
+
+PHOTO = SITE / "images" / "hopper.jpg"  # what every image of a page served here shows
 
 HOME = b"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>China Daily</title></head>
 <body><div class="topNav"><a href="/">Home</a> <a href="/china/">China</a></div>
@@ -82,7 +87,17 @@ class ChangingSite:
         return email.utils.formatdate(self._clock, usegmt=True)
 
     def serve(self, path: str, body: bytes, content_type: str = "text/html; charset=utf-8") -> None:
-        """``path`` answers 200 with ``body`` (a new Last-Modified if the bytes changed)."""
+        """``path`` answers 200 with ``body`` (a new Last-Modified if the bytes changed).
+
+        A page's images on China Daily's image hosts are served from here, as by the
+        fixture site (``tests/site_server.py``): a crawl never reaches for the live host.
+        """
+        if content_type.startswith("text/html"):
+            body = images_here(body, self.base)
+            for image in re.findall(rb'<img\b[^>]*?\bsrc="' + re.escape(self.base.encode())
+                                    + rb'(/[^"]+)"', body):  # fmt: skip
+                if image.decode() not in self.resources:
+                    self.serve(image.decode(), PHOTO.read_bytes(), "image/jpeg")
         etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
         with self._lock:
             old = self.resources.get(path)

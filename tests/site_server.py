@@ -3,6 +3,13 @@
 The pages are those of ``fixtures/site/site.json``; ``/faults/...`` are made here,
 each misbehaving one way. Every request is logged (path, headers, time) so tests
 can check what the crawler asked for, and what it never asked for.
+
+Article images: the pages (written and real ones) show photos on China Daily's
+image hosts (``img2.chinadaily.com.cn`` ...). The server rewrites the host of each
+``<img src>`` on those hosts to itself, and serves the photos' paths from
+``fixtures/site/images/`` (real photos, see ``fixtures/site/README.md``): that is the
+only change made to a page, so a crawl fetches its images from 127.0.0.1, never
+from the live site. ``image_host=False`` serves the pages unchanged.
 """
 
 from __future__ import annotations
@@ -10,6 +17,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import re
 import threading
 import time
 import zlib
@@ -21,6 +29,15 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SITE = FIXTURES / "site"
 LAST_MODIFIED = "Mon, 08 Dec 2025 01:00:00 GMT"
 BOMB_SIZE = 20 * 1024 * 1024  # decompressed; about 20 KB on the wire
+# The src of an <img> on one of China Daily's image hosts (img.*, img2.*, img3.*).
+IMAGE_HOST = re.compile(
+    rb"""(<img\b[^>]*?\bsrc=["'])(?:https?:)?//img\d*\.chinadaily\.com\.cn/""", re.I
+)
+
+
+def images_here(body: bytes, base: str) -> bytes:
+    """``body`` with each <img src> on China Daily's image hosts pointing at ``base``."""
+    return IMAGE_HOST.sub(lambda m: m.group(1) + base.encode() + b"/", body)
 
 
 @dataclass(frozen=True)
@@ -41,6 +58,7 @@ class FixtureSite:
         slow_seconds: float = 3.0,
         extra: dict[str, tuple[bytes, str]] | None = None,
         drip_seconds: float = 0.6,
+        image_host: bool = True,
     ) -> None:
         self.pages = json.loads((SITE / "site.json").read_text("utf-8"))["pages"]
         # A test's own documents (body, content type), served as they are: they win
@@ -49,6 +67,7 @@ class FixtureSite:
         self.redirects: dict[str, str] = {}  # path -> Location of a 302, set by a test
         self.requests: list[Request] = []
         self.slow_seconds = slow_seconds
+        self.image_host = image_host  # img src on China Daily's image hosts: served here
         self.drip_seconds = drip_seconds
         self._lock = threading.Lock()
         self._hits: dict[str, int] = {}
@@ -78,11 +97,16 @@ class FixtureSite:
             return self._hits[path]
 
     def body_of(self, path: str) -> tuple[bytes, str]:
+        """What the site serves at ``path``: its bytes and content type."""
         entry = self.pages[path]
         if "template" in entry:
             text = (SITE / entry["template"]).read_text("utf-8").replace("{{SITE}}", self.base)
             return text.encode("utf-8"), entry.get("type", "text/html; charset=utf-8")
-        return (FIXTURES / entry["file"]).read_bytes(), entry.get("type", "text/html")
+        content_type = entry.get("type", "text/html")
+        body = (FIXTURES / entry["file"]).read_bytes()
+        if self.image_host and content_type.startswith("text/html"):
+            body = images_here(body, self.base)
+        return body, content_type
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         site = self
@@ -102,6 +126,8 @@ class FixtureSite:
                     self.send(302, b"", {"Location": site.redirects[self.path]})
                 elif self.path in site.extra:
                     body, content_type = site.extra[self.path]
+                    if site.image_host and content_type.startswith("text/html"):
+                        body = images_here(body, site.base)
                     self.send(200, body, content_type=content_type)
                 elif self.path.startswith("/faults/") and fault is not None:
                     fault()
@@ -138,7 +164,8 @@ class FixtureSite:
                 self.send(200, body, validators, content_type)
 
             def saved(self, name: str) -> bytes:
-                return (FIXTURES / "saved" / name).read_bytes()
+                body = (FIXTURES / "saved" / name).read_bytes()
+                return images_here(body, site.base) if site.image_host else body
 
             def fault_flaky(self) -> None:  # 500 once, then the page
                 if site.hit(self.path) == 1:
@@ -171,7 +198,7 @@ class FixtureSite:
                 self.send(302, b"", {"Location": "http:169.254.169.254/"})
 
             def fault_truncated(self) -> None:  # promises more bytes than it sends
-                body = self.saved("html/cd_battery_recycling.html")
+                body = (FIXTURES / "saved/html/cd_battery_recycling.html").read_bytes()
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
                 self.send_header("Content-Length", str(len(body)))
@@ -205,5 +232,16 @@ class FixtureSite:
                 raw = self.saved("html/cd_panda_cubs.html")
                 body = squeeze.compress(raw) + squeeze.flush()
                 self.send(200, body, {"Content-Encoding": "deflate"})
+
+            def fault_chunked(self) -> None:  # sent in chunks, without a Content-Length
+                body = self.saved("html/cd_panda_cubs.html")
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                for start in range(0, len(body), 4096):
+                    piece = body[start : start + 4096]
+                    self.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+                self.wfile.write(b"0\r\n\r\n")
 
         return Handler

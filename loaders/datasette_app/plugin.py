@@ -33,6 +33,8 @@ from loaders.datasette_app.changes import (
     parse_cursor,
     recent_changes,
 )
+from loaders.datasette_app.images import ROUTE as IMAGE_ROUTE
+from loaders.datasette_app.images import image_path, image_view
 from loaders.raw_pages import stored_raw_page
 from loaders.raw_store import has_raw_store
 from loaders.search import (
@@ -59,7 +61,7 @@ _MARKED = re.compile(f"{MARK_START}([^{MARK_START}{MARK_END}]*){MARK_END}")
 _WEB_ADDRESS = re.compile(r"https?://", re.IGNORECASE)
 # The project's tables first on the database page, in reading order; the rest after.
 TABLE_ORDER = (
-    "articles", "images", "organizers", "article_organizers", "removed_lines",
+    "articles", "images", "image_files", "organizers", "article_organizers", "removed_lines",
     "article_parts", "pages", "saved_files", "listing_links", "runs", "failures",
 )  # fmt: skip
 # FTS5's highlight(), not snippet(): snippet() scores every place a match could start
@@ -281,14 +283,17 @@ async def _article(db: Any, datasette: Any, database: str, request: Any) -> dict
         return {}
     article = dict(rows[0])
     related = {
-        "images": "select position, src, caption, credit from images where article_id = ? "
-        "order by position",
+        # Every column: a database not yet opened by this wic-etl has no sha256 yet.
+        "images": "select * from images where article_id = ? order by position",
         "organizers": "select o.name from article_organizers ao join organizers o "
         "on o.id = ao.organizer_id where ao.article_id = ? order by ao.position",
         "removed": "select kind, text from removed_lines where article_id = ? order by position",
     }
     for key, sql in related.items():
         article[key] = [dict(r) for r in (await db.execute(sql, [article_id])).rows]
+    for image in article["images"]:
+        image["archive"] = image_path(datasette, database, image.get("sha256"))
+        image["link"] = web_address(image["src"])
     for organizer in article["organizers"]:
         organizer["link"] = organizer_link(datasette, database, organizer["name"])
     article["paragraphs"] = [p for p in (article["body"] or "").split("\n\n") if p.strip()]
@@ -337,6 +342,7 @@ def register_routes() -> list[tuple[str, Any]]:
     # take it (a table is one path segment), and plugin routes are matched first.
     return [
         (r"^/(?P<database>[^/]+)/-/changes(?P<atom>\.atom)?$", changes_view),
+        (IMAGE_ROUTE, image_view),
         (r"^/(?P<database>[^/]+)/-/raw/(?P<sha256>[0-9a-f]{64})$", raw_view),
     ]
 

@@ -40,6 +40,9 @@ class Validated:
     def is_known(self, url: str) -> bool:
         return True
 
+    def image_kept(self, url: str) -> bool:
+        return True  # these tests are about pages: no image is fetched
+
 
 def recheck(
     site: ChangingSite, targets: list[Recheck], store: Validated | None = None, **options: object

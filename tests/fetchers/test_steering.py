@@ -132,7 +132,9 @@ def test_crawl_delay_spaces_requests(site, tmp_path):
     site.extra["/robots.txt"] = (b"User-agent: *\nCrawl-delay: 0.4\n", "text/plain")
     crawl(tmp_path / "w.db", [site.url(CANAL)], fetch=QUICK)
     times = [r.at for r in site.requests if r.path != "/robots.txt"]
-    assert len(times) == 3
+    # The article's three pages and the images of its first two: paced alike.
+    assert len(times) == 5
+    assert sum(r.path.startswith("/images/") for r in site.requests) == 2
     assert min(b - a for a, b in itertools.pairwise(times)) >= 0.4 - 0.02
 
 

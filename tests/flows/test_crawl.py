@@ -37,8 +37,8 @@ FAILING = {
     "/faults/gone.html": "HTTP 404 Not Found",
     "/faults/bad-location.html": "redirect to 'http:169.254.169.254/', which is not a usable",
 }
-DATA_TABLES = ("articles", "images", "organizers", "article_organizers", "removed_lines",
-               "article_parts", "listing_links", "pages")  # fmt: skip
+DATA_TABLES = ("articles", "images", "image_files", "organizers", "article_organizers",
+               "removed_lines", "article_parts", "listing_links", "pages")  # fmt: skip
 
 
 @dataclass
@@ -223,3 +223,17 @@ def test_reextract_rebuilds_every_crawled_article_without_the_network(crawl):
     before = sorted(crawl.first_tables["articles"], key=lambda r: r[0])
     assert [r[0] for r in before] == [r[0] for r in crawl.reextract_articles]
     assert len(crawl.reextract_articles) == len(SITE_PAGES) + len(FAULT_PAGES) + 1  # + canal town
+
+
+def test_the_articles_images_are_kept_as_served_and_not_fetched_again(crawl):
+    pages = json.loads((FIXTURES / "site/site.json").read_text("utf-8"))["pages"]
+    served = {crawl.site.url(path): (FIXTURES / entry["file"]).read_bytes()
+              for path, entry in pages.items() if path.startswith("/images/")}  # fmt: skip
+    kept = rows(crawl.db, "select i.src, f.data from images i join image_files f using (sha256)")
+    assert len({src for src, _ in kept}) >= 5
+    assert all(data == served[src] for src, data in kept)
+    ((missing,),) = rows(crawl.db, "select count(*) from images where src like ? and sha256 "
+                         "is null", crawl.site.base + "/images/%")  # fmt: skip
+    assert missing == 0  # every image of the site's articles is kept
+    assert not [r.path for r in crawl.second_requests if r.path.startswith("/images/")]
+    assert "images: " in crawl.second.stdout and "kept already" in crawl.second.stdout

@@ -352,3 +352,21 @@ def test_a_redirect_to_a_login_page_is_no_removal(tmp_path):
     assert rows(db, "select kind from article_events") == []
     assert removed_at(db, site.url(story.path)) is None
     assert rows(db, "select outcome from article_checks") == [("failed",)]
+
+
+def test_a_redirect_to_its_own_address_with_a_query_is_no_move(tmp_path):
+    story = STORIES["en"]
+    db = tmp_path / "wic.db"
+    tracked = story.path + "?from=rss"
+    with ChangingSite() as site:
+        site.serve(story.path, story.data)
+        ingest(site, db, story.path)
+        site.redirect(story.path, tracked, 301)
+        site.serve(tracked, story.edited())
+        run = recheck(db, "--all")
+    assert changes_line(run).startswith("changes: 1 edited, 0 minor, 0 removed"), run.stdout
+    assert rows(db, "select kind from article_events") == [("edited",)]
+    assert rows(db, "select url, version, removed_at from articles") == [
+        (site.url(story.path), 2, None)
+    ]
+    assert rows(db, "select outcome from article_checks") == [("fetched",)]

@@ -141,7 +141,7 @@ def test_tables_are_listed_project_first_and_organizers_link_to_their_articles(s
     base, _ = served
     dom = chromium(base, "--dump-dom", profile=tmp_path / "p")
     listed = re.findall(r'<h3><a href="/wic/([^"]+)">', dom)
-    assert listed[:3] == ["articles", "images", "organizers"]
+    assert listed[:4] == ["articles", "images", "image_files", "organizers"]
     assert listed.index("runs") < listed.index("failures")
     assert "_sqlite_migrations" not in listed and "articles_search_data" not in listed
     organizers = chromium(f"{base}/organizers", "--dump-dom", profile=tmp_path / "o")

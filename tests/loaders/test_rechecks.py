@@ -15,7 +15,7 @@ from core.records import RawPage
 from core.schedule import check_ladder
 from core.settings import DEFAULTS
 from extractors.extract import RULESET, extract_page
-from loaders.rechecks import FAILED, NEVER, NOT_MODIFIED, Check
+from loaders.rechecks import FAILED, NEVER, NOT_MODIFIED, Check, retry_delay
 from loaders.schema import migrations, open_database
 from tests.conftest import FIXTURES, SAVED, store_of
 
@@ -63,22 +63,56 @@ def test_a_loaded_article_is_due_an_hour_after_it_was_seen(db):
     )
 
 
-def test_a_check_moves_the_next_one_and_a_failed_check_does_not(db):
+def test_a_check_moves_the_next_one_and_a_failed_check_puts_it_off(db):
     store = store_of(db)
     store.load([_fetched(EN, SITE + PATH)], "run-1", RULESET)
     (article,) = db.query("select id from articles")
     before = _row(db, article["id"])
     store.due_for_recheck(LADDER)  # works the due time out
+    start = datetime.now(UTC)
     store.record_checks([Check(article["id"], FAILED, 503)], "run-2", LADDER)
+    end = datetime.now(UTC)
     failed = _row(db, article["id"])
     assert (failed["outcome"], failed["http_status"], failed["run_id"]) == (FAILED, 503, "run-2")
-    assert failed["checked_at"] == before["checked_at"]  # still due as it was
-    assert failed["due_at"] == _at(before["checked_at"], 1).isoformat(timespec="milliseconds")
+    assert failed["checked_at"] == before["checked_at"]  # not looked at
+    assert failed["failed_checks"] == 1
+    retry = timedelta(hours=1)  # an hour after the failed check
+    assert start + retry - timedelta(milliseconds=1) <= _at(failed["due_at"]) <= end + retry
     store.record_checks([Check(article["id"], NOT_MODIFIED, 304)], "run-3", LADDER)
     checked = _row(db, article["id"])
+    assert checked["failed_checks"] == 0
     assert checked["checked_at"] > before["checked_at"]
     assert checked["due_at"] == _at(checked["checked_at"], 1).isoformat(timespec="milliseconds")
     assert checked["changed_at"] == before["changed_at"]  # a 304 is no change
+
+
+def test_failed_checks_put_the_next_try_off_longer_each_time(db):
+    assert [retry_delay(n) for n in (1, 2, 3, 9, 100)] == [
+        timedelta(hours=1), timedelta(hours=2), timedelta(hours=4), timedelta(days=7),
+        timedelta(days=7),
+    ]  # fmt: skip
+    store = store_of(db)
+    store.load([_fetched(EN, SITE + PATH)], "run-1", RULESET)
+    (article,) = db.query("select id from articles")
+    store.due_for_recheck(LADDER)
+    for failures in (1, 2, 3):
+        store.record_checks([Check(article["id"], FAILED, 503)], "run-2", LADDER)
+        row = _row(db, article["id"])
+        assert row["failed_checks"] == failures
+        # The next try is the delay after the check (its run's time), not before.
+        assert _at(row["due_at"]) - retry_delay(failures) > _at(row["checked_at"])
+
+
+def test_an_article_that_keeps_failing_does_not_take_the_turn_of_the_others(db):
+    store = store_of(db)
+    zh = (FIXTURES / "real" / "zh_china_2023_newspaper4k.html").read_bytes()
+    store.load([_fetched(EN, SITE + PATH), _fetched(zh, SITE + "/a/zh.html")], "run-1", RULESET)
+    seen = max(row["checked_at"] for row in db.query("select checked_at from article_checks"))
+    first, second = store.due_for_recheck(LADDER, at=_at(seen, 2))
+    store.record_checks([Check(first.id, FAILED, None)], "run-2", LADDER)
+    # A run with room for one article a little later takes the one that did not fail.
+    (turn,) = store.due_for_recheck(LADDER, at=_at(seen, 2.5), limit=1)
+    assert turn.id == second.id
 
 
 def test_an_edit_and_an_event_make_the_article_young_again(db):

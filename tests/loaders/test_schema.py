@@ -68,9 +68,17 @@ def _as_before_versions(db) -> None:
     """
     # And the migrations after it (their tables, triggers and rows), before them all.
     as_before_raw_store(db)
-    for table in ("article_checks", "recheck_schedule"):
+    db.execute("drop index idx_images_sha256")
+    db.table("images").transform(drop={"sha256", "content_type", "size"})
+    db.execute("drop table image_files")
+    for column in ("images", "images_failed"):
+        db.execute(f"alter table runs drop column {column}")
+    db.execute("delete from _sqlite_migrations where name = 'add_image_files'")
+    for table in ("article_checks", "recheck_schedule", "warc_records"):
         db.execute(f"drop table {table}")
     db.execute("delete from _sqlite_migrations where name = 'add_rechecks'")
+    for name in ("add_check_backoff", "add_warc_records"):
+        db.execute("delete from _sqlite_migrations where name = ?", [name])
     for table in VERSIONED_TABLES:
         db.execute(f"drop table {table}")
     for column in ("version", "removed_at"):

@@ -94,6 +94,28 @@ def extraction(pages: str) -> argparse.ArgumentParser:
     return options
 
 
+def archiving() -> argparse.ArgumentParser:
+    """The WARC of a crawl: on by default, ``--no-warc`` off; its files' size."""
+    options = parent()
+    group = options.add_argument_group("the WARC of the crawl (live fetches only)")
+    group.add_argument(
+        "--no-warc",
+        action="store_false",
+        dest="warc",
+        default=DEFAULTS.warc,
+        help="do not keep the fetches in WARC files (default: every request and answer is "
+        "kept in <db folder>/<db stem>-warc/)",
+    )
+    group.add_argument(
+        "--warc-file-size",
+        type=int,
+        default=DEFAULTS.warc_file_size,
+        metavar="BYTES",
+        help="close a WARC file and begin the next past this size (default: %(default)s)",
+    )
+    return options
+
+
 def flow_output() -> argparse.ArgumentParser:
     """What a command that runs a flow shows: Prefect's logs (``-v``), the bar (``-q``)."""
     options = parent()

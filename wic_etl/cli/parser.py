@@ -8,6 +8,7 @@ from wic_etl import __version__
 from wic_etl.cli.command import Command, Commands
 from wic_etl.cli.commands.browse import datasette
 from wic_etl.cli.commands.compact import compact
+from wic_etl.cli.commands.export import export
 from wic_etl.cli.commands.ingest import ingest
 from wic_etl.cli.commands.recheck import recheck
 from wic_etl.cli.commands.reextract import reextract
@@ -19,8 +20,16 @@ from wic_etl.cli.exits import EXIT_CODES
 DESCRIPTION = "Turn China Daily and World Internet Conference pages into SQLite records."
 # Every command, in the order `wic-etl --help` lists them.
 COMMANDS: tuple[Command, ...] = (
-    ingest, recheck, reextract, compact, serve, status, datasette, server,
-)  # fmt: skip
+    ingest,
+    recheck,
+    reextract,
+    export,
+    compact,
+    serve,
+    status,
+    datasette,
+    server,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -17,6 +17,7 @@ from wic_etl.cli.exits import EXIT_OK
 from wic_etl.cli.flow_runs import run_flow
 from wic_etl.cli.options import (
     AllowHost,
+    archiving,
     database,
     debug,
     extraction,
@@ -34,6 +35,7 @@ AT_LEAST = {
     "retries": 0,
     "max_bytes": 1,
     "workers": 1,
+    "warc_file_size": 1,
 }
 ABOVE_ZERO = ("timeout", "rate_limit")
 
@@ -124,6 +126,7 @@ def ingest(commands: Commands) -> None:
             reading,
             extraction("saved"),
             crawling,
+            archiving(),
             flow_output(),
             debug("show the traceback of an unexpected error"),
         ],
@@ -168,6 +171,8 @@ def run_ingest(args: argparse.Namespace, console: Console) -> int:
             reread=args.reread,
             page_deadline=args.page_deadline,
             max_memory_mb=args.max_memory,
+            warc=args.warc,
+            warc_file_size=args.warc_file_size,
         )
 
     check_database(args.db)  # creates it, or brings an older schema up to date

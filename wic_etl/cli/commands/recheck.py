@@ -12,7 +12,7 @@ from core.errors import WicEtlError
 from wic_etl.cli.checks import check_database, require_database
 from wic_etl.cli.command import Commands
 from wic_etl.cli.flow_runs import run_flow
-from wic_etl.cli.options import AllowHost, database, debug, flow_output
+from wic_etl.cli.options import AllowHost, archiving, database, debug, flow_output
 
 ALLOW_HOST_HELP = (
     "also fetch known articles from HOST (repeatable); {hosts} are allowed; "
@@ -30,7 +30,12 @@ def recheck(commands: Commands) -> None:
         "hourly in their first day, then daily, weekly, monthly), each page asked for "
         "conditionally, and record new versions and removed, restored and moved articles, "
         "as one Prefect flow run.",
-        parents=[database(), flow_output(), debug("show the traceback of an unexpected error")],
+        parents=[
+            database(),
+            archiving(),
+            flow_output(),
+            debug("show the traceback of an unexpected error"),
+        ],
         exit_codes=True,
         loads_batches=True,
     )
@@ -60,6 +65,8 @@ def run_recheck(args: argparse.Namespace, console: Console) -> int:
     """Check the arguments and the database, then run the recheck flow."""
     if args.max_pages is not None and args.max_pages < 1:
         raise WicEtlError("--max-pages must be at least 1")
+    if args.warc_file_size < 1:
+        raise WicEtlError("--warc-file-size must be at least 1")
     require_database(args.db)
     check_database(args.db)  # brings an older schema up to date
     started = time.perf_counter()
@@ -72,6 +79,8 @@ def run_recheck(args: argparse.Namespace, console: Console) -> int:
             all=args.everything,
             max_pages=args.max_pages,
             allow_hosts=args.allow_hosts,
+            warc=args.warc,
+            warc_file_size=args.warc_file_size,
         )
 
     return run_flow(args, console, "recheck", call, started)
