@@ -8,7 +8,7 @@ DB ?= data/wic.db
 SOURCES ?= fixtures/saved
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 
-.PHONY: setup test-tools run test test-fast fuzz lint format lock server datasette bench-parsers clean
+.PHONY: setup test-tools run test test-fast fuzz lint format lock server datasette bench-parsers bench-scale clean
 
 # What running wic-etl needs: the virtual environment. `make test` adds test-tools.
 setup: $(STAMP)
@@ -90,6 +90,13 @@ bench-parsers: setup
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --compile-bytecode \
 		-c requirements.lock -e '.[bench]'
 	$(BIN)/python bench/parsers.py
+
+# Browsing, re-extraction and the unchanged re-run at ARTICLES articles (bench/README.md).
+# The archive is built once per size (minutes) and kept in the system's temporary folder.
+ARTICLES ?= 300000
+bench-scale: setup
+	$(BIN)/python bench/scale.py --articles $(ARTICLES) --articles $$(($(ARTICLES) / 3)) \
+		--json bench-scale.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
