@@ -11,10 +11,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import datasette.filters
 from datasette.app import Datasette
 from datasette.plugins import pm
 
-from loaders.datasette_app import plugin
+from loaders.datasette_app import filters, plugin
 from loaders.datasette_metadata import metadata
 from loaders.schema import reads_as_immutable
 
@@ -34,9 +35,16 @@ SETTINGS: dict[str, Any] = {
 
 
 def register_plugin() -> None:
-    """Register wic-etl's plugin hooks with Datasette (once per process)."""
+    """Register wic-etl's plugin hooks with Datasette (once per process).
+
+    Datasette's own filters give way to the same ones with every search bounded
+    (``filters``), under Datasette's name for them.
+    """
     if pm.get_plugin(PLUGIN_NAME) is None:
         pm.register(plugin, name=PLUGIN_NAME)
+    if pm.get_plugin("datasette.filters") is datasette.filters:
+        pm.unregister(datasette.filters)
+        pm.register(filters, name="datasette.filters")
 
 
 def make_datasette(db_path: str | Path, sites: Sequence[str]) -> Datasette:
