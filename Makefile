@@ -95,7 +95,7 @@ bench-parsers: setup
 # The archive is built once per size (minutes) and kept in the system's temporary folder.
 ARTICLES ?= 300000
 bench-scale: setup
-	$(BIN)/python bench/scale.py --articles $(ARTICLES) --articles $$(($(ARTICLES) / 3)) \
+	$(BIN)/python bench/scale.py --articles $$(($(ARTICLES) / 3)) --articles $(ARTICLES) \
 		--json bench-scale.json
 
 clean:
