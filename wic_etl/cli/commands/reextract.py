@@ -44,4 +44,4 @@ def run_reextract(args: argparse.Namespace, console: Console) -> int:
             max_memory_mb=args.max_memory,
         )
 
-    return run_flow(args, console, "reextract", call, time.perf_counter())
+    return run_flow(args, console, "reextract", call, getattr(args, "started", time.perf_counter()))
