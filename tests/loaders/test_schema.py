@@ -66,6 +66,12 @@ def _as_before_versions(db) -> None:
     code before the change; its schema is checked against the migrations before.
     """
     # And the migrations after it (their tables, triggers and rows), before them all.
+    db.execute("drop table article_facet_counts")
+    for trigger in ("insert", "update", "delete"):
+        db.execute(f"drop trigger article_facet_counts_{trigger}")
+    db.execute(
+        "delete from _sqlite_migrations where name in ('add_browsing_indexes', 'add_facet_counts')"
+    )
     for table in ("article_checks", "recheck_schedule"):
         db.execute(f"drop table {table}")
     db.execute("delete from _sqlite_migrations where name = 'add_rechecks'")
