@@ -13,7 +13,7 @@ PYWB := $(TOOLS)/pywb/bin/wayback
 REPLAYWEBPAGE_VERSION := 2.5.3
 REPLAYWEBPAGE := $(TOOLS)/replaywebpage-$(REPLAYWEBPAGE_VERSION)/package/sw.js
 
-.PHONY: setup test-tools run test test-fast fuzz lint format lock server datasette bench-parsers bench-storage clean
+.PHONY: setup test-tools run test test-fast fuzz lint format lock server datasette bench-parsers bench-storage bench-scale clean
 
 # What running wic-etl needs: the virtual environment. `make test` adds test-tools.
 setup: $(STAMP)
@@ -116,6 +116,13 @@ bench-parsers: setup
 # re-extraction compressed against uncompressed (bench/README.md).
 bench-storage: setup
 	$(BIN)/python bench/storage.py
+
+# Browsing, re-extraction and the unchanged re-run at ARTICLES articles (bench/README.md).
+# The archive is built once per size (minutes) and kept in the system's temporary folder.
+ARTICLES ?= 300000
+bench-scale: setup
+	$(BIN)/python bench/scale.py --articles $$(($(ARTICLES) / 3)) --articles $(ARTICLES) \
+		--json bench-scale.json
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .pytest_cache .ruff_cache

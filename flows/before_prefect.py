@@ -8,7 +8,8 @@ Importing Prefect and starting a flow run take about a second on one core, so
   there is no flow to run;
 - otherwise it gives the run's extraction workers their head start
   (``flows.workers``): they start, and take the run's first batches, while Prefect
-  is imported; the flow adopts them.
+  is imported; the flow adopts them. The flow also takes the command's walk of the
+  sources and its unchanged check (``flows.walked``) rather than doing them again.
 
 A flow run started any other way (a deployment, a test) skips both: the flow walks
 its sources and starts its own pool.
@@ -20,9 +21,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from core.accounting import RunSummary
-from flows import workers
+from flows import walked, workers
+from flows.batch import unchanged_files
 from flows.limits import Limits
-from flows.settled import files_to_read, settle_unchanged
+from flows.settled import settle_unchanged
 from loaders.store import Store
 from readers.sources import SourceList
 
@@ -48,14 +50,17 @@ def ahead_of_ingest(
     workers. Workers the flow did not take are stopped when the block ends.
     """
     with Store.open(db) as store:
-        to_read = files_to_read(store, found.files, reread)
+        unchanged = unchanged_files(store, found.files, reread)
+        to_read = [f for f in found.files if f not in unchanged]
         settled = settle_unchanged(store, sources, found, to_read)
     if settled is not None:
         yield settled
         return
+    walked.hand_over(walked.Walk(db, tuple(sources), reread, found, frozenset(unchanged)))
     if head_start:
         workers.start_ahead(db, to_read, batch_size, workers_wanted, max_bytes, limits)
     try:
         yield None
     finally:
         workers.release()
+        walked.forget()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import socket
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import date
 
@@ -21,6 +21,7 @@ from extractors.extract import extract_page
 from extractors.profiles import host_families
 from fetchers.crawl import Crawler, CrawlOptions, CrawlReport, PageParsers
 from fetchers.http import FetchSettings
+from flows import walked
 from flows.archiving import CrawlArchive, crawl_archive
 from flows.batch import (
     ExtractedBatch,
@@ -121,18 +122,20 @@ def crawl_notes(report: CrawlReport) -> tuple[str, ...]:
 def extract_and_load(
     store: Store, files: Sequence[str], batch_size: int, run_id: str, dask: str | None,
     max_bytes: int = DEFAULTS.max_bytes, workers: int = 1, reread: bool = False,
-    limits: Limits | None = None,
+    limits: Limits | None = None, unchanged: Collection[str] | None = None,
 ) -> RunCounts:  # fmt: skip
     """Extract batches on the chosen runner, load each here: the one writer of the run.
 
     Batches are loaded in the order they were made, whatever order they finish in,
     so every runner gives the same database; a bounded number run ahead of the load.
+    ``unchanged``: the files already found unchanged (by the command), if it did.
     """
     logger = get_run_logger()
     limits = limits or Limits()
     # Files unchanged since a run made them into articles are counted, not read: an
     # unchanged re-run submits no task for them.
-    unchanged = unchanged_files(store, files, reread)
+    if unchanged is None:
+        unchanged = unchanged_files(store, files, reread)
     counts = RunCounts(pages=len(unchanged), unchanged=len(unchanged))
     files = [f for f in files if f not in unchanged]
     if unchanged:
@@ -240,7 +243,9 @@ def ingest(
     """
     logger = get_run_logger()
     limits = Limits(page_deadline, max_memory_mb)
-    found = expand_sources(sources)
+    # The command's walk and unchanged check, if it did them (flows/walked.py).
+    walk = walked.take(db, sources, reread)
+    found = walk.found if walk is not None else expand_sources(sources)
     with pipeline_run(db, "ingest", sources) as run:
         run_id, store = run.run_id, run.store
         logger.info(
@@ -253,7 +258,8 @@ def ingest(
             counts.add(record_failures(store, missing_source_failures(found.missing), run_id))
         if found.files:
             counts.add(extract_and_load(
-                store, found.files, batch_size, run_id, dask, max_bytes, workers, reread, limits
+                store, found.files, batch_size, run_id, dask, max_bytes, workers, reread, limits,
+                walk.unchanged if walk is not None else None,
             ))  # fmt: skip
         if found.urls:
             options = CrawlOptions(

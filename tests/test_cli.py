@@ -243,6 +243,17 @@ def test_crawl_settings_are_checked_before_anything_runs(tmp_path, flag, says):
     assert not (tmp_path / "w.db").exists()
 
 
+@pytest.mark.parametrize("command", ["ingest", "reextract"])
+def test_zero_workers_is_refused_by_every_command_that_extracts(tmp_path, command):
+    db_path = tmp_path / "w.db"
+    Database(db_path)["t"].insert({"x": 1})  # reextract needs a database to be there
+    sources = [str(SAVED)] if command == "ingest" else []
+    result = run_cli(command, *sources, "--db", str(db_path), "--workers", "0")
+    assert result.returncode == 2
+    assert "--workers must be at least 1" in result.stderr + result.stdout
+    assert Database(db_path).table_names() == ["t"]  # nothing ran
+
+
 def test_readme_run_command_ingests_the_fixtures(tmp_path):
     if shutil.which("make") is None:
         pytest.fail("make is needed for the README's commands")

@@ -11,10 +11,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import datasette.facets
+import datasette.filters
 from datasette.app import Datasette
 from datasette.plugins import pm
 
-from loaders.datasette_app import plugin
+from loaders.datasette_app import facets, filters, plugin
 from loaders.datasette_metadata import metadata
 from loaders.schema import reads_as_immutable
 
@@ -34,9 +36,20 @@ SETTINGS: dict[str, Any] = {
 
 
 def register_plugin() -> None:
-    """Register wic-etl's plugin hooks with Datasette (once per process)."""
+    """Register wic-etl's plugin hooks with Datasette (once per process).
+
+    Datasette's own filters give way to the same ones with every search bounded
+    (``filters``), and its facets to the same ones with the articles table's counted
+    by the loader (``facets``), under Datasette's names for them.
+    """
     if pm.get_plugin(PLUGIN_NAME) is None:
         pm.register(plugin, name=PLUGIN_NAME)
+    if pm.get_plugin("datasette.filters") is datasette.filters:
+        pm.unregister(datasette.filters)
+        pm.register(filters, name="datasette.filters")
+    if pm.get_plugin("datasette.facets") is datasette.facets:
+        pm.unregister(datasette.facets)
+        pm.register(facets, name="datasette.facets")
 
 
 def make_datasette(db_path: str | Path, sites: Sequence[str]) -> Datasette:

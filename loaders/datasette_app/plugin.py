@@ -17,11 +17,12 @@ from urllib.parse import quote
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
 from datasette.filters import FilterArguments
-from datasette.utils import tilde_decode, tilde_encode
+from datasette.utils import path_with_replaced_args, tilde_decode, tilde_encode
 from datasette.utils.asgi import BadRequest, NotFound, Response
 from markupsafe import Markup, escape
 from sqlite_utils import Database
 
+from loaders import search as search_bounds
 from loaders.datasette_app.atom import MEDIA_TYPE, Entry, atom_feed
 from loaders.datasette_app.changes import (
     EDITED,
@@ -47,7 +48,7 @@ from loaders.search import (
     unsegment,
 )
 
-HITS = 100  # search hits listed, best first
+HITS = 20  # search hits on a page, best first; ?_page=2 the next ones
 # A hit's excerpt, in characters: about what FTS5's snippet() gave with 40 tokens, two
 # lines of English or 40-odd Chinese characters (each Han character is a token).
 EXCERPT_CHARS = 240
@@ -64,21 +65,31 @@ TABLE_ORDER = (
     "articles", "images", "image_files", "organizers", "article_organizers", "removed_lines",
     "article_parts", "pages", "saved_files", "listing_links", "runs", "failures",
 )  # fmt: skip
+# A search's candidates with their rank: rowids and ranks only, one more than read, so
+# that a search that found more says so (loaders.search.MAX_CANDIDATES).
+_RANKED_SQL = (
+    f"select rowid, rank from [{SEARCH_TABLE}] where [{SEARCH_TABLE}] match :fts "
+    "order by rowid desc limit :most + 1"
+)
+# The articles of one page of hits, by rowid. FTS5 finds each again with the search
+# (highlight() needs it) in one pass over the candidates' rowid range; the rowids are
+# compared after (+rowid): asked of FTS5 one by one, each is a search of its own.
 # FTS5's highlight(), not snippet(): snippet() scores every place a match could start
 # against every match of the row, so its cost is the square of the matches (of all the
 # terms) in the row, seconds for one long article; highlight() walks the row once, and
 # the excerpt is chosen here from its marks. The flags say whether the indexed copy
 # held a mark character itself (an index written before segment() kept them out): its
 # marks are then not trusted and the text is shown unmarked.
-_HITS_SQL = (
-    "select a.id, a.title, a.published, a.site, a.section, a.language, "
+_PAGE_SQL = (
+    "select s.rowid as rowid, a.id, a.title, a.published, a.site, a.section, a.language, "
     f"highlight([{SEARCH_TABLE}], 0, char(2), char(3)) as title_marked, "
     f"substr(highlight([{SEARCH_TABLE}], 1, char(2), char(3)), 1, {BODY_SCAN_CHARS}) "
     "as body_marked, "
     "instr(s.title, char(2)) + instr(s.title, char(3)) = 0 as title_clean, "
     "instr(s.body, char(2)) + instr(s.body, char(3)) = 0 as body_clean "
-    f"from [{SEARCH_TABLE}] s join articles a on a.rowid = s.rowid "
-    f"where [{SEARCH_TABLE}] match :fts order by s.rank limit {HITS}"
+    f"from [{SEARCH_TABLE}] s cross join articles a on a.rowid = s.rowid "
+    f"where [{SEARCH_TABLE}] match :fts and s.rowid between :low and :high "
+    "and +s.rowid in ({rowids})"
 )
 
 
@@ -265,7 +276,11 @@ def extra_template_vars(
             return {"wic_article": await _article(db, datasette, database, request)}
         if view_name == "table" and table == "articles" and request.args.get("_search"):
             raw = raw_search_mode(datasette, database, table, request)
-            return {"wic_hits": await _hits(db, request.args["_search"], raw)}
+            page = page_number(request.args.get("_page"))
+            hits = await _hits(db, request.args["_search"], raw, page)
+            if hits.get("pages"):
+                hits["links"] = _page_links(request, page, hits["pages"])
+            return {"wic_hits": hits}
         if view_name == "database":
             changes = None
             if await db.table_exists("article_events"):
@@ -539,29 +554,66 @@ def label_of(change: Change) -> str:
     return KIND_LABELS.get(change.kind, change.kind)
 
 
-async def _hits(db: Any, query: str, raw: bool) -> dict[str, Any]:
-    """The best ``HITS`` articles for a search, with a marked title and excerpt each.
+def _page_links(request: Any, page: int, pages: int) -> dict[str, str | None]:
+    """The previous and next pages of hits, as addresses (None where there is none)."""
 
-    Raw mode reads the query as FTS5 syntax, as Datasette's table then does. A search
-    the bounds refuse runs no query: ``filters_from_request`` has put its sentence on
-    the page.
+    def to(n: int) -> str:
+        return str(path_with_replaced_args(request, {"_page": None if n == 1 else str(n)}))
+
+    return {"previous": to(page - 1) if page > 1 else None,
+            "next": to(page + 1) if page < pages else None}  # fmt: skip
+
+
+def page_number(value: str | None) -> int:
+    """The page of hits asked for (``?_page=``), 1 if none or not a page number."""
+    return int(value) if value and value.isdigit() and 0 < int(value) < 10**6 else 1
+
+
+async def _hits(db: Any, query: str, raw: bool, page: int = 1) -> dict[str, Any]:
+    """Page ``page`` of a search's hits, ``HITS`` a page, best first, with a marked title
+    and excerpt each.
+
+    The search's candidates (``MAX_CANDIDATES`` at most) are ranked by their rowids and
+    ranks alone; only the page's articles are then read. Raw mode reads the query as
+    FTS5 syntax, as Datasette's table then does. A search the bounds refuse runs no
+    query: ``filters_from_request`` has put its sentence on the page.
     """
     if search_refusal(query, raw=raw) is not None:
         return {}
     try:
         fts = query if raw else search_query(query)
-        rows = (await db.execute(_HITS_SQL, {"fts": fts})).rows
+        most = search_bounds.MAX_CANDIDATES
+        found = (await db.execute(_RANKED_SQL, {"fts": fts, "most": most})).rows
+        more = len(found) > most
+        ranked = sorted((tuple(r) for r in found[:most]), key=lambda r: (r[1], -r[0]))
+        shown = [rowid for rowid, _ in ranked[(page - 1) * HITS : page * HITS]]
+        rows = []
+        if shown:
+            sql = _PAGE_SQL.format(rowids=", ".join(str(int(r)) for r in shown))
+            params = {"fts": fts, "low": min(shown), "high": max(shown)}
+            rows = (await db.execute(sql, params)).rows
     except QueryInterrupted:
         message = "This search took too long to rank; the table below has its results."
         return {"error": True, "rows": [], "message": message}
     except sqlite3.Error:  # the table view itself says what is wrong with the query
         return {"error": True, "rows": []}
+    order = {rowid: n for n, rowid in enumerate(shown)}
     hits = [
         dict(row)
         | {
             "title_marked": highlighted(row["title_marked"], bool(row["title_clean"])),
             "snippet": excerpt(row["body_marked"], bool(row["body_clean"])),
         }
-        for row in rows
+        for row in sorted(rows, key=lambda row: order[row["rowid"]])
     ]
-    return {"error": False, "rows": hits, "limit": HITS}
+    return {
+        "error": False,
+        "rows": hits,
+        "limit": HITS,
+        "found": len(ranked),
+        "more": more,
+        "most": most,
+        "page": page,
+        "first": (page - 1) * HITS + 1,
+        "pages": -(-len(ranked) // HITS),
+    }

@@ -71,3 +71,37 @@ def test_a_run_with_a_changed_file_gets_a_head_start_that_ends_with_the_block(lo
     assert workers._ahead is None
     with ahead(db, [str(folder)], head_start=False) as settled:  # a Dask run
         assert settled is None and workers._ahead is None
+
+
+@pytest.mark.slow  # a flow run against the session's Prefect server
+def test_the_walk_and_the_unchanged_check_are_done_once_per_run(loaded, monkeypatch, prefect_api):
+    import flows.ingest
+    from flows import walked
+
+    db, folder = loaded
+    changed = next(folder.glob("*.txt"))
+    changed.write_text(changed.read_text("utf-8") + "\nOne more line.\n", "utf-8")
+    calls = {"walk": 0, "check": 0}
+
+    def counted(name, function):
+        def call(*args, **kwargs):
+            calls[name] += 1
+            return function(*args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(flows.ingest, "expand_sources", counted("walk", expand_sources))
+    monkeypatch.setattr(Store, "done_files", counted("check", Store.done_files))
+    sources = [str(folder)]
+    with ahead(db, sources) as settled:  # what `wic-etl ingest` does before Prefect
+        assert settled is None and calls == {"walk": 0, "check": 1}
+        summary = flows.ingest.ingest(sources=sources, db=db, batch_size=2, workers=1)
+    assert calls == {"walk": 0, "check": 1}  # the flow took the command's walk and check
+    assert summary.ok and summary.counts.updated == 1
+    assert summary.counts.unchanged == len(list(folder.glob("*.txt"))) - 1
+    assert walked.take(db, sources, False) is None  # taken once, then gone
+
+    # A flow run started any other way (a deployment) walks and checks for itself.
+    again = flows.ingest.ingest(sources=sources, db=db, batch_size=2, workers=1)
+    assert calls == {"walk": 1, "check": 2}
+    assert again.ok and again.counts.unchanged == again.counts.pages

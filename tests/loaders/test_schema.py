@@ -68,6 +68,12 @@ def _as_before_versions(db) -> None:
     """
     # And the migrations after it (their tables, triggers and rows), before them all.
     as_before_raw_store(db)
+    db.execute("drop table article_facet_counts")
+    for trigger in ("insert", "update", "delete"):
+        db.execute(f"drop trigger article_facet_counts_{trigger}")
+    db.execute(
+        "delete from _sqlite_migrations where name in ('add_browsing_indexes', 'add_facet_counts')"
+    )
     db.execute("drop index idx_images_sha256")
     db.table("images").transform(drop={"sha256", "content_type", "size"})
     db.execute("drop table image_files")

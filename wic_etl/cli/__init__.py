@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import sys
 import threading
+import time
 from typing import NoReturn
 
 from rich.console import Console
@@ -43,7 +44,9 @@ __all__ = [
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command; the exit code (0, 1 failures, 2 usage, 3 unexpected, 130 Ctrl-C)."""
+    started = time.perf_counter()
     args = build_parser().parse_args(argv)
+    args.started = started  # the summary's "Done in": the command's whole time
     console = Console()
     errors = Console(stderr=True)
     db: str | None = getattr(args, "db", None)  # the server command has none

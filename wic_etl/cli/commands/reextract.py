@@ -8,6 +8,7 @@ import time
 from rich.console import Console
 
 from core.accounting import RunSummary
+from core.errors import WicEtlError
 from wic_etl.cli.checks import check_database, require_database
 from wic_etl.cli.command import Commands
 from wic_etl.cli.flow_runs import run_flow
@@ -28,6 +29,8 @@ def reextract(commands: Commands) -> None:
 
 def run_reextract(args: argparse.Namespace, console: Console) -> int:
     """Check the database, then run the reextract flow."""
+    if args.workers < 1:
+        raise WicEtlError("--workers must be at least 1")  # as ingest says it
     require_database(args.db)
     check_database(args.db)  # brings an older schema up to date
 
@@ -41,4 +44,4 @@ def run_reextract(args: argparse.Namespace, console: Console) -> int:
             max_memory_mb=args.max_memory,
         )
 
-    return run_flow(args, console, "reextract", call, time.perf_counter())
+    return run_flow(args, console, "reextract", call, getattr(args, "started", time.perf_counter()))

@@ -1,0 +1,210 @@
+"""Browsing that does not grow with the archive: the queries the pages run, and search paging.
+
+Through wic-etl's Datasette app (the one ``wic-etl datasette`` serves), on an archive
+built by the scale benchmark's builder (bench/archive.py: the product's schema, half
+English, half Chinese, words of known reach). Every query a page runs is traced and
+its plan asked of SQLite: no page may read every article or every page to answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from datasette.tracer import capture_traces
+
+from bench.archive import PLANTED, build
+from loaders import search
+from loaders.datasette_app import make_datasette
+from loaders.datasette_app.plugin import HITS
+from loaders.schema import COUNTED_FACETS, open_database
+from loaders.search import search_query
+from tests.conftest import SITES
+
+ARTICLES = 400  # 100 English articles hold "technology", 100 Chinese ones 乌镇
+# A plan step that reads a whole table, or a whole index of one (a covering index is
+# cheaper, but still grows with the archive).
+_FULL_SCAN = re.compile(r"^SCAN (articles|pages|article_versions|images|removed_lines)\b")
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db_path = build(tmp_path_factory.mktemp("scale") / "archive.db", ARTICLES, log=False)
+    open_database(db_path).close()  # today's migrations, as wic-etl datasette applies them
+    return db_path
+
+
+def traced(db_path: Path, *paths: str) -> list[tuple[str, str, list[dict[str, Any]]]]:
+    """Each page's status, text and the SQL it ran (with parameters)."""
+
+    async def fetch_all() -> list[tuple[str, str, list[dict[str, Any]]]]:
+        client = make_datasette(db_path, SITES).client
+        answers = []
+        for path in paths:
+            traces: list[dict[str, Any]] = []
+            with capture_traces(traces):
+                page = await client.get(path)
+            assert page.status_code == 200, f"{path}: HTTP {page.status_code}"
+            answers.append((path, page.text, traces))
+        return answers
+
+    return asyncio.run(fetch_all())
+
+
+def full_scans(db_path: Path, traces: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """The queries of ``traces`` whose plan reads a whole table, with those steps."""
+    conn = sqlite3.connect(db_path)
+    conn.create_function("escape_fts", 1, search_query)
+    found = {}
+    for trace in traces:
+        sql = trace["sql"]
+        if trace.get("database") != db_path.stem or not sql.lower().startswith("select"):
+            continue  # Datasette's own internal database, or its PRAGMAs
+        plan = [row[3] for row in conn.execute(f"explain query plan {sql}", trace["params"] or {})]
+        if scans := [step for step in plan if _FULL_SCAN.match(step)]:
+            found[sql] = scans
+    conn.close()
+    return found
+
+
+def article_ids(page: str) -> list[str]:
+    """The articles of the hit list, in order."""
+    return re.findall(r'<h3 class="wic-hit-title"><a href="[^"]*/articles/([0-9a-f]+)"', page)
+
+
+def test_an_article_page_counts_its_links_without_a_full_scan(archive: Path) -> None:
+    conn = sqlite3.connect(archive)
+    article = conn.execute("select id from articles where rowid = ?", [ARTICLES // 2]).fetchone()
+    conn.close()
+    ((_, page, traces),) = traced(archive, f"/archive/articles/{article[0]}")
+    # Datasette's "links from other tables": one count per table pointing at articles.
+    counts = [t for t in traces if "count(*) from pages where article_id" in t["sql"]]
+    assert counts, "the page no longer counts its links: the test must find its queries"
+    assert f"/articles/{article[0]}" in page
+    assert full_scans(archive, traces) == {}
+
+
+def test_search_pages_read_only_their_candidates(archive: Path) -> None:
+    searches = [f"/archive/articles?_search={words[reach]}"
+                for words in PLANTED.values() for reach in ("rare", "2%", "50%")]  # fmt: skip
+    for path, page, traces in traced(
+        archive, *searches, "/archive/articles?_search=technology&_page=3"
+    ):
+        assert 'class="wic-hit"' in page or "No article contains" in page, path
+        assert full_scans(archive, traces) == {}, path
+        # Every search of the index is bounded: the newest candidates, or the rowids of
+        # one page of hits among them.
+        searches = [t["sql"] for t in traces
+                    if t.get("database") == "archive" and " match " in t["sql"]]  # fmt: skip
+        assert searches, path
+        for sql in searches:
+            bounds = (
+                f"order by rowid desc limit {search.MAX_CANDIDATES})",
+                "order by rowid desc limit :most + 1",
+                "s.rowid between :low and :high",
+            )
+            assert any(bound in sql for bound in bounds), (path, sql)
+
+
+def test_the_articles_table_is_sorted_by_an_index_and_its_facets_are_kept_counts(
+    archive: Path,
+) -> None:
+    (_, page, traces), (_, api, _) = traced(
+        archive, "/archive/articles", "/archive/articles.json?_size=1"
+    )
+    scans = full_scans(archive, traces)
+    main = next(sql for sql in scans if "order by published desc" in sql)
+    # Read in the index's order, stopped at the page's 50 rows; and the row count, over
+    # the smallest index (Datasette's; linear, but a few bytes an article).
+    assert scans.pop(main) == ["SCAN articles USING INDEX idx_articles_published"]
+    assert list(scans) == ["select count(*) from articles"]
+    assert "timed out" not in page
+    assert any("from article_facet_counts" in t["sql"] for t in traces)
+    facets = json.loads(api)["facet_results"]
+    conn = sqlite3.connect(archive)
+    for column in COUNTED_FACETS:
+        counted = conn.execute(
+            f"select {column}, count(*) from articles where {column} is not null "
+            f"group by {column} order by count(*) desc, {column} limit 30"
+        ).fetchall()
+        shown = [(r["value"], r["count"]) for r in facets[column]["results"]]
+        assert shown == [tuple(row) for row in counted], column
+        assert all(f"{column}=" in r["toggle_url"] for r in facets[column]["results"])
+
+
+def test_the_kept_counts_follow_every_write_of_articles(tmp_path: Path, archive: Path) -> None:
+    copy = tmp_path / "copy.db"
+    sqlite3.connect(archive).execute(f"vacuum into '{copy}'")
+    conn = sqlite3.connect(copy)
+    conn.execute("update articles set section = 'Moved', language = 'fr' where rowid <= 5")
+    conn.execute("update articles set published_year = null where rowid between 6 and 8")
+    conn.execute("update articles set title = 'only the title' where rowid = 9")
+    conn.execute("delete from articles_search where rowid between 10 and 12")
+    conn.execute("delete from articles where rowid between 10 and 12")
+    conn.commit()
+    for column in COUNTED_FACETS:
+        kept = conn.execute(
+            "select value, articles from article_facet_counts where facet = ? and articles > 0 "
+            "order by value",
+            [column],
+        ).fetchall()
+        counted = conn.execute(
+            f"select {column}, count(*) from articles where {column} is not null "
+            f"group by {column} order by {column}"
+        ).fetchall()
+        assert kept == counted, column
+    assert ("section", "Moved", 5) in conn.execute("select * from article_facet_counts").fetchall()
+
+
+def ranks(db_path: Path, query: str) -> dict[str, float]:
+    conn = sqlite3.connect(db_path)
+    rows = conn.execute(
+        "select a.id, s.rank from articles_search s join articles a on a.rowid = s.rowid "
+        "where articles_search match ?",
+        [search_query(query)],
+    ).fetchall()
+    conn.close()
+    return dict(rows)
+
+
+@pytest.mark.parametrize("word", ["technology", "乌镇"])
+def test_the_pages_of_hits_are_every_match_once_best_first(archive: Path, word: str) -> None:
+    expected = ranks(archive, word)
+    pages = -(-len(expected) // HITS)
+    assert pages >= 3  # the archive must give the word several pages of hits
+    answers = traced(archive, *(f"/archive/articles?_search={word}&_page={n}"
+                                for n in range(1, pages + 2)))  # fmt: skip
+    listed = [article_ids(page) for _, page, _ in answers]
+    assert all(len(ids) == HITS for ids in listed[: pages - 1])
+    assert listed[-1] == []  # past the last page: no hit
+    every = [i for ids in listed for i in ids]
+    assert sorted(every) == sorted(expected)  # each match once
+    got = [expected[i] for i in every]
+    assert got == sorted(got)  # best first, across pages
+    first, last = answers[0][1], answers[pages - 1][1]
+    assert f"{len(expected)} results" in first and 'rel="next"' in first
+    assert 'rel="prev"' in last and 'rel="next"' not in last
+
+
+def test_a_search_that_finds_more_than_it_reads_says_so(
+    archive: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search, "MAX_CANDIDATES", 30)
+    conn = sqlite3.connect(archive)
+    newest = {row[0] for row in conn.execute(
+        "select a.id from articles_search s join articles a on a.rowid = s.rowid "
+        "where articles_search match ? order by s.rowid desc limit 30",
+        [search_query("technology")],
+    )}  # fmt: skip
+    conn.close()
+    ((_, page, _),) = traced(archive, "/archive/articles?_search=technology")
+    text = " ".join(page.split())
+    assert "More than 30 results for <strong>technology</strong>" in text
+    assert "the 30 most recently stored" in text
+    assert set(article_ids(page)) <= newest and len(article_ids(page)) == HITS
+    assert re.search(r"<h3>30 rows where search matches", text), "the table reads the same 30"
