@@ -42,6 +42,7 @@ TRAIN_AFTER = 100
 TRAINED_FROM = 100
 DICTIONARY_SIZE = 112_640  # zstd's own default, 110 KB
 RAW_DICTIONARY_BYTES = 256 * 1024
+_DICTIONARY_MAGIC = b"\x37\xa4\x30\xec"
 MAX_SAMPLES = 1_000
 MAX_SAMPLE_BYTES = 64 * 1024 * 1024
 NO_ARTICLE = "none"  # the layout of pages that are not an article's (listings, failures)
@@ -230,7 +231,10 @@ def pack(db: Database, data: bytes, sha: str, url: str | None, bucket: Bucket) -
     """The stored form of a page: against an earlier version of its address if that is
     smaller, else with its site and layout's newest dictionary (or none yet)."""
     dictionary_id = newest_dictionary(db, bucket)
-    best = Stored(_compressor(db, dictionary_id).compress(data), ZSTD, dictionary_id)
+    try:
+        best = Stored(_compressor(db, dictionary_id).compress(data), ZSTD, dictionary_id)
+    except zstandard.ZstdError:  # a dictionary zstd cannot use must not keep a page out
+        best = Stored(_compressor(db, None).compress(data), ZSTD, None)
     base = delta_base(db, sha, url)
     if base is not None:
         against = page_bytes(db, base, delta=False)
@@ -269,8 +273,12 @@ def make_dictionary(samples: Sequence[bytes]) -> bytes | None:
             return bytes(trained.as_bytes())
         except zstandard.ZstdError:
             pass  # too little variety to train on: the raw bytes still serve
-    data = b"".join(samples)
-    return data[-RAW_DICTIONARY_BYTES:]
+    data = b"".join(samples)[-RAW_DICTIONARY_BYTES:]
+    # zstd reads a dictionary that begins with its magic number as a trained one: page
+    # bytes beginning so (a hostile page can) would make a dictionary nothing can use.
+    while data.startswith(_DICTIONARY_MAGIC):
+        data = data[1:]
+    return data
 
 
 def store_dictionary(

@@ -155,3 +155,21 @@ def test_compact_moves_pages_to_a_newer_dictionary_only_where_it_stores_them_sma
         if dictionary_id == newer:
             assert stored < before[sha][3]
     assert {p.data for p in stored_raw_pages(db, list(pages))} == set(pages.values())
+
+
+def test_pages_that_begin_like_a_zstd_dictionary_still_make_a_usable_one(tmp_path):
+    # Fewer pages than zstd trains on: the dictionary is the pages' own bytes, and bytes
+    # that begin with zstd's dictionary magic would be parsed as a trained dictionary.
+    db = open_database(tmp_path / "wic.db")
+    hostile = b"\x37\xa4\x30\xec" + REAL.read_bytes()
+    pages = {}
+    for n in range(3):
+        variant = hostile.replace(b"</h1>", f" {n}</h1>".encode(), 1)
+        pages[load(db, variant, f"run-{n}", URL.replace(".html", f"_{n}z.html"))] = variant
+    with db.conn:
+        raw_store.train_due(db, at_least=3)
+    after = hostile.replace(b"</h1>", b" later</h1>", 1)
+    sha = load(db, after, "run-9", URL.replace(".html", "_later.html"))
+    pages[sha] = after
+    assert {sha: stored_raw_page(db, sha) for sha in pages} == pages
+    assert columns(db, sha)[1] is not None  # stored with the dictionary
