@@ -76,8 +76,16 @@ async def read_body(
         raise body_too_large(url, limit)
     inflater = _inflater(response.headers.get("content-encoding", ""), url)
     body = bytearray() if body is None else body
+    wire = 0
     try:
         async for chunk in response.aiter_raw():
+            # The cap holds for the bytes as they come too: bytes past the end of a gzip
+            # stream are set aside by zlib, never inflated, and would pile up for ever.
+            wire += len(chunk)
+            if wire > limit:
+                if raw is not None:
+                    raw += chunk[: limit - len(raw)]
+                raise body_too_large(url, limit, " as sent")
             if raw is not None:
                 raw += chunk
             if inflater is not None:

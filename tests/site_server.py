@@ -210,6 +210,17 @@ class FixtureSite:
             def fault_bomb(self) -> None:  # 20 KB of gzip that inflates to 20 MB
                 self.send(200, site._bomb, {"Content-Encoding": "gzip"})
 
+            def fault_gzip_tail(self) -> None:  # a small gzip page, then 12 MB past its end
+                body = gzip.compress(self.saved("html/cd_panda_cubs.html"))
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Encoding", "gzip")
+                self.end_headers()
+                self.wfile.write(body)
+                for _ in range(12):
+                    self.wfile.write(b"\x00" * (1024 * 1024))
+                self.close_connection = True
+
             def fault_loop_a(self) -> None:
                 self.send(302, b"", {"Location": "/faults/loop-b.html"})
 

@@ -119,3 +119,12 @@ def test_a_read_cancelled_midway_is_kept_marked_cut(site):
     drip = exchanges[-1]
     assert drip.url.endswith("/faults/drip.html") and drip.truncated == "unspecified"
     assert 0 < len(drip.raw_body) < 10
+
+
+def test_bytes_past_the_end_of_a_gzip_body_are_held_no_further_than_the_cap(site):
+    # zlib sets bytes after the end of the stream aside without inflating them: only a
+    # cap on the bytes as they come stops a server sending them for ever.
+    exchanges, error = fetch(site, "/faults/gzip-tail.html", max_bytes=4 * 1024 * 1024)
+    assert isinstance(error, FetchError) and "4,194,304-byte limit" in str(error)
+    (page,) = [e for e in exchanges if e.url.endswith("/faults/gzip-tail.html")]
+    assert len(page.raw_body) <= 4 * 1024 * 1024 and page.truncated == "length"
