@@ -563,3 +563,20 @@ def test_replaywebpage_replays_the_article_with_its_photo_from_the_wacz(wacz, ar
     assert hosts == {"127.0.0.1"}
     assert all(r["url"].startswith(base) for r in seen["responses"] if r["url"].startswith("http"))
     assert shot.stat().st_size > 20_000, "a blank screenshot"
+
+
+def test_a_database_of_an_older_layout_is_brought_up_to_date_and_exported(archive, tmp_path):
+    from loaders.schema import open_database
+    from tests.raw_layout import as_before_raw_store
+
+    old = tmp_path / "old.db"
+    shutil.copy(archive["db"], old)
+    db = open_database(old)
+    with db.conn:
+        as_before_raw_store(db)
+    db.close()
+    out = tmp_path / "old.wacz"
+    result = run_cli("export", "wacz", str(out), "--db", str(old), env=NO_PREFECT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    articles = table(old, "select count(*) from articles")[0][0]
+    assert result.stdout.startswith(f"{articles} articles, ") and out.stat().st_size > 0

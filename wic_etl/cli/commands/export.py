@@ -12,7 +12,7 @@ from pathlib import Path
 from rich.console import Console
 
 from core.errors import WicEtlError
-from wic_etl.cli.checks import require_database
+from wic_etl.cli.checks import require_database, up_to_date_for_browsing
 from wic_etl.cli.command import Commands
 from wic_etl.cli.exits import EXIT_OK
 from wic_etl.cli.options import database, debug, iso_date
@@ -80,6 +80,7 @@ def check_site(db: str, site: str) -> None:
 def run_export(args: argparse.Namespace, console: Console) -> int:
     """Write the WACZ or the JSON Lines; one line says what was written."""
     require_database(args.db)
+    up_to_date_for_browsing(args.db)  # an older layout's pages are read as it stores them
     try:
         return export_to(args, console)
     except sqlite3.Error as exc:
