@@ -80,7 +80,15 @@ def check_site(db: str, site: str) -> None:
 def run_export(args: argparse.Namespace, console: Console) -> int:
     """Write the WACZ or the JSON Lines; one line says what was written."""
     require_database(args.db)
-    up_to_date_for_browsing(args.db)  # an older layout's pages are read as it stores them
+    from loaders.schema import pending_migrations
+
+    try:
+        pending = pending_migrations(args.db)
+    except sqlite3.Error:
+        pending = []  # not readable as it stands: the export says why
+    if "create_core_tables" in pending:  # another program's database: never made one of ours
+        raise WicEtlError(f"{args.db} has no wic-etl tables; is it a wic-etl database?")
+    up_to_date_for_browsing(args.db)  # an older layout: its pages are stored otherwise
     try:
         return export_to(args, console)
     except sqlite3.Error as exc:
