@@ -7,8 +7,9 @@ The WACZ takes, for the chosen articles (``--since``, ``--site``):
 
 - the crawl's WARC records (``<db folder>/<db stem>-warc/*.warc.gz``) of those days
   and that site;
-- every page of those articles that no kept WARC record captured (pages read from
-  saved files; fetched pages stored before WARCs were written) as a ``resource``
+- every page of those articles that no kept WARC response record became (by
+  ``warc_records``: pages read from saved files; fetched pages stored before WARCs
+  were written, whatever was captured at their address since) as a ``resource``
   record of the bytes as read, at the page's address, or at ``urn:wic-etl:page:<sha256>``
   where the page has no address, with a metadata record of where they came from;
 - kept image files of those articles that no WARC record captured, the same way;
@@ -109,11 +110,12 @@ def _provenance(page: dict[str, object]) -> tuple[tuple[str, str], ...]:
 
 
 def _page_resources(
-    store: Store, pages: Sequence[dict[str, object]], captured: set[str]
+    store: Store, pages: Sequence[dict[str, object]], archived: set[str]
 ) -> Iterator[Resource]:
-    # A fetched page whose fetch is in the WARCs is there already, as it came over the
-    # wire; a saved page is always its own resource (its bytes are another capture).
-    wanted = [p for p in pages if p.get("http_status") is None or p.get("url") not in captured]
+    # A fetched page whose response is in the kept WARC records is there already, as it
+    # came over the wire. Told by its bytes, not its address: another capture of the
+    # address (a later version, a 304's revisit, a 404) is not this page.
+    wanted = [p for p in pages if p["sha256"] not in archived]
     for start in range(0, len(wanted), RAW_CHUNK):
         chunk = wanted[start : start + RAW_CHUNK]
         raw = {
@@ -188,12 +190,13 @@ def export_wacz(
             RecordFilter(_since_time(since), site, frozenset(images)),
         )
         captured = set(selection.captured())
+        archived = store.export_archived_pages(selection.responses())
         # Read while written, a chunk of articles at a time: an archive of millions of
         # pages is never in memory. The resources are written first, then the pages list.
         summary = write_wacz(
             out,
             selection,
-            _resources(store, ids, since, captured),
+            _resources(store, ids, since, archived, captured),
             _entries(store, ids, since),
             title=f"wic-etl archive{what}",
             software=software(),
@@ -208,10 +211,10 @@ def _id_chunks(ids: Sequence[str]) -> Iterator[Sequence[str]]:
 
 
 def _resources(
-    store: Store, ids: Sequence[str], since: date | None, captured: set[str]
+    store: Store, ids: Sequence[str], since: date | None, archived: set[str], captured: set[str]
 ) -> Iterator[Resource]:
     for chunk in _id_chunks(ids):
-        yield from _page_resources(store, store.export_pages(chunk, since), captured)
+        yield from _page_resources(store, store.export_pages(chunk, since), archived)
         yield from _image_resources(store.export_images(chunk), captured)
 
 

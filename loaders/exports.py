@@ -153,3 +153,20 @@ def image_addresses(db: Database, ids: Sequence[str]) -> set[str]:
             if row[0]
         }
     return found
+
+
+def archived_pages(db: Database, record_ids: Sequence[str]) -> set[str]:
+    """The pages (``pages.sha256``) that these WARC response records became."""
+    if not _has_table(db, "warc_records"):
+        return set()
+    found: set[str] = set()
+    for chunk, marks in _chunks(record_ids):
+        found |= {
+            row[0]
+            for row in db.execute(
+                "select page_sha256 from warc_records where record_type = 'response' "
+                f"and page_sha256 is not null and record_id in ({marks})",
+                chunk,
+            )
+        }
+    return found

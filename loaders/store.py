@@ -42,6 +42,7 @@ from core.stitch import stitch
 from core.urls import split_http
 from loaders.crawl_state import StoredCrawlState
 from loaders.exports import (
+    archived_pages,
     article_ids,
     articles_with_children,
     image_addresses,
@@ -724,6 +725,10 @@ class Store:
     def export_image_addresses(self, ids: Sequence[str]) -> set[str]:
         """The addresses of these articles' images."""
         return image_addresses(self.db, ids)
+
+    def export_archived_pages(self, record_ids: Sequence[str]) -> set[str]:
+        """The stored pages these WARC response records (by ``WARC-Record-ID``) became."""
+        return archived_pages(self.db, record_ids)
 
     def export_images(self, ids: Sequence[str]) -> list[dict[str, object]]:
         """The kept image files of these articles (none before images were kept)."""

@@ -18,8 +18,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import gzip
+import hashlib
 import io
 import json
+import logging
 import os
 import re
 import shutil
@@ -36,11 +38,12 @@ from pathlib import Path
 import httpx
 import pytest
 from warcio.archiveiterator import ArchiveIterator
-from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import WARCWriter
 
-from core.records import RawPage
+from core.records import Extracted, RawPage
 from extractors.extract import extract_page
+from fetchers.http import Fetcher, FetchSettings
+from fetchers.policy import HostPolicy
+from flows.archiving import crawl_archive
 from flows.batch import ReadResult, batch_of, ingest_batch, load_batch
 from loaders.store import Store
 from tests.conftest import BIN, ROOT, free_port, run_cli, saved_pages
@@ -56,54 +59,35 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 NO_PREFECT = {"PREFECT_API_URL": "http://127.0.0.1:9/api"}  # export never talks to Prefect
 
 
-def fetch_into_warc(site: FixtureSite, paths: list[str], warc: Path) -> list[RawPage]:
-    """GET each path with httpx and write request and response records (the response as
-    it came over the wire, gzip and all) with warcio; the pages as a crawl stores them."""
+def fetch_into_warc(
+    site: FixtureSite, paths: list[str], store: Store, run_id: str
+) -> list[RawPage]:
+    """GET each path with the crawler's fetcher, archived by the crawl's own WARC writer
+    (``flows/archiving.py``) into the folder beside the database and indexed in
+    ``warc_records``; the pages as a crawl stores them."""
     pages: list[RawPage] = []
-    with httpx.Client(http2=False) as client, warc.open("wb") as out:
-        writer = WARCWriter(out, gzip=True, warc_version="1.1")
-        writer.write_record(
-            writer.create_warcinfo_record(warc.name, {"software": "tests/test_export.py"})
-        )
-        for path in paths:
-            url = site.url(path)
-            with client.stream("GET", url) as response:
-                wire = b"".join(response.iter_raw())
-                request = response.request
-            request_record = writer.create_warc_record(
-                url,
-                "request",
-                payload=io.BytesIO(b""),
-                length=0,
-                http_headers=StatusAndHeaders(
-                    f"GET {path} HTTP/1.1",
-                    [(k.decode(), v.decode()) for k, v in request.headers.raw],
-                    is_http_request=True,
-                ),
-            )
-            response_record = writer.create_warc_record(
-                url,
-                "response",
-                payload=io.BytesIO(wire),
-                length=len(wire),
-                http_headers=StatusAndHeaders(
-                    f"{response.status_code} {response.reason_phrase}",
-                    [(k.decode(), v.decode()) for k, v in response.headers.raw],
-                    protocol="HTTP/1.1",
-                ),
-            )
-            writer.write_request_response_pair(request_record, response_record)
-            body = gzip.decompress(wire) if response.headers.get("content-encoding") else wire
-            pages.append(
-                RawPage(
-                    url,
-                    body,
-                    url,
-                    response.headers.get("content-type"),
-                    response.status_code,
-                    tuple(response.headers.items()),
-                )
-            )
+    log = logging.getLogger("tests.export")
+    with crawl_archive(store, run_id, True, 10**9, log) as archive:
+        assert archive is not None
+        settings = FetchSettings(on_exchange=archive.exchange, rate_limit=0)
+
+        async def fetch_all() -> None:
+            fetcher = Fetcher(settings, HostPolicy.allowing(["127.0.0.1"]))
+            try:
+                for path in paths:
+                    response = await fetcher.get(site.url(path))
+                    pages.append(
+                        RawPage(response.url, response.body, response.url,
+                                response.header("content-type"), response.status,
+                                response.headers)
+                    )  # fmt: skip
+            finally:
+                await fetcher.close()
+
+        asyncio.run(fetch_all())
+        extracted = extract_page(pages[0])
+        assert isinstance(extracted, Extracted)
+        archive.article(extracted)
     return pages
 
 
@@ -118,15 +102,14 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         ARTICLE_PATH: (page.replace(LIVE_PHOTO, PHOTO_PATH).encode(), "text/html; charset=utf-8"),
         PHOTO_PATH: (PHOTO.read_bytes(), "image/jpeg"),
     }
-    with FixtureSite(extra=extra) as site:
-        (tmp / "wic-warc").mkdir()
-        warc = tmp / "wic-warc" / "wic-20261204020000-0.warc.gz"
-        fetched = fetch_into_warc(site, [ARTICLE_PATH, PHOTO_PATH], warc)
-        base = site.base
     with Store.open(str(db_path)) as store:
         store.start_run("run-1", "ingest", ["fixtures"])
         ingest_batch(store, [str(p) for p in saved_pages()], "run-1")
-        store.start_run("run-2", "crawl", [base])
+        with FixtureSite(extra=extra) as site:
+            base = site.base
+            store.start_run("run-2", "crawl", [base])
+            fetched = fetch_into_warc(site, [ARTICLE_PATH, PHOTO_PATH], store, "run-2")
+        (warc,) = (tmp / "wic-warc").glob("*.warc.gz")
         article_page = fetched[0]
         load_batch(
             store,
@@ -136,9 +119,9 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     yield {"db": db_path, "tmp": tmp, "base": base, "warc": warc}
 
 
-def table(db_path: Path, sql: str) -> list[tuple]:
+def table(db_path: Path, sql: str, *params: object) -> list[tuple]:
     with sqlite3.connect(db_path) as conn:
-        return conn.execute(sql).fetchall()
+        return conn.execute(sql, params).fetchall()
 
 
 def test_jsonl_has_every_article_and_every_field_with_its_children(archive, tmp_path):
@@ -580,3 +563,27 @@ def test_a_database_of_an_older_layout_is_brought_up_to_date_and_exported(archiv
     assert result.returncode == 0, result.stdout + result.stderr
     articles = table(old, "select count(*) from articles")[0][0]
     assert result.stdout.startswith(f"{articles} articles, ") and out.stat().st_size > 0
+
+
+def test_a_fetched_page_no_warc_holds_goes_in_though_its_address_was_captured(archive, tmp_path):
+    # A version of the article fetched before WARCs were written: its address has a
+    # capture in the WARC, but of other bytes. Its bytes go in as a resource; the page
+    # the WARC holds does not go in twice.
+    db = tmp_path / "wic.db"
+    shutil.copy(archive["db"], db)
+    shutil.copytree(archive["tmp"] / "wic-warc", tmp_path / "wic-warc")
+    url = archive["base"] + ARTICLE_PATH
+    ((served,),) = table(db, "select sha256 from pages where url = ?", url)
+    page = (FIXTURES / "saved" / "html" / "chinadaily_en_ai_rules.html").read_bytes()
+    older = page.replace(b"</h1>", b" (first version)</h1>", 1)
+    fetched = RawPage(url, older, url, "text/html; charset=utf-8", 200, ())
+    with Store.open(str(db)) as store:
+        store.start_run("run-0", "crawl", [url])
+        load_batch(store, batch_of(ReadResult([fetched], []), set(), [extract_page(fetched)]),
+                   "run-0")  # fmt: skip
+    out = tmp_path / "out.wacz"
+    result = run_cli("export", "wacz", str(out), "--db", str(db), env=NO_PREFECT)
+    assert result.returncode == 0, result.stderr
+    resources = [data for _, data in resources_of(out).values()]
+    assert older in resources
+    assert not any(served == hashlib.sha256(data).hexdigest() for data in resources)

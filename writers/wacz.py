@@ -123,6 +123,10 @@ class WarcSelection:
     kept: set[int] = field(default_factory=set)  # indexes into records
     problems: list[str] = field(default_factory=list)
 
+    def responses(self) -> list[str]:
+        """The ``WARC-Record-ID`` of each kept response record."""
+        return [self.records[i].record_id for i in self.kept if self.records[i].kind == "response"]
+
     def captured(self) -> dict[str, datetime]:
         """Each address captured in the kept records, with its latest capture time."""
         latest: dict[str, datetime] = {}
