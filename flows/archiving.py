@@ -162,6 +162,10 @@ class CrawlArchive:
                     self._by_digest.setdefault(record.payload_digest, record)
                 if record.target_uri:
                     self._by_uri[record.target_uri] = record
+        if records and self._rows and records[0].file != self._rows[-1].file:
+            # A file just closed (rotated): its rows now, as a killed run's next run
+            # recovers only the file left open.
+            self.flush()
         self._rows += records
         if len(self._rows) >= INDEX_BATCH:
             self.flush()

@@ -4,6 +4,7 @@ disk refuses it (the crawl goes on, the summary says the archive stopped)."""
 from __future__ import annotations
 
 import logging
+import os
 from datetime import UTC, datetime
 
 from core.records import Exchange
@@ -69,3 +70,19 @@ def test_a_folder_that_cannot_be_written_stops_the_archive_not_the_crawl(tmp_pat
     assert count == 0
     (line,) = archive.summary()
     assert line.startswith("WARC: writing stopped") and "run again" in line
+
+
+def test_the_records_of_a_file_closed_by_rotation_are_indexed_at_once(tmp_path):
+    # A run killed after a file rotated must not lose that file's rows: the next run
+    # recovers only files left open.
+    db = tmp_path / "wic.db"
+    with Store.open(str(db)) as store:
+        store.start_run("r1", "ingest", [])
+        files = WarcFiles(warc_folder(db), warcinfo(), max_size=4000)
+        archive = CrawlArchive(store, "r1", files, logging.getLogger("test"))
+        for n in range(4):  # distinct bodies: responses, not revisits
+            archive.exchange(exchange(f"/{n}.html", raw=PAGE + os.urandom(3000)))
+        closed = [p.name for p in warc_folder(db).glob("*.warc.gz")]
+        assert closed  # rotated at least once; killed here, nothing else is flushed
+        indexed = {row[0] for row in store.db.execute("select distinct file from warc_records")}
+    assert set(closed) <= indexed
