@@ -188,14 +188,20 @@ def _start_run(db: Database, run_id: str, flow: str, sources: Sequence[str]) -> 
 
 
 def _store_page(
-    db: Database, page: RawPage, run_id: str, *, extractor: str | None = None, **fields: object
+    db: Database,
+    page: RawPage,
+    run_id: str,
+    *,
+    extractor: str | None = None,
+    site: str | None = None,
+    **fields: object,
 ) -> None:
     """Insert the page, or update its fields if these bytes are stored already.
 
     Give every field at once (``article_id`` included): an UPDATE rewrites the whole
     row, raw bytes and all, so a second write of a page costs as much as the first.
-    The bytes are stored compressed (loaders/raw_store.py); ``extractor``, that of the
-    page's article, picks the dictionary with the page's address.
+    The bytes are stored compressed (loaders/raw_store.py); ``extractor`` and ``site``,
+    those of the page's article, pick the dictionary (as training groups pages).
     """
     row: dict[str, object] = {
         "sha256": page.sha256,
@@ -219,7 +225,7 @@ def _store_page(
         _update(db, "pages", "sha256", page.sha256, fields)
     else:
         url = str(fields.get("url") or page.url or "") or None
-        stored = pack(db, page.data, page.sha256, url, bucket_of(url, extractor))
+        stored = pack(db, page.data, page.sha256, url, bucket_of(url, extractor, site))
         _insert(db, "pages", {**row, **fields, **stored.columns()})
 
 
@@ -338,6 +344,7 @@ def _store_article(
         url=page.url or item.document.url,  # the page's own address, not the article's
         article_id=article.id,
         extractor=article.extractor,
+        site=article.site,
     )
     if part.is_part:
         _store_part(db, part, page.sha256)

@@ -19,7 +19,7 @@ REAL = FIXTURES / "real" / "en_2024_article_magichtml.html"
 URL = "https://www.chinadaily.com.cn/a/202401/15/WS65a4b5c6a3105f21a507c2d3.html"
 
 
-def load(db, data: bytes, run: str = "run-1", url: str = URL) -> str:
+def load(db, data: bytes, run: str = "run-1", url: str | None = URL) -> str:
     page = RawPage(str(REAL), data, url, "text/html; charset=utf-8")
     store_of(db).start_run(run, "ingest", ["test"])
     store_of(db).load([extract_page(page)], run, RULESET)
@@ -173,3 +173,19 @@ def test_pages_that_begin_like_a_zstd_dictionary_still_make_a_usable_one(tmp_pat
     pages[sha] = after
     assert {sha: stored_raw_page(db, sha) for sha in pages} == pages
     assert columns(db, sha)[1] is not None  # stored with the dictionary
+
+
+def test_a_saved_page_with_no_address_takes_its_articles_site_dictionary(tmp_path):
+    db = open_database(tmp_path / "wic.db")
+    data = REAL.read_bytes()
+    for n in range(3):
+        variant = data.replace(b"</h1>", f" {n}</h1>".encode(), 1)
+        load(db, variant, f"run-{n}", URL.replace(".html", f"_{n}s.html"))
+    with db.conn:
+        (made,) = raw_store.train_due(db, at_least=3)
+    saved = data.replace(b"</h1>", b" saved</h1>", 1).replace(URL.encode(), b"")
+    saved = re.sub(rb"https?://www\.chinadaily\.com\.cn/a/[^\"' )]+", b"", saved)
+    sha = load(db, saved, "run-9", None)
+    assert db.execute("select url from pages where sha256 = ?", [sha]).fetchone() == (None,)
+    assert columns(db, sha)[1] == made  # the site's dictionary, as training groups it
+    assert stored_raw_page(db, sha) == saved
