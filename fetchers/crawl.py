@@ -244,9 +244,18 @@ class Crawler:
         workers = [
             asyncio.create_task(self._work()) for _ in range(max(1, self.options.concurrency))
         ]
+        finished = asyncio.ensure_future(self._queue.join())
         try:
-            await self._queue.join()
+            # A worker ends only by an exception its loop does not catch: a signal's
+            # (Prefect's TerminationSignal on SIGTERM is raised in whatever task step the
+            # thread is in). It stops the crawl; the other workers must not finish it.
+            done, _ = await asyncio.wait([finished, *workers], return_when=asyncio.FIRST_COMPLETED)
+            for worker in done - {finished}:
+                error = None if worker.cancelled() else worker.exception()
+                if error is not None:
+                    raise error
         finally:
+            finished.cancel()
             for worker in workers:
                 worker.cancel()
             await asyncio.gather(*workers, return_exceptions=True)

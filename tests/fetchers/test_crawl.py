@@ -160,3 +160,31 @@ def test_hosts_not_named_are_refused_before_any_request(site, tmp_path):
 def test_a_raw_deflate_body_is_read_like_a_zlib_one(site, tmp_path):
     _, counts = crawl(tmp_path / "w.db", [site.url("/faults/deflate.html")])
     assert (counts.new, counts.failed) == (1, 0)
+
+
+class _Terminated(BaseException):
+    """What Prefect raises in the main thread on SIGTERM (its TerminationSignal)."""
+
+
+def test_a_signal_raised_inside_a_worker_stops_the_crawl_not_the_worker(site, tmp_path):
+    # A signal handler that raises runs in whatever task step the main thread is in:
+    # a worker that died of it while the others finished the crawl made a SIGTERM'd run
+    # end as a complete one.
+    seen: list[object] = []
+
+    def sink(outcome: object) -> None:
+        seen.append(outcome)
+        if len(seen) == 2:
+            raise _Terminated
+
+    store = Store.open(str(tmp_path / "w.db"))
+    crawler = Crawler(
+        CrawlOptions(families=host_families(), allow_hosts=("127.0.0.1",)),
+        store.crawl_state(),
+        sink,
+        logging.getLogger("t"),
+        PARSERS,
+    )
+    with pytest.raises(_Terminated):
+        crawler.run([site.url("/china/society/")])
+    assert len(seen) == 2  # nothing more was fetched or written after it
