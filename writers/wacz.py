@@ -405,6 +405,9 @@ def _cdxj(files: Sequence[Path], folder: Path) -> None:
             lines=INDEX_BLOCK_LINES,
             digest_records=True,
             fields="referrer",
+            # Captures only: an article's metadata record (its extracted record as JSON)
+            # shares the page's address, and indexed it was replayed in the page's place.
+            records="response,revisit,resource",
         ).process_all()
 
 
