@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -308,10 +309,18 @@ def test_an_unchanged_rerun_is_settled_without_prefect_and_a_changed_one_is_not(
 
     # No Prefect server answers at this address: only a run that needs none can succeed.
     nobody = {"PREFECT_API_URL": f"http://127.0.0.1:{free_port()}/api"}
-    again = run_cli("ingest", str(folder), "--db", db_path, env=nobody)
+    # The interpreter's start is made a second slower: the time the summary gives is
+    # the time the user waited, start included.
+    slow_start = tmp_path / "slow_start"
+    slow_start.mkdir()
+    (slow_start / "sitecustomize.py").write_text("import time\ntime.sleep(1.0)\n")
+    again = run_cli(
+        "ingest", str(folder), "--db", db_path, env={**nobody, "PYTHONPATH": str(slow_start)}
+    )
     assert again.returncode == 0, again.stderr
     assert_quiet(again)
     assert "no Prefect flow run was started" in again.stdout
+    assert float(re.search(r"Done in ([\d.]+) s", again.stdout)[1]) >= 1.0, again.stdout
     after = table_counts(db_path)
     assert after.pop("runs") == before.pop("runs") + 1
     assert after == before
