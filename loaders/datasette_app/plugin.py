@@ -49,10 +49,10 @@ from loaders.search import (
 )
 
 HITS = 20  # search hits on a page, best first; ?_page=2 the next ones
-# A hit's excerpt, in characters: about what FTS5's snippet() gave with 40 tokens, two
-# lines of English or 40-odd Chinese characters (each Han character is a token).
+# A hit's excerpt, in characters: two lines of English, about 40 words; a Chinese one
+# of 120 characters reads about as long (a Han character says about a third of a word).
 EXCERPT_CHARS = 240
-EXCERPT_CHARS_CHINESE = 48
+EXCERPT_CHARS_CHINESE = 120
 # Of a hit's body, the most read back to choose its excerpt: a long article whole.
 BODY_SCAN_CHARS = 50_000
 # Of a hit's marks, the most its excerpt is chosen among: the cost of the choice is
