@@ -236,6 +236,8 @@ _CHINESE_BREAKS = (
     "\u00b7\u2014\u2015\u2018-\u201f\u2026\u3000-\u3003\u3008-\u3011\u3014-\u301f"
     "\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
 )
+
+
 def reindex_folded_articles(db: Database) -> int:
     """Index again the articles whose text :func:`fold` changes; the number indexed.
 
