@@ -83,7 +83,7 @@ def _sqlite_key(value: object) -> tuple[int, Any]:
         return (1, value)
     if isinstance(value, str):
         return (2, value)
-    return (3, bytes(value))  # type: ignore[arg-type]
+    return (3, value)  # a blob: compared with other blobs only
 
 
 def ordered(found: list[tuple[int, float, Any]], order: Order) -> list[int]:

@@ -130,9 +130,11 @@ def test_newest_first_and_any_column_sort_are_honoured(fixtures_db: str) -> None
     assert "newest first" in newest
     # Each order offers the others; best first is the search's own, the box keeps it.
     orders = re.search(r'<p class="wic-hits-order">(.*?)</p>', newest, re.S).group(1)
-    offered = {label: html.unescape(href)
-               for href, label in re.findall(r'<a href="([^"]+)">(\w+ first)</a>', orders)}
-    assert set(offered) == {"Best first", "Oldest first"}  # fmt: skip
+    offered = {
+        label: html.unescape(href)
+        for href, label in re.findall(r'<a href="([^"]+)">(\w+ first)</a>', orders)
+    }
+    assert set(offered) == {"Best first", "Oldest first"}
     assert "_sort" not in offered["Best first"] and "_search=Wuzhen" in offered["Best first"]
     assert '<option value="published" selected>' not in best  # the form sends no sort
 
