@@ -108,11 +108,16 @@ def test_search_pages_read_only_their_candidates(archive: Path) -> None:
         assert searches, path
         for sql in searches:
             bounds = (
-                f"order by rowid desc limit {search.MAX_CANDIDATES})",
+                f"order by rowid desc limit {search.MAX_CANDIDATES}",
                 "order by rowid desc limit :wic_most + 1",
                 "s.rowid between :low and :high",
             )
             assert any(bound in sql for bound in bounds), (path, sql)
+        if "&site=" in path or "&language=" in path:
+            # Filtered: the matches are read and looked up once for the table, its count
+            # and facets (a list of rowids after that), and once for the hit list.
+            looked_up = [sql for sql in searches if "exists (select 1 from articles" in sql]
+            assert len(looked_up) == 2, (path, looked_up)
 
 
 def test_the_articles_table_is_sorted_by_an_index_and_its_facets_are_kept_counts(
