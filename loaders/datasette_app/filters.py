@@ -52,6 +52,14 @@ async def candidates_once(db: Any, clause: str, params: dict[str, Any], n: int) 
     return f"{column} in (select value from json_each(:wic_candidates_{n}))"
 
 
+def refused(request: Any, metadata: dict[str, Any]) -> bool:
+    """Whether a search of the page is one the bounds refuse (``loaders.search``)."""
+    raw = (request.args.get("_searchmode") or metadata.get("searchmode")) == "raw"
+    searches = [request.args[key] for key in request.args
+                if key.startswith("_search") and key != "_searchmode"]  # fmt: skip
+    return any(search.search_refusal(query, raw=raw) is not None for query in searches)
+
+
 @hookimpl(specname="filters_from_request")
 def bounded_search_filters(request: Any, database: str, table: str, datasette: Any) -> Any:
     # Called, not imported: imported, pluggy would register the unbounded one here too.
@@ -74,7 +82,7 @@ def bounded_search_filters(request: Any, database: str, table: str, datasette: A
             scope = within(fts_table, table, fts_pk, clauses)
             found.params.update(params)  # the table's own, by the same names
         found.where_clauses = [bounded(c, scope) for c in found.where_clauses]
-        if scope:
+        if scope and not refused(request, datasette.table_metadata(database, table)):
             found.where_clauses = [await candidates_once(db, c, found.params, n)
                                    for n, c in enumerate(found.where_clauses)]  # fmt: skip
         return found
