@@ -114,6 +114,21 @@ def raw_search_mode(datasette: Any, database: str, table: str, request: Any) -> 
     return bool(datasette.table_metadata(database, table).get("searchmode") == "raw")
 
 
+@hookimpl(specname="extra_template_vars")
+def search_box_sort(view_name: str, table: str | None, request: Any) -> dict[str, Any]:
+    """The articles page's form sends no sort unless the page was asked for one.
+
+    The form (search box, filters) submits the sort it shows; shown the table's default
+    (newest first), every search typed in the box would be listed newest first, never
+    best first. The table keeps its default order all the same.
+    """
+    if view_name != "table" or table != "articles" or request is None:
+        return {}
+    if request.args.get("_sort") or request.args.get("_sort_desc"):
+        return {}
+    return {"sort": None, "sort_desc": None}
+
+
 @hookimpl
 def filters_from_request(request: Any, database: str, table: str, datasette: Any) -> Any:
     """A search over the bounds, or not FTS5 syntax in raw mode, matches no row.
@@ -290,10 +305,7 @@ def extra_template_vars(
             if hits.get("pages"):
                 hits["links"] = _page_links(request, page, hits["pages"])
             hits["orders"] = order_links(request, order)
-            # The search box's form carries the sort it shows: none unless asked for, so
-            # that a search typed there is listed best first.
-            unsorted = not (request.args.get("_sort") or request.args.get("_sort_desc"))
-            return {"wic_hits": hits} | ({"sort": None, "sort_desc": None} if unsorted else {})
+            return {"wic_hits": hits}
         if view_name == "database":
             changes = None
             if await db.table_exists("article_events"):

@@ -175,3 +175,13 @@ def test_a_filter_finds_matches_the_candidate_bound_cut_off(
     kept = [i for i in newest if i in china_daily][:bound]
     assert sorted(hit_ids(page)) == sorted(kept)
     assert sorted(table_ids(page)) == sorted(kept) and rows_said(page) == bound
+
+
+def test_a_search_typed_in_the_articles_page_box_is_listed_best_first(fixtures_db: str) -> None:
+    table, newest = pages(fixtures_db, "/wic/articles", "/wic/articles?_sort_desc=published")
+    form = re.search(r'<form class="filters".*?</form>', table, re.S).group()
+    # What the box submits: no sort unless the page was asked for one.
+    assert "selected" not in re.search(r'<select name="_sort".*?</select>', form, re.S).group()
+    assert not re.search(r'name="_sort_by_desc" checked', form)
+    form = re.search(r'<form class="filters".*?</form>', newest, re.S).group()
+    assert '<option value="published" selected>' in form
