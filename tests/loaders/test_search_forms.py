@@ -138,3 +138,20 @@ def test_the_migration_indexes_folded_forms_of_articles_stored_before_it(tmp_pat
     db = open_database(db_path)
     assert matching(db, "5G") == [outcome.article.id]
     db.close()
+
+
+def test_fold_changes_letters_and_digits_only_and_keeps_punctuation() -> None:
+    import unicodedata
+
+    from loaders.search import fold
+
+    for code in range(0x80, 0x10000):
+        char = chr(code)
+        folded, plain = fold(char), unicodedata.normalize("NFKC", char)
+        assert folded in (char, plain), hex(code)
+        if folded != char:
+            assert plain.isalnum(), hex(code)  # never punctuation
+    wide = "".join(map(chr, [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B),
+                             *range(0xFF41, 0xFF5B)]))  # fmt: skip
+    assert fold(wide) == unicodedata.normalize("NFKC", wide)
+    assert fold("乌镇，５Ｇ网络“ＡＩ”……①") == "乌镇，5G网络“AI”……1"
