@@ -11,7 +11,7 @@ from urllib.parse import quote
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from loaders.search import rebuild_search_index
+from loaders.search import rebuild_search_index, reindex_folded_articles
 
 migrations = Migrations("wic-etl")
 # How long a writer waits for another run's transaction before giving up.
@@ -754,3 +754,13 @@ def add_compact_raw_store(db: Database) -> None:
         "create index pages_without_dictionary on pages (sha256) where compression = 'zstd' "
         "and dictionary_id is null and base_sha256 is null"
     )
+
+
+@migrations()
+def fold_search_letters(db: Database) -> None:
+    """The search index with letters and digits folded (``５Ｇ`` is indexed as ``5G``).
+
+    Only articles whose text has a letter or digit to fold are indexed again; the
+    others' rows are what they were (loaders/search.py).
+    """
+    reindex_folded_articles(db)

@@ -36,6 +36,17 @@ from loaders.datasette_app.changes import (
 )
 from loaders.datasette_app.images import ROUTE as IMAGE_ROUTE
 from loaders.datasette_app.images import image_path, image_view
+from loaders.datasette_app.search_results import (
+    BEST_FIRST,
+    HITS,
+    Order,
+    candidates_sql,
+    hits_per_page,
+    order_links,
+    order_of,
+    ordered,
+)
+from loaders.datasette_app.search_scope import page_filters, within
 from loaders.raw_pages import stored_raw_page
 from loaders.raw_store import has_raw_store
 from loaders.search import (
@@ -48,11 +59,10 @@ from loaders.search import (
     unsegment,
 )
 
-HITS = 20  # search hits on a page, best first; ?_page=2 the next ones
-# A hit's excerpt, in characters: about what FTS5's snippet() gave with 40 tokens, two
-# lines of English or 40-odd Chinese characters (each Han character is a token).
+# A hit's excerpt, in characters: two lines of English, about 40 words; a Chinese one
+# of 120 characters reads about as long (a Han character says about a third of a word).
 EXCERPT_CHARS = 240
-EXCERPT_CHARS_CHINESE = 48
+EXCERPT_CHARS_CHINESE = 120
 # Of a hit's body, the most read back to choose its excerpt: a long article whole.
 BODY_SCAN_CHARS = 50_000
 # Of a hit's marks, the most its excerpt is chosen among: the cost of the choice is
@@ -65,12 +75,6 @@ TABLE_ORDER = (
     "articles", "images", "image_files", "organizers", "article_organizers", "removed_lines",
     "article_parts", "pages", "saved_files", "listing_links", "runs", "failures",
 )  # fmt: skip
-# A search's candidates with their rank: rowids and ranks only, one more than read, so
-# that a search that found more says so (loaders.search.MAX_CANDIDATES).
-_RANKED_SQL = (
-    f"select rowid, rank from [{SEARCH_TABLE}] where [{SEARCH_TABLE}] match :fts "
-    "order by rowid desc limit :most + 1"
-)
 # The articles of one page of hits, by rowid. FTS5 finds each again with the search
 # (highlight() needs it) in one pass over the candidates' rowid range; the rowids are
 # compared after (+rowid): asked of FTS5 one by one, each is a search of its own.
@@ -108,6 +112,21 @@ def raw_search_mode(datasette: Any, database: str, table: str, request: Any) -> 
     if mode in ("raw", "escaped"):
         return bool(mode == "raw")
     return bool(datasette.table_metadata(database, table).get("searchmode") == "raw")
+
+
+@hookimpl(specname="extra_template_vars")
+def search_box_sort(view_name: str, table: str | None, request: Any) -> dict[str, Any]:
+    """The articles page's form sends no sort unless the page was asked for one.
+
+    The form (search box, filters) submits the sort it shows; shown the table's default
+    (newest first), every search typed in the box would be listed newest first, never
+    best first. The table keeps its default order all the same.
+    """
+    if view_name != "table" or table != "articles" or request is None:
+        return {}
+    if request.args.get("_sort") or request.args.get("_sort_desc"):
+        return {}
+    return {"sort": None, "sort_desc": None}
 
 
 @hookimpl
@@ -277,9 +296,15 @@ def extra_template_vars(
         if view_name == "table" and table == "articles" and request.args.get("_search"):
             raw = raw_search_mode(datasette, database, table, request)
             page = page_number(request.args.get("_page"))
-            hits = await _hits(db, request.args["_search"], raw, page)
+            # The hits read the candidates the table reads: within the page's filters.
+            clauses, params = await page_filters(request, database, table, datasette)
+            scope = (within(SEARCH_TABLE, table, "rowid", clauses), params)
+            order = order_of(request, await db.table_columns(table))
+            size = hits_per_page(request)
+            hits = await _hits(db, request.args["_search"], raw, page, scope, order, size)
             if hits.get("pages"):
                 hits["links"] = _page_links(request, page, hits["pages"])
+            hits["orders"] = order_links(request, order)
             return {"wic_hits": hits}
         if view_name == "database":
             changes = None
@@ -569,24 +594,35 @@ def page_number(value: str | None) -> int:
     return int(value) if value and value.isdigit() and 0 < int(value) < 10**6 else 1
 
 
-async def _hits(db: Any, query: str, raw: bool, page: int = 1) -> dict[str, Any]:
-    """Page ``page`` of a search's hits, ``HITS`` a page, best first, with a marked title
-    and excerpt each.
+async def _hits(
+    db: Any,
+    query: str,
+    raw: bool,
+    page: int = 1,
+    scope: tuple[str, dict[str, Any]] = ("", {}),
+    order: Order = BEST_FIRST,
+    size: int = HITS,
+) -> dict[str, Any]:
+    """Page ``page`` of a search's hits, ``size`` a page, in ``order`` (best first), with
+    a marked title and excerpt each.
 
-    The search's candidates (``MAX_CANDIDATES`` at most) are ranked by their rowids and
-    ranks alone; only the page's articles are then read. Raw mode reads the query as
-    FTS5 syntax, as Datasette's table then does. A search the bounds refuse runs no
-    query: ``filters_from_request`` has put its sentence on the page.
+    The search's candidates (``MAX_CANDIDATES`` at most), within ``scope`` (the page's
+    filters: ``search_scope.within`` and its parameters), are ordered by their rowids,
+    ranks and the order's column alone; only the page's articles are then read. Raw mode
+    reads the query as FTS5 syntax, as Datasette's table then does. A search the bounds
+    refuse runs no query: ``filters_from_request`` has put its sentence on the page.
     """
     if search_refusal(query, raw=raw) is not None:
         return {}
     try:
         fts = query if raw else search_query(query)
         most = search_bounds.MAX_CANDIDATES
-        found = (await db.execute(_RANKED_SQL, {"fts": fts, "most": most})).rows
+        condition, params = scope
+        sql = candidates_sql("articles", condition, order)
+        found = (await db.execute(sql, {**params, "wic_fts": fts, "wic_most": most})).rows
         more = len(found) > most
-        ranked = sorted((tuple(r) for r in found[:most]), key=lambda r: (r[1], -r[0]))
-        shown = [rowid for rowid, _ in ranked[(page - 1) * HITS : page * HITS]]
+        ranked = ordered([tuple(r) for r in found[:most]], order)
+        shown = ranked[(page - 1) * size : page * size]
         rows = []
         if shown:
             sql = _PAGE_SQL.format(rowids=", ".join(str(int(r)) for r in shown))
@@ -597,23 +633,24 @@ async def _hits(db: Any, query: str, raw: bool, page: int = 1) -> dict[str, Any]
         return {"error": True, "rows": [], "message": message}
     except sqlite3.Error:  # the table view itself says what is wrong with the query
         return {"error": True, "rows": []}
-    order = {rowid: n for n, rowid in enumerate(shown)}
+    place = {rowid: n for n, rowid in enumerate(shown)}
     hits = [
         dict(row)
         | {
             "title_marked": highlighted(row["title_marked"], bool(row["title_clean"])),
             "snippet": excerpt(row["body_marked"], bool(row["body_clean"])),
         }
-        for row in sorted(rows, key=lambda row: order[row["rowid"]])
+        for row in sorted(rows, key=lambda row: place[row["rowid"]])
     ]
     return {
         "error": False,
         "rows": hits,
-        "limit": HITS,
+        "limit": size,
         "found": len(ranked),
         "more": more,
         "most": most,
         "page": page,
-        "first": (page - 1) * HITS + 1,
-        "pages": -(-len(ranked) // HITS),
+        "first": (page - 1) * size + 1,
+        "pages": -(-len(ranked) // size),
+        "ordered_by": order.column,
     }

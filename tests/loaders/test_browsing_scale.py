@@ -92,9 +92,13 @@ def test_an_article_page_counts_its_links_without_a_full_scan(archive: Path) -> 
 def test_search_pages_read_only_their_candidates(archive: Path) -> None:
     searches = [f"/archive/articles?_search={words[reach]}"
                 for words in PLANTED.values() for reach in ("rare", "2%", "50%")]  # fmt: skip
-    for path, page, traces in traced(
-        archive, *searches, "/archive/articles?_search=technology&_page=3"
-    ):
+    filtered = [
+        "/archive/articles?_search=technology&_page=3",
+        # Filters go inside the candidate query (a lookup of each match): still bounded.
+        "/archive/articles?_search=technology&site=wicwuzhen.cn&_sort_desc=published",
+        "/archive/articles?_search=乌镇&language=en",  # no match passes: every match read
+    ]
+    for path, page, traces in traced(archive, *searches, *filtered):
         assert 'class="wic-hit"' in page or "No article contains" in page, path
         assert full_scans(archive, traces) == {}, path
         # Every search of the index is bounded: the newest candidates, or the rowids of
@@ -104,11 +108,16 @@ def test_search_pages_read_only_their_candidates(archive: Path) -> None:
         assert searches, path
         for sql in searches:
             bounds = (
-                f"order by rowid desc limit {search.MAX_CANDIDATES})",
-                "order by rowid desc limit :most + 1",
+                f"order by rowid desc limit {search.MAX_CANDIDATES}",
+                "order by rowid desc limit :wic_most + 1",
                 "s.rowid between :low and :high",
             )
             assert any(bound in sql for bound in bounds), (path, sql)
+        if "&site=" in path or "&language=" in path:
+            # Filtered: the matches are read and looked up once for the table, its count
+            # and facets (a list of rowids after that), and once for the hit list.
+            looked_up = [sql for sql in searches if "exists (select 1 from articles" in sql]
+            assert len(looked_up) == 2, (path, looked_up)
 
 
 def test_the_articles_table_is_sorted_by_an_index_and_its_facets_are_kept_counts(
@@ -164,8 +173,8 @@ def test_the_kept_counts_follow_every_write_of_articles(tmp_path: Path, archive:
 def ranks(db_path: Path, query: str) -> dict[str, float]:
     conn = sqlite3.connect(db_path)
     rows = conn.execute(
-        "select a.id, s.rank from articles_search s join articles a on a.rowid = s.rowid "
-        "where articles_search match ?",
+        f"select a.id, {search.RANK_SQL} from articles_search s join articles a "
+        "on a.rowid = s.rowid where articles_search match ?",
         [search_query(query)],
     ).fetchall()
     conn.close()
