@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+
 import pytest
 
 from tests.loaders.test_datasette_browser import article, chromium, look, seen, served
@@ -17,7 +18,7 @@ HASH = re.compile(r"\b[0-9a-f]{64}\b")
 
 
 def test_the_articles_page_is_a_news_list_whose_titles_lead_to_the_articles(served, tmp_path):
-    base, db_path = served
+    base, _ = served
     dom = look(f"{base}/articles", "articles-news.png", tmp_path, height=1400)
     table = re.search(r'<table class="rows-and-columns wic-news">.*?</table>', dom, re.S)
     assert table, "no news list"
@@ -41,12 +42,12 @@ def test_the_articles_page_is_a_news_list_whose_titles_lead_to_the_articles(serv
 
 def test_an_article_names_its_saved_file_and_its_copies(served, tmp_path):
     base, db_path = served
-    row = article(db_path, "url is null and page_sha256 in "
-                           "(select sha256 from pages where source like '%.txt') order by id")  # fmt: skip
+    from_text = "select sha256 from pages where source like '%.txt'"
+    row = article(db_path, f"url is null and page_sha256 in ({from_text}) order by id")
     dom = look(f"{base}/articles/{row['id']}", "article-saved-file.png", tmp_path, height=900)
     origin = seen(re.search(r'<p class="wic-provenance".*?</p>', dom, re.S).group())
-    assert re.search(r"Read from the saved file \S+\.txt \(text, read \d{4}-\d\d-\d\d \d\d:\d\d UTC\)",
-                     origin), origin  # fmt: skip
+    said = r"Read from the saved file \S+\.txt \(text, read \d{4}-\d\d-\d\d \d\d:\d\d UTC\)"
+    assert re.search(said, origin), origin
     copy = article(db_path, "duplicate_of is not null order by id")
     dom = look(f"{base}/articles/{copy['id']}", "article-copy.png", tmp_path, height=900)
     note = re.search(r'<p class="wic-duplicate-of".*?</p>', dom, re.S).group()
@@ -56,4 +57,3 @@ def test_an_article_names_its_saved_file_and_its_copies(served, tmp_path):
     also = seen(re.search(r'<section class="wic-also-published".*?</section>', dom, re.S).group())
     assert also.startswith("Also published at")
     assert copy["title"] in also and copy["url"] in also
-
