@@ -187,3 +187,16 @@ def test_duplicates_name_each_other_both_ways(db_path: Path) -> None:
     assert f'<a href="/wic/articles/{copy["id"]}">{html.escape(copy["title"])}</a>' in also.group(1)
     assert html.escape(copy["url"]) in also.group(1)
     assert '<section class="wic-also-published"' not in page  # a copy lists no copies
+
+
+def test_a_query_of_articles_links_its_titles_and_nothing_else(db_path: Path) -> None:
+    # The canned queries and a reader's own SQL go through the same rule: a title beside
+    # an article's id (id or article_id) is a link to the article.
+    sql = "select id, title from articles order by id limit 3"
+    rows = query(db_path, sql)
+    page = get(db_path, f"/wic?sql={sql.replace(' ', '+')}")
+    assert title_links(page) == [(r["title"], f"/wic/articles/{r['id']}") for r in rows]
+    page = get(db_path, "/wic?sql=select+title+from+articles+order+by+id+limit+3")
+    assert "/wic/articles/" not in re.sub(r"(?s)<(nav|footer|form).*?</\1>", "", page)
+    page = get(db_path, "/wic?sql=select+'x'+as+id,+title+from+articles+limit+1")
+    assert 'href="/wic/articles/x"' not in page  # not an article's id: no link
