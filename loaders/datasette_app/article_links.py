@@ -19,10 +19,10 @@ from markupsafe import Markup
 _ARTICLE_ID = re.compile(r"[0-9a-f]{16}")
 # Tables and views whose rows are articles (or versions of one), and the id's column.
 TITLED = {"articles": "id", "articles_with_organizers": "id", "article_versions": "article_id"}
-# Tables naming an article by an id that Datasette does not link to it: the article_id
-# of article_checks is its own primary key (linked to its own row), and article_parts
-# and part_records declare no foreign key.
-BY_ID = ("article_checks", "article_parts", "part_records")
+# Tables naming an article by an id that Datasette does not link to it: they declare
+# no foreign key. (article_checks' article_id is its primary key: Datasette draws that
+# cell itself, as the link to the check's own row.)
+BY_ID = ("article_parts", "part_records")
 
 
 def article_link(
