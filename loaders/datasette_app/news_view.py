@@ -28,7 +28,11 @@ def news_vars(request: Any) -> dict[str, Any]:
         back = path_with_removed_args(request, {ALL_COLUMNS: "all"})
         return {"wic_news_back": str(back)}
     every = path_with_replaced_args(request, {ALL_COLUMNS: "all", "_next": None})
-    return {"wic_news": {"columns": NEWS_COLUMNS, "all_columns": str(every)}}
+    # Sorted by another column (?_sort=word_count): that column too, or the order is
+    # one the reader cannot see.
+    sort = args.get("_sort") or args.get("_sort_desc")
+    columns = NEWS_COLUMNS + ((sort,) if sort and sort not in NEWS_COLUMNS else ())
+    return {"wic_news": {"columns": columns, "all_columns": str(every)}}
 
 
 @hookimpl

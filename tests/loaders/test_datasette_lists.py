@@ -121,6 +121,8 @@ def test_the_news_view_keeps_the_page_sort_and_facets(db_path: Path) -> None:
         db_path, "select title from articles where site = 'chinadaily.com.cn' order by title"
     )
     assert shown == [r["title"] for r in expected]
+    by_length = get(db_path, "/wic/articles?_sort_desc=word_count")
+    assert header(by_length) == [*NEWS_COLUMNS, "word_count"]  # the order it is in, shown
 
 
 async def _json(db_path: Path, path: str) -> list[dict]:
