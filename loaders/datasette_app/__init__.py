@@ -16,7 +16,7 @@ import datasette.filters
 from datasette.app import Datasette
 from datasette.plugins import pm
 
-from loaders.datasette_app import facets, filters, plugin
+from loaders.datasette_app import facets, filters, news_view, plugin, provenance
 from loaders.datasette_metadata import metadata
 from loaders.schema import reads_as_immutable
 
@@ -44,6 +44,10 @@ def register_plugin() -> None:
     """
     if pm.get_plugin(PLUGIN_NAME) is None:
         pm.register(plugin, name=PLUGIN_NAME)
+    if pm.get_plugin(f"{PLUGIN_NAME}-news-view") is None:
+        pm.register(news_view, name=f"{PLUGIN_NAME}-news-view")
+    if pm.get_plugin(f"{PLUGIN_NAME}-provenance") is None:
+        pm.register(provenance, name=f"{PLUGIN_NAME}-provenance")
     if pm.get_plugin("datasette.filters") is datasette.filters:
         pm.unregister(datasette.filters)
         pm.register(filters, name="datasette.filters")

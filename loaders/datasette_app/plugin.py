@@ -23,6 +23,7 @@ from markupsafe import Markup, escape
 from sqlite_utils import Database
 
 from loaders import search as search_bounds
+from loaders.datasette_app.article_links import article_link
 from loaders.datasette_app.atom import MEDIA_TYPE, Entry, atom_feed
 from loaders.datasette_app.changes import (
     EDITED,
@@ -271,7 +272,7 @@ def render_cell(
     if table == "pages" and column == "raw" and isinstance(value, bytes):
         # The stored form is compressed: Datasette's own .blob link would give that.
         return _raw_link(row, value, datasette, database)
-    return None
+    return article_link(row, value, column, table, database, datasette)
 
 
 def _raw_link(row: Any, value: bytes, datasette: Any, database: str) -> Markup | None:
