@@ -754,3 +754,42 @@ def add_compact_raw_store(db: Database) -> None:
         "create index pages_without_dictionary on pages (sha256) where compression = 'zstd' "
         "and dictionary_id is null and base_sha256 is null"
     )
+
+
+# The month of a ``published`` value (YYYY-MM), null where it does not start with a date.
+_MONTH_OF = (
+    "case when {0} glob '[0-9][0-9][0-9][0-9]-[0-1][0-9]*' then substr({0}, 1, 7) end"
+)
+
+
+@migrations()
+def add_month_counts(db: Database) -> None:
+    """``article_month_counts``: how many articles were published in each month (YYYY-MM).
+
+    The articles page's timeline reads it: one row per month, kept by triggers as
+    ``article_facet_counts`` is, so the chart costs the same at any size. A month no
+    article has any more keeps its row, at 0.
+    """
+    db.execute(
+        "create table article_month_counts (month text primary key, articles integer not null)"
+    )
+    month = _MONTH_OF.format("published")
+    db.execute(
+        f"insert into article_month_counts (month, articles) select {month} as m, count(*) "
+        "from articles where m is not null group by m"
+    )
+    new, old = _MONTH_OF.format("new.published"), _MONTH_OF.format("old.published")
+    add = (
+        f"insert into article_month_counts (month, articles) select {new}, 1 "
+        f"where {new} is not null "
+        "on conflict (month) do update set articles = articles + 1;"
+    )
+    remove = f"update article_month_counts set articles = articles - 1 where month = {old};"
+    db.execute(f"create trigger article_month_counts_insert after insert on articles begin {add} end")
+    db.execute(
+        f"create trigger article_month_counts_delete after delete on articles begin {remove} end"
+    )
+    db.execute(
+        "create trigger article_month_counts_update after update of published on articles "
+        f"when {old} is not {new} begin {remove} {add} end"
+    )

@@ -67,6 +67,10 @@ def _as_before_versions(db) -> None:
     code before the change; its schema is checked against the migrations before.
     """
     # And the migrations after it (their tables, triggers and rows), before them all.
+    for trigger in ("insert", "update", "delete"):
+        db.execute(f"drop trigger article_month_counts_{trigger}")
+    db.execute("drop table article_month_counts")
+    db.execute("delete from _sqlite_migrations where name = 'add_month_counts'")
     as_before_raw_store(db)
     db.execute("drop table article_facet_counts")
     for trigger in ("insert", "update", "delete"):
