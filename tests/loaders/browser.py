@@ -94,13 +94,21 @@ class Browser:
         # A mark on the page before: gone once the new page is the one answering.
         self.evaluate("window.wicOldPage = true")
         self._call("Page.navigate", url=url)
+        self.wait_for("true")
+
+    def wait_for(self, condition: str) -> None:
+        """Wait until a page other than the one marked by ``open`` has loaded and the
+        JavaScript ``condition`` holds in it (a form sent, a link followed)."""
+        loaded = f"window.wicOldPage === undefined && document.readyState === 'complete' && ({condition})"
         deadline = time.monotonic() + 60
-        loaded = "window.wicOldPage === undefined && document.readyState === 'complete'"
         while time.monotonic() < deadline:
-            if self.evaluate(loaded):
-                return
+            try:
+                if self.evaluate(loaded):
+                    return
+            except AssertionError:
+                pass  # the page went away while asked: a navigation under way
             time.sleep(0.1)
-        pytest.fail(f"{url} did not load within a minute")
+        pytest.fail(f"the page did not get to {condition} within a minute")
 
     def evaluate(self, expression: str) -> Any:
         """The value of a JavaScript expression in the page (JSON-serialisable)."""
