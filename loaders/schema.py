@@ -757,9 +757,7 @@ def add_compact_raw_store(db: Database) -> None:
 
 
 # The month of a ``published`` value (YYYY-MM), null where it does not start with a date.
-_MONTH_OF = (
-    "case when {0} glob '[0-9][0-9][0-9][0-9]-[0-1][0-9]*' then substr({0}, 1, 7) end"
-)
+_MONTH_OF = "case when {0} glob '[0-9][0-9][0-9][0-9]-[0-1][0-9]*' then substr({0}, 1, 7) end"
 
 
 @migrations()
@@ -785,7 +783,9 @@ def add_month_counts(db: Database) -> None:
         "on conflict (month) do update set articles = articles + 1;"
     )
     remove = f"update article_month_counts set articles = articles - 1 where month = {old};"
-    db.execute(f"create trigger article_month_counts_insert after insert on articles begin {add} end")
+    db.execute(
+        f"create trigger article_month_counts_insert after insert on articles begin {add} end"
+    )
     db.execute(
         f"create trigger article_month_counts_delete after delete on articles begin {remove} end"
     )

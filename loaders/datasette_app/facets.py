@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from datasette import hookimpl
 import datasette.facets as datasette_facets
+from datasette import hookimpl
 from datasette.facets import ArrayFacet, ColumnFacet
 from datasette.utils import detect_json1
 

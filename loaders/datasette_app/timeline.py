@@ -30,9 +30,7 @@ _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 HEIGHT = 120
 AXIS = 18
 MAX_WIDTH = 1000
-_MONTHS_SQL = (
-    "select month, articles from article_month_counts where articles > 0 order by month"
-)
+_MONTHS_SQL = "select month, articles from article_month_counts where articles > 0 order by month"
 
 
 @dataclass(frozen=True)
@@ -170,8 +168,7 @@ def svg(chart: list[Bar]) -> Markup:
         )
         if bar.month.endswith("-01") and (int(bar.month[:4]) % every == 0 or len(chart) < 24):
             parts.append(
-                f'<text class="wic-year" x="{x:.2f}" y="{HEIGHT + AXIS - 4}">'
-                f"{bar.month[:4]}</text>"
+                f'<text class="wic-year" x="{x:.2f}" y="{HEIGHT + AXIS - 4}">{bar.month[:4]}</text>'
             )
     parts.append("</svg>")
     return Markup("".join(parts))
@@ -192,8 +189,12 @@ def extra_template_vars(
         found: dict[str, Any] = {
             "from": wanted.start.isoformat() if wanted.start else "",
             "to": wanted.end.isoformat() if wanted.end else "",
-            "kept": [(k, v) for k in request.args for v in request.args.getlist(k)
-                     if k not in (FROM, TO, "_next")],  # fmt: skip
+            "kept": [
+                (k, v)
+                for k in request.args
+                for v in request.args.getlist(k)
+                if k not in (FROM, TO, "_next")
+            ],
             "clear": str(path_with_replaced_args(request, {FROM: None, TO: None, "_next": None})),
             "chart": Markup(""),
         }

@@ -99,7 +99,10 @@ class Browser:
     def wait_for(self, condition: str) -> None:
         """Wait until a page other than the one marked by ``open`` has loaded and the
         JavaScript ``condition`` holds in it (a form sent, a link followed)."""
-        loaded = f"window.wicOldPage === undefined && document.readyState === 'complete' && ({condition})"
+        loaded = (
+            "window.wicOldPage === undefined && document.readyState === 'complete' "
+            f"&& ({condition})"
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:

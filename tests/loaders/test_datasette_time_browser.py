@@ -15,10 +15,12 @@ from urllib.parse import quote, urljoin
 
 import pytest
 
+from tests.loaders import test_datasette_browser as browsing
 from tests.loaders.browser import Browser
-from tests.loaders.test_datasette_browser import SCREENSHOTS, served  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.slow  # a browser and a server: seconds each
+SCREENSHOTS = browsing.SCREENSHOTS
+served = browsing.served  # the database of the fixtures, served: one per module
 
 # Each bar of the chart as the browser draws it: its month, count, height and link.
 BARS = """[...document.querySelectorAll('svg.wic-timeline-chart rect.wic-bar')].map(r => ({
@@ -72,8 +74,7 @@ def test_a_date_range_filters_the_articles_and_a_search_within_it(served, tmp_pa
     base, db_path = served
     conn = sqlite3.connect(db_path)
     in_2024 = conn.execute(
-        "select count(*) from articles where published >= '2024-01-01' "
-        "and published < '2025-01-01'"
+        "select count(*) from articles where published >= '2024-01-01' and published < '2025-01-01'"
     ).fetchone()[0]
     last_day = conn.execute(
         "select published from articles where published like '____-__-__T%' "
@@ -126,7 +127,7 @@ def test_the_year_facet_lists_years_newest_first(served, tmp_path):
             assert years == sorted(years, reverse=True), path
 
 
-# Every (Latin-letter) word of each facet value on one line: a word split over two lines has two boxes.
+# Each Latin word of a facet value on one line: a word split over two lines has two.
 SPLIT_WORDS = """(() => {
   const split = [];
   for (const a of document.querySelectorAll('.facet-info li a')) {
