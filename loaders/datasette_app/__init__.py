@@ -16,7 +16,7 @@ import datasette.filters
 from datasette.app import Datasette
 from datasette.plugins import pm
 
-from loaders.datasette_app import facets, filters, plugin, timeline
+from loaders.datasette_app import facets, filters, plugin, removed_kinds, timeline
 from loaders.datasette_metadata import metadata
 from loaders.schema import reads_as_immutable
 
@@ -44,8 +44,9 @@ def register_plugin() -> None:
     """
     if pm.get_plugin(PLUGIN_NAME) is None:
         pm.register(plugin, name=PLUGIN_NAME)
-    if pm.get_plugin(f"{PLUGIN_NAME}-timeline") is None:
-        pm.register(timeline, name=f"{PLUGIN_NAME}-timeline")
+    for name, module in (("timeline", timeline), ("removed-kinds", removed_kinds)):
+        if pm.get_plugin(f"{PLUGIN_NAME}-{name}") is None:
+            pm.register(module, name=f"{PLUGIN_NAME}-{name}")
     if pm.get_plugin("datasette.filters") is datasette.filters:
         pm.unregister(datasette.filters)
         pm.register(filters, name="datasette.filters")

@@ -4,7 +4,7 @@ The articles page of a database of the fixtures: its timeline of articles per mo
 (the bars drawn, their heights the month counts, a bar's link filtering the table),
 its date range (with a search), its year facet newest first; facet values broken only
 between words; an article page at 375 px wide with nothing wider than the screen.
-Screenshots go to build/screenshots/.
+The removed_by_kind query offering the kinds. Screenshots go to build/screenshots/.
 """
 
 from __future__ import annotations
@@ -179,3 +179,32 @@ def test_an_article_page_fits_a_phone_screen(served, tmp_path):
         )
         assert link[1] <= 375, f"the original page's link runs to {link[1]} px"
         assert browser.evaluate(TOO_WIDE) == []
+
+
+def test_removed_by_kind_offers_the_kinds_present(served, tmp_path):
+    base, db_path = served
+    conn = sqlite3.connect(db_path)
+    kinds = [k for (k,) in conn.execute("select distinct kind from removed_lines order by kind")]
+    (icp,) = conn.execute(
+        "select count(distinct text) from removed_lines where kind = 'icp'"
+    ).fetchone()
+    conn.close()
+    assert len(kinds) >= 3 and icp >= 1
+    with Browser(tmp_path / "p", 1280, 900) as browser:
+        browser.open(f"{base}/removed_by_kind")
+        offered = browser.evaluate(
+            "[...document.querySelectorAll('.wic-kinds a')].map(a => a.textContent)"
+        )
+        assert offered == kinds
+        browser.evaluate(
+            "window.wicOldPage = true;"
+            "[...document.querySelectorAll('.wic-kinds a')].find(a => a.textContent == 'icp')"
+            ".click()"
+        )
+        browser.wait_for("location.search == '?kind=icp'")
+        browser.screenshot(SCREENSHOTS / "removed-by-kind.png")
+        shown = browser.evaluate(
+            "[...document.querySelectorAll('td.col-kind')].map(td => td.textContent.trim())"
+        )
+        assert shown == ["icp"] * icp
+        assert browser.evaluate("document.querySelector('.wic-kinds strong').textContent") == "icp"
