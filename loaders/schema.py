@@ -793,3 +793,11 @@ def add_month_counts(db: Database) -> None:
         "create trigger article_month_counts_update after update of published on articles "
         f"when {old} is not {new} begin {remove} {add} end"
     )
+
+
+@migrations()
+def add_article_subheads(db: Database) -> None:
+    # The paragraphs of the body the page set as subheads, as a JSON list of their
+    # texts ("[]": none); the article page shows them as headings. NULL for rows loaded
+    # before this column existed, until they are extracted again (wic-etl reextract).
+    db.table("articles").add_column("subheads", str)

@@ -9,6 +9,7 @@ The removed_by_kind query offering the kinds. Screenshots go to build/screenshot
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 from urllib.parse import quote, urljoin
@@ -208,3 +209,24 @@ def test_removed_by_kind_offers_the_kinds_present(served, tmp_path):
         )
         assert shown == ["icp"] * icp
         assert browser.evaluate("document.querySelector('.wic-kinds strong').textContent") == "icp"
+
+
+def test_an_article_shows_its_subheads_as_headings(served, tmp_path):
+    base, db_path = served
+    conn = sqlite3.connect(db_path)
+    article_id, subheads, body = conn.execute(
+        "select id, subheads, body from articles where url like '%WS65571297a310d5acd876f404%'"
+    ).fetchone()
+    plain = conn.execute("select count(*) from articles where subheads = '[]'").fetchone()[0]
+    conn.close()
+    assert json.loads(subheads) == ["中美合作共赢是大势所趋", "美方应当采取更多行动"]
+    assert plain >= 20  # every other article: none, said as an empty list
+    with Browser(tmp_path / "p", 1280, 1200) as browser:
+        browser.open(f"{base}/articles/{article_id}")
+        browser.screenshot(SCREENSHOTS / "article-subheads.png")
+        blocks = browser.evaluate(
+            "[...document.querySelectorAll('.wic-body > *')].map(e => [e.tagName, e.textContent])"
+        )
+    assert [text for _, text in blocks] == body.split("\n\n")  # every paragraph, in its place
+    assert [text for tag, text in blocks if tag == "H2"] == json.loads(subheads)
+    assert sum(tag == "P" for tag, _ in blocks) == 9
