@@ -126,6 +126,13 @@ def test_the_year_facet_lists_years_newest_first(served, tmp_path):
             )
             assert len(years) >= 3, path
             assert years == sorted(years, reverse=True), path
+        # A date facet (Datasette's ?_facet_date=) likewise: its days newest first.
+        browser.open(f"{base}/articles?_facet_date=published")
+        days = browser.evaluate(
+            "[...document.querySelectorAll('.facet-info[data-column=published] li a')]"
+            ".map(a => a.textContent.trim())"
+        )
+        assert len(days) >= 10 and days == sorted(days, reverse=True)
 
 
 # Each Latin word of a facet value on one line: a word split over two lines has two.
