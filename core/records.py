@@ -208,6 +208,9 @@ class Article:
     # Fields taken from somewhere other than where the profile looks ("published:meta",
     # "section:missing", ...): layout drift shows here first.
     warnings: tuple[str, ...] = field(default=())
+    # The paragraphs the page sets as subheads (a heading, or a paragraph all bold), in
+    # order: each is also in ``paragraphs``, where it stands.
+    subheads: tuple[str, ...] = field(default=())
 
     @property
     def is_part(self) -> bool:
@@ -334,6 +337,7 @@ def article_from_dict(data: dict[str, Any]) -> Article:
             "organizers": tuple(data["organizers"]),
             "removed": tuple(RemovedLine(**line) for line in data["removed"]),
             "warnings": tuple(data.get("warnings", ())),
+            "subheads": tuple(data.get("subheads", ())),
         }
     )
 

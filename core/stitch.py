@@ -82,4 +82,5 @@ def stitch(parts: Iterable[Article]) -> Article:
         pages_expected=max(part.pages_expected for part in ordered),
         page_count=len(ordered),
         warnings=tuple(dict.fromkeys(w for part in ordered for w in part.warnings)),
+        subheads=tuple(s for part in ordered for s in part.subheads),
     )

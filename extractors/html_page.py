@@ -22,7 +22,15 @@ from core.stitch import pages_linked
 from core.urls import http_url, join, split_http
 from extractors.dates import BEIJING, find_date
 from extractors.fallback import read_generic
-from extractors.layout import Block, Figure, Parts, clean_line, is_breadcrumb, parse_caption
+from extractors.layout import (
+    Block,
+    Figure,
+    Parts,
+    Subhead,
+    clean_line,
+    is_breadcrumb,
+    parse_caption,
+)
 from extractors.lookup import PageLookup
 from extractors.metaline import Meta, parse_meta
 from extractors.profiles.base import SiteProfile
@@ -35,6 +43,10 @@ _BLOCKS = _TEXT_BLOCKS | frozenset(
     ("div", "section", "article", "ul", "ol", "dl", "table", "tr", "td", "th", "tbody",
      "thead", "center", "header", "footer", "nav", "aside", "main", "figure", "form", "br")
 )  # fmt: skip
+_SUBHEADINGS = frozenset(("h2", "h3", "h4", "h5", "h6"))
+# A subhead is a phrase: longer, or ending as a sentence does, a bold paragraph is text.
+_SUBHEAD_MAX = 80
+_SUBHEAD_END = tuple(".!?;,:。！？；，：…")
 # A browser's "Save page, complete" points images at its own folder beside the file.
 _SAVED_RESOURCE = re.compile(r"^(?:\./)?[^/:]*_files/")
 # lxml refuses a str that still declares its encoding; the text is decoded already.
@@ -389,13 +401,32 @@ def _blocks(element: Element, base: str | None) -> Iterator[Block]:
             if len(child):  # a paragraph of text alone has no image to look for
                 for img in child.iter("img"):
                     yield Figure("", _image_src(img, base))
-            yield from _lines(child)
+            if _is_subhead(child) and (line := _text(child)):
+                yield Subhead(line)
+            else:
+                yield from _lines(child)
         elif tag in _BLOCKS:
             yield from _blocks(child, base)
         elif tag is not None and (text := _text(child)):
             yield text
         if tail := clean_line(child.tail or ""):
             yield tail
+
+
+def _is_subhead(element: Element) -> bool:
+    """Whether a text block is a subhead: a heading below the title, or a short
+    paragraph whose every piece of text is bold, with no sentence's end."""
+    if element.tag in _SUBHEADINGS:
+        return True
+    if element.tag != "p" or len(element) != 1 or (element.text or "").strip():
+        return False
+    (bold,) = element
+    if bold.tag not in ("strong", "b") or (bold.tail or "").strip():
+        return False
+    if any(child.tag == "br" for child in bold.iter()):
+        return False  # lines of their own: a bold paragraph, not a heading
+    text = _text(bold)
+    return 0 < len(text) <= _SUBHEAD_MAX and not text.endswith(_SUBHEAD_END)
 
 
 def _nbsp_credit(caption: Element) -> tuple[str, str | None]:

@@ -28,7 +28,12 @@ class Figure:
     credit: str | None = None  # when the markup sets it apart (else parsed from the caption)
 
 
-Block = str | Figure
+class Subhead(str):
+    """A body line the page sets as a heading: an ``<h2>``-``<h6>``, or a paragraph all
+    of whose text is bold (``<strong>``, ``<b>``), as Chinese pages mark their subheads."""
+
+
+Block = str | Figure  # a Subhead is a str: every rule for lines applies to it alike
 
 
 @dataclass(frozen=True)
@@ -173,6 +178,7 @@ def assemble(parts: Parts, profile: SiteProfile, document: Document) -> Article:
         removed.append(RemovedLine("navigation", clean_line(parts.breadcrumb)))
 
     paragraphs: list[str] = []
+    subheads: list[str] = []
     images: list[Image] = []
     editor, editor_rank = None, -1
     for block in parts.body:
@@ -195,7 +201,9 @@ def assemble(parts: Parts, profile: SiteProfile, document: Document) -> Article:
         elif _matches(profile.navigation, line):
             removed.append(RemovedLine("navigation", line))
         else:
-            paragraphs.append(line)
+            paragraphs.append(str(line))
+            if isinstance(line, Subhead):
+                subheads.append(str(line))
     if not paragraphs:
         raise ExtractError(
             f"no article text between the byline and the footer of {title!r}; "
@@ -239,4 +247,5 @@ def assemble(parts: Parts, profile: SiteProfile, document: Document) -> Article:
         page_number=page_number,
         pages_expected=max(parts.pages_expected, page_number),
         warnings=parts.warnings,
+        subheads=tuple(subheads),
     )

@@ -64,7 +64,8 @@ def _grouped(
 
 def articles_with_children(db: Database, ids: Sequence[str]) -> Iterator[dict[str, object]]:
     """Each article's row, every column, with its ``images``, ``organizers``,
-    ``removed_lines`` and (where the table exists) ``versions``; ``warnings`` as a list."""
+    ``removed_lines`` and (where the table exists) ``versions``; ``warnings`` and
+    ``subheads`` as lists."""
     versions = _has_table(db, "article_versions")
     for chunk, marks in _chunks(ids):
         rows = {
@@ -89,8 +90,9 @@ def articles_with_children(db: Database, ids: Sequence[str]) -> Iterator[dict[st
         )
         for article_id in chunk:
             row = rows[article_id]
-            if isinstance(row.get("warnings"), str):
-                row["warnings"] = json.loads(str(row["warnings"]))
+            for column in ("warnings", "subheads"):
+                if isinstance(row.get(column), str):
+                    row[column] = json.loads(str(row[column]))
             row["images"] = images.get(article_id, [])
             row["organizers"] = organizers.get(article_id, [])
             row["removed_lines"] = removed.get(article_id, [])

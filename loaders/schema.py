@@ -764,3 +764,50 @@ def fold_search_letters(db: Database) -> None:
     others' rows are what they were (loaders/search.py).
     """
     reindex_folded_articles(db)
+
+
+# The month of a ``published`` value (YYYY-MM), null where it does not start with a date.
+_MONTH_OF = "case when {0} glob '[0-9][0-9][0-9][0-9]-[0-1][0-9]*' then substr({0}, 1, 7) end"
+
+
+@migrations()
+def add_month_counts(db: Database) -> None:
+    """``article_month_counts``: how many articles were published in each month (YYYY-MM).
+
+    The articles page's timeline reads it: one row per month, kept by triggers as
+    ``article_facet_counts`` is, so the chart costs the same at any size. A month no
+    article has any more keeps its row, at 0.
+    """
+    db.execute(
+        "create table article_month_counts (month text primary key, articles integer not null)"
+    )
+    month = _MONTH_OF.format("published")
+    db.execute(
+        f"insert into article_month_counts (month, articles) select {month} as m, count(*) "
+        "from articles where m is not null group by m"
+    )
+    new, old = _MONTH_OF.format("new.published"), _MONTH_OF.format("old.published")
+    add = (
+        f"insert into article_month_counts (month, articles) select {new}, 1 "
+        f"where {new} is not null "
+        "on conflict (month) do update set articles = articles + 1;"
+    )
+    remove = f"update article_month_counts set articles = articles - 1 where month = {old};"
+    db.execute(
+        f"create trigger article_month_counts_insert after insert on articles begin {add} end"
+    )
+    db.execute(
+        f"create trigger article_month_counts_delete after delete on articles begin {remove} end"
+    )
+    db.execute(
+        "create trigger article_month_counts_update after update of published on articles "
+        f"when {old} is not {new} begin {remove} {add} end"
+    )
+
+
+@migrations()
+def add_article_subheads(db: Database) -> None:
+    # The paragraphs of the body the page set as subheads, as a JSON list of their
+    # texts ("[]": none); the article page shows them as headings. NULL for rows loaded
+    # before this column existed, until they are extracted again (wic-etl reextract).
+    db.table("articles").add_column("subheads", str)

@@ -100,6 +100,7 @@ def _article_row(article: Article) -> dict[str, object]:
         "page_count": article.page_count,
         "pages_expected": article.pages_expected,
         "warnings": json.dumps(list(article.warnings), ensure_ascii=False),
+        "subheads": json.dumps(list(article.subheads), ensure_ascii=False),
     }
 
 

@@ -137,7 +137,7 @@ def test_jsonl_has_every_article_and_every_field_with_its_children(archive, tmp_
     for row in rows:
         assert columns | {"images", "organizers", "removed_lines", "versions"} <= set(row)
         assert row["versions"], f"article {row['id']} has no versions"
-        assert isinstance(row["warnings"], list)
+        assert isinstance(row["warnings"], list) and isinstance(row["subheads"], list)
     # Children are the database's, article by article.
     counts = dict(table(archive["db"], "select article_id, count(*) from images group by 1"))
     assert {r["id"]: len(r["images"]) for r in rows if r["images"]} == counts

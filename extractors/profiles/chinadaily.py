@@ -17,7 +17,7 @@ from extractors.profiles.base import CHINADAILY_ARTICLE_PATHS, ENGLISH_NOT_FOUND
 
 PROFILE = SiteProfile(
     name="chinadaily",
-    version=2,
+    version=3,
     site="chinadaily.com.cn",
     hosts=("chinadaily.com.cn",),
     markers=("China Daily Information Co", "Registration Number: 130349"),

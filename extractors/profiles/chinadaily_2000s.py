@@ -53,7 +53,7 @@ def between_enpcontent(root: Element) -> Element | None:
 
 PROFILE = SiteProfile(
     name="chinadaily-2000s",
-    version=1,
+    version=2,
     site="chinadaily.com.cn",
     hosts=("chinadaily.com.cn",),
     formats=("html",),

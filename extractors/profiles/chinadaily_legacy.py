@@ -16,7 +16,7 @@ from extractors.profiles.base import CONTENT_ARTICLE_PATHS, ENGLISH_NOT_FOUND, S
 
 PROFILE = SiteProfile(
     name="chinadaily-legacy",
-    version=2,
+    version=3,
     site="chinadaily.com.cn",
     hosts=("chinadaily.com.cn",),
     formats=("html",),

@@ -21,7 +21,7 @@ from extractors.profiles.base import (
 
 PROFILE = SiteProfile(
     name="cn-chinadaily",
-    version=2,
+    version=3,
     site="chinadaily.com.cn",
     hosts=("chinadaily.com.cn",),
     excluded_hosts=("chinadaily.com.cn", "www.chinadaily.com.cn"),

@@ -18,7 +18,7 @@ from extractors.profiles.base import (
 
 PROFILE = SiteProfile(
     name="wicwuzhen",
-    version=1,
+    version=2,
     site="wicwuzhen.cn",
     hosts=("wicwuzhen.cn",),
     markers=("World Internet Conference. All rights", "@wicwuzhen.cn", "世界互联网大会 版权所有"),

@@ -16,7 +16,15 @@ import datasette.filters
 from datasette.app import Datasette
 from datasette.plugins import pm
 
-from loaders.datasette_app import facets, filters, news_view, plugin, provenance
+from loaders.datasette_app import (
+    facets,
+    filters,
+    news_view,
+    plugin,
+    provenance,
+    removed_kinds,
+    timeline,
+)
 from loaders.datasette_metadata import metadata
 from loaders.schema import reads_as_immutable
 
@@ -44,10 +52,14 @@ def register_plugin() -> None:
     """
     if pm.get_plugin(PLUGIN_NAME) is None:
         pm.register(plugin, name=PLUGIN_NAME)
-    if pm.get_plugin(f"{PLUGIN_NAME}-news-view") is None:
-        pm.register(news_view, name=f"{PLUGIN_NAME}-news-view")
-    if pm.get_plugin(f"{PLUGIN_NAME}-provenance") is None:
-        pm.register(provenance, name=f"{PLUGIN_NAME}-provenance")
+    for name, module in (
+        ("news-view", news_view),
+        ("provenance", provenance),
+        ("timeline", timeline),
+        ("removed-kinds", removed_kinds),
+    ):
+        if pm.get_plugin(f"{PLUGIN_NAME}-{name}") is None:
+            pm.register(module, name=f"{PLUGIN_NAME}-{name}")
     if pm.get_plugin("datasette.filters") is datasette.filters:
         pm.unregister(datasette.filters)
         pm.register(filters, name="datasette.filters")

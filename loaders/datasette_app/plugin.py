@@ -9,6 +9,7 @@ the bounds of ``loaders.search`` (a sentence, not a search, past them).
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from typing import Any
@@ -338,11 +339,26 @@ async def _article(db: Any, datasette: Any, database: str, request: Any) -> dict
     for organizer in article["organizers"]:
         organizer["link"] = organizer_link(datasette, database, organizer["name"])
     article["paragraphs"] = [p for p in (article["body"] or "").split("\n\n") if p.strip()]
+    article["subheads"] = subheads_of(article.get("subheads"))
     article["link"] = web_address(article["url"])
     if await db.table_exists("article_versions"):
         history = await db.execute_fn(lambda conn: article_history(conn, article_id))
         article["history"] = _history_vars(history, datasette, database)
     return article
+
+
+def subheads_of(stored: object) -> frozenset[str]:
+    """The subheads of an article's ``subheads`` column (a JSON list; NULL or not a list of
+    texts: none, the paragraphs are shown as paragraphs)."""
+    try:
+        found = json.loads(stored) if isinstance(stored, str) else []
+    except ValueError:
+        return frozenset()
+    return (
+        frozenset(s for s in found if isinstance(s, str))
+        if isinstance(found, list)
+        else frozenset()
+    )
 
 
 def _history_vars(history: Any, datasette: Any, database: str) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """Multi-page articles: each page is a part with the article's id; parts stitch in page order."""
 
+import dataclasses
 import json
 import random
 from dataclasses import asdict
@@ -51,3 +52,15 @@ def test_a_missing_page_shows_in_the_counts():
     article = stitch([first, third])
     assert (article.page_count, article.pages_expected) == (2, 3)
     assert article.paragraphs == first.paragraphs + third.paragraphs
+
+
+def test_the_subheads_of_every_page_stitch_in_page_order():
+    group = GROUPS[0]
+    parts = parts_of(group)
+    marked = [
+        dataclasses.replace(p, subheads=(p.paragraphs[0],))
+        for p in sorted(parts, key=lambda p: p.page_number)
+    ]
+    article = stitch(list(reversed(marked)))
+    assert article.subheads == tuple(p.paragraphs[0] for p in marked)
+    assert all(s in article.paragraphs for s in article.subheads)

@@ -39,6 +39,7 @@ def fields(article: Article) -> dict[str, Any]:
         "body_first": article.paragraphs[0] if article.paragraphs else None,
         "body_last": article.paragraphs[-1] if article.paragraphs else None,
         "paragraphs": len(article.paragraphs),
+        "subheads": list(article.subheads),
         "images": [{"caption": i.caption, "credit": i.credit} for i in article.images],
     }
 
