@@ -63,7 +63,7 @@ def run_server(args: argparse.Namespace, console: Console) -> int:
     if (dashboard := dashboard_url(running.url)) is not None:
         tell(f"Prefect's dashboard: {dashboard}")
     else:
-        tell("Prefect's dashboard is not served by this server (PREFECT_SERVER_UI_ENABLED "
-             "is false where it was started); `wic-etl server stop`, then start it without "
-             "that setting, to have it.")  # fmt: skip
+        tell("Prefect's dashboard is not served by this server (switched off where it was "
+             "started: PREFECT_SERVER_UI_ENABLED=false, or an older wic-etl); `wic-etl server "
+             "stop`, then start it without that setting, to have it.")  # fmt: skip
     return EXIT_OK
