@@ -120,8 +120,10 @@ def utf8_bytes(data: bytes, text: str, encoding: str) -> bytes | None:
 def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
     """Return ``(text, encoding)`` or raise DecodeError with a reason a person understands."""
     if not data.strip():
-        what = "is empty (0 bytes)" if not data else "holds only white space"
-        raise DecodeError(f"the file {what}: there is no page in it; save the page again")
+        # No ";": `wic-etl status` groups failures by the text before one, and what
+        # to do belongs in what it shows.
+        what = "is empty" if not data else "holds only white space"
+        raise DecodeError(f"the file {what}, with no page in it: save the page again")
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             text = data.decode(encoding, errors="replace")

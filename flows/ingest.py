@@ -35,7 +35,7 @@ from flows.batch import (
 )
 from flows.limits import Limits, guarded_extract, use_limits
 from flows.progress import watcher
-from flows.reporting import report_run
+from flows.reporting import final_state, report_run
 from flows.run import pipeline_run
 from flows.runners import task_runner
 from flows.workers import ExtractionPool, adopt, claim, processes_for
@@ -283,4 +283,4 @@ def ingest(
             counts.skipped += sum(report.skipped.values())
             counts.not_modified += report.not_modified
             notes = crawl_notes(report) + tuple(archive.summary() if archive else ())
-        return report_run(store, run_id, "ingest", counts, notes)
+        return final_state(report_run(store, run_id, "ingest", counts, notes))

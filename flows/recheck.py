@@ -20,7 +20,7 @@ from flows.ingest import CRAWL_BATCH, PARSERS
 from flows.limits import Limits
 from flows.progress import watcher
 from flows.rechecking import RecheckWriter
-from flows.reporting import report_run
+from flows.reporting import final_state, report_run
 from flows.run import pipeline_run
 from flows.workers import ExtractionPool
 from loaders.rechecks import DueArticle
@@ -174,4 +174,4 @@ def recheck(
         notes += tuple(archived)
         for note in notes:
             logger.info("%s", note)
-        return report_run(store, run.run_id, "recheck", counts, notes)
+        return final_state(report_run(store, run.run_id, "recheck", counts, notes))

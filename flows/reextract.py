@@ -15,7 +15,7 @@ from core.settings import DEFAULTS
 from flows.batch import ExtractedBatch, chunks, load_batch
 from flows.limits import Limits
 from flows.progress import ProgressWatcher, watcher
-from flows.reporting import report_run
+from flows.reporting import final_state, report_run
 from flows.run import pipeline_run
 from flows.workers import ExtractionPool, batches_in_flight, processes_for
 from loaders.store import Store
@@ -72,7 +72,7 @@ def reextract(
                     _load_next(pending, run.store, run.run_id, counts, progress)
             while pending:
                 _load_next(pending, run.store, run.run_id, counts, progress)
-        return report_run(run.store, run.run_id, "reextract", counts)
+        return final_state(report_run(run.store, run.run_id, "reextract", counts))
 
 
 def _reextract(pool: ExtractionPool, db: str, shas: Sequence[str]) -> ExtractedBatch:

@@ -41,7 +41,9 @@ def test_status_shows_the_last_runs_and_the_last_runs_failures_by_reason(tmp_pat
     section = out.split("failures of the last run (run-bad-00002)")[1]
     truncated = next(line for line in section.splitlines() if "stops without closing" in line)
     assert re.match(r"│\s+2\s+│ extract\s+│ ExtractError", truncated)
-    assert "empty (N bytes)" in section and "PNG image" in section
+    empty = next(line for line in section.splitlines() if "the file is empty" in line)
+    assert "with no page in it: save the page again" in empty and "N bytes" not in empty
+    assert "PNG image" in section
     reasons = [line.split("│")[4] for line in section.splitlines() if line.count("│") == 6]
     assert reasons and not any("/" in why and "bad" in why for why in reasons)  # no paths
 

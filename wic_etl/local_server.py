@@ -370,8 +370,12 @@ def _start(home: Path) -> LocalServer:
     port = _free_port()
     url = f"http://127.0.0.1:{port}/api"
     log = home / LOG_FILE
-    env = {**os.environ, **QUIET_DEFAULTS, "PREFECT_HOME": str(home)}
+    # Anything the user set wins over wic-etl's quiet defaults (the dashboard's switch too).
+    env = {**QUIET_DEFAULTS, **os.environ, "PREFECT_HOME": str(home)}
     env.pop("PREFECT_API_URL", None)
+    # The dashboard asks its API at this address; Prefect's default (port 4200, from
+    # its own settings, not --port) would be another server's or none at all.
+    env.setdefault("PREFECT_UI_API_URL", url)
     prefect = Path(sys.executable).with_name("prefect")
     with _home_errors(home):
         out = log.open("ab")

@@ -4,7 +4,9 @@ Set before ``prefect`` is imported, and only where the user has not set them:
 anything in the environment or the Prefect profile wins. Measured on 2 cores:
 without a server Prefect starts a temporary one (14-30 s) whose default
 20 s start-up timeout can expire, and its telemetry and event flushing print
-tracebacks at exit even when the run succeeded.
+tracebacks at exit even when the run succeeded. Prefect's dashboard (its UI) is
+left on: a temporary server never serves it, and serving it from wic-etl's local
+server costs no measurable time or memory at start (docs/prefect.md).
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ QUIET_DEFAULTS = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "DO_NOT_TRACK": "1",
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
-    "PREFECT_SERVER_UI_ENABLED": "false",
     # Run logs still reach the Prefect server (the API handler); only the
     # console copy is held back, since the command prints its own summary and
     # its own one-line error (a traceback is for --debug and -v).

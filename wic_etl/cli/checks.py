@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import errno
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.errors import NothingToReadError, WicEtlError
+from core.settings import DEFAULTS
 
 if TYPE_CHECKING:
     from readers.sources import SourceList
@@ -36,9 +38,46 @@ def check_sources(sources: list[str]) -> SourceList:
 
 
 def require_database(path: str) -> None:
-    """For the commands that only read a database: it must be there."""
-    if not Path(path).is_file():
+    """For the commands that only read a database: it must be there, and be more than 0 bytes."""
+    where = Path(path)
+    if not where.parent.is_dir():
+        raise WicEtlError(
+            f"there is no folder {where.parent} for --db {path}; check the path (a typing "
+            "mistake?), or run `wic-etl ingest --db PATH` first to create a database"
+        )
+    if not where.is_file():
         raise WicEtlError(f"there is no database at {path}; run `wic-etl ingest` first")
+    if where.stat().st_size == 0:
+        raise WicEtlError(
+            f"{path} is an empty file (0 bytes), not a wic-etl database yet: point --db at "
+            f"your database, or run `wic-etl ingest --db {path} ...` to fill this one"
+        )
+
+
+def database_to_create(path: str, say: Callable[[str], None], later: bool = False) -> None:
+    """For the commands that write a database: a new one is said, a missing folder refused.
+
+    A ``--db`` in a folder that does not exist is far more often a typing mistake
+    than a wish for a second, empty archive: only the default database's folder is
+    made. ``later``: the database is created by the runs, not by this command.
+    """
+    where = Path(path)
+    if where.exists():
+        return
+    if not where.parent.is_dir():
+        if where.resolve() != Path(DEFAULTS.db).resolve():
+            raise WicEtlError(
+                f"the folder {where.parent} of --db {path} does not exist; check the path "
+                f"(a typing mistake?), or create the folder first (mkdir -p {where.parent})"
+            )
+        try:
+            where.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WicEtlError(f"cannot create the folder {where.parent} ({exc})") from exc
+    if later:
+        say(f"There is no database at {path} yet: the first run will create it.")
+    else:
+        say(f"Creating a new database at {path}.")
 
 
 def check_database(path: str) -> None:

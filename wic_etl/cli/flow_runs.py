@@ -49,6 +49,12 @@ def run_flow(
     with temporary_settings(updates=updates), _progress(args, console):
         summary = call()  # imports Prefect: after the quick checks above
     print_summary(console, summary, time.perf_counter() - started, command)
+    from wic_etl.dashboard import dashboard_url, flow_run_page
+
+    if url and (dashboard := dashboard_url(url)) is not None:
+        # Printed after the summary: it is where the run's logs and artifact are.
+        console.print(f"In Prefect's dashboard: {flow_run_page(dashboard, summary.run_id)}",
+                      markup=False, highlight=False, soft_wrap=True)  # fmt: skip
     return EXIT_OK if summary.ok else EXIT_FAILURES
 
 

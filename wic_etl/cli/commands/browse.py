@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import socket
 from pathlib import Path
 
 from rich.console import Console
 
+from core.errors import WicEtlError
 from core.settings import DEFAULTS
 from wic_etl.cli.checks import require_database, up_to_date_for_browsing
 from wic_etl.cli.command import Commands
@@ -35,6 +38,9 @@ def run_datasette(args: argparse.Namespace, console: Console) -> int:
     """Serve the database until stopped."""
     require_database(args.db)
     up_to_date_for_browsing(args.db)
+    # Bound before "Serving at" is printed: a port already taken is said as such,
+    # and the address printed is one this command holds.
+    listening = listen(args.host, args.port)
     import uvicorn
 
     from extractors.profiles import site_hosts
@@ -45,5 +51,32 @@ def run_datasette(args: argparse.Namespace, console: Console) -> int:
     console.print(
         f"Serving {args.db} at [bold]http://{args.host}:{args.port}/{name}[/bold] (Ctrl-C stops it)"
     )
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    with listening:
+        config = uvicorn.Config(app, log_level="warning")
+        uvicorn.Server(config).run(sockets=[listening])
     return EXIT_OK
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A socket listening on ``host``:``port``, or a WicEtlError saying why it cannot be."""
+    if not 0 < port < 65536:
+        raise WicEtlError(f"--port {port} is not a port: give a number from 1 to 65535")
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    except socket.gaierror as exc:
+        raise WicEtlError(
+            f"--host {host} is not an address of this machine ({exc.strerror}); "
+            f"give one such as {DEFAULTS.datasette_host}"
+        ) from exc
+    try:
+        return socket.create_server((host, port), family=family)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise WicEtlError(
+                f"port {port} on {host} is already taken by another program (another "
+                f"`wic-etl datasette`?); pick a free one with --port, e.g. --port {port + 1}"
+            ) from exc
+        raise WicEtlError(
+            f"cannot serve on {host} port {port} ({exc.strerror or exc}); pick another "
+            "--port (ports below 1024 need root) or --host"
+        ) from exc

@@ -11,7 +11,7 @@ from core.accounting import RunSummary
 from core.errors import WicEtlError
 from core.records import storable_text
 from core.settings import DEFAULTS
-from wic_etl.cli.checks import check_database, check_sources
+from wic_etl.cli.checks import check_database, check_sources, database_to_create
 from wic_etl.cli.command import Commands
 from wic_etl.cli.exits import EXIT_OK
 from wic_etl.cli.flow_runs import run_flow
@@ -25,7 +25,7 @@ from wic_etl.cli.options import (
     iso_date,
     parent,
 )
-from wic_etl.cli.render import print_summary
+from wic_etl.cli.render import print_summary, say
 
 # The options whose value has a floor, with it; checked before anything runs.
 AT_LEAST = {
@@ -177,6 +177,7 @@ def run_ingest(args: argparse.Namespace, console: Console) -> int:
             warc_file_size=args.warc_file_size,
         )
 
+    database_to_create(args.db, say(console))
     check_database(args.db)  # creates it, or brings an older schema up to date
     from flows.before_prefect import ahead_of_ingest
     from flows.limits import Limits

@@ -10,10 +10,12 @@ from rich.console import Console
 
 from core.errors import WicEtlError
 from core.settings import DEFAULTS
+from wic_etl.cli.checks import database_to_create
 from wic_etl.cli.command import Commands
 from wic_etl.cli.exits import EXIT_OK
 from wic_etl.cli.flow_runs import connect_prefect
 from wic_etl.cli.options import database
+from wic_etl.cli.render import say
 
 
 def serve(commands: Commands) -> None:
@@ -58,6 +60,7 @@ def serve(commands: Commands) -> None:
 
 def run_serve(args: argparse.Namespace, console: Console) -> int:
     """Serve the deployments until stopped (Ctrl-C or SIGTERM)."""
+    database_to_create(args.db, say(console), later=True)
     if (url := connect_prefect(console)) is None:
         raise WicEtlError(
             "serving deployments needs a Prefect server: start one (`make server`) and set "

@@ -58,4 +58,12 @@ def run_server(args: argparse.Namespace, console: Console) -> int:
         )
         return EXIT_FAILURES
     tell(f"Local Prefect server running at {running.url} {where}.")
+    from wic_etl.dashboard import dashboard_url
+
+    if (dashboard := dashboard_url(running.url)) is not None:
+        tell(f"Prefect's dashboard: {dashboard}")
+    else:
+        tell("Prefect's dashboard is not served by this server (switched off where it was "
+             "started: PREFECT_SERVER_UI_ENABLED=false, or an older wic-etl); `wic-etl server "
+             "stop`, then start it without that setting, to have it.")  # fmt: skip
     return EXIT_OK
