@@ -52,10 +52,11 @@ def hit_ids(page: str) -> list[str]:
 
 
 def table_ids(page: str) -> list[str]:
-    """The articles of the table under the hit list (their row links)."""
+    """The articles of the table under the hit list (their title links, or id links in
+    the view of every column)."""
     body = re.search(r"<tbody>(.*?)</tbody>", page, re.S)
-    return re.findall(r'<td class="col-id[^"]*"[^>]*><a href="[^"]*/articles/([0-9a-f]+)"',
-                      body.group(1)) if body else []  # fmt: skip
+    cell = r'<td class="col-(?:id|title)[^"]*"[^>]*><a href="[^"]*/articles/([0-9a-f]+)"'
+    return re.findall(cell, body.group(1)) if body else []
 
 
 def rows_said(page: str) -> int:
