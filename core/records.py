@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
 from typing import Any, Literal
@@ -142,6 +142,13 @@ class RawPage:
     def header(self, name: str) -> str | None:
         """The first value of an HTTP response header, if the page was fetched."""
         return header_value(self.headers, name)
+
+    def without_bytes(self) -> RawPage:
+        """This page, its SHA-256 kept and its bytes left out: what a re-extraction's
+        worker hands back to the writer, which has the bytes stored already."""
+        light = replace(self, data=b"")
+        light.__dict__["sha256"] = self.sha256  # where cached_property keeps it
+        return light
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import socket
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, date, datetime
 
 from sqlite_utils import Database
@@ -35,6 +35,7 @@ from core.records import (
     RawPage,
     SavedFile,
     article_from_dict,
+    sha256_hex,
     storable_text,
 )
 from core.schedule import Ladder
@@ -69,6 +70,7 @@ FETCH_FAILED = "fetch-failed"
 # A page that says its article is gone (a 404/410 body, a site's "page not found" page
 # served with 200): kept to look at, never extracted, never a version.
 NOT_FOUND = "not-found"
+EMPTY_SHA256 = sha256_hex(b"")
 
 
 def now() -> str:
@@ -225,9 +227,23 @@ def _store_page(
     if db.conn.execute("select 1 from pages where sha256 = ?", [page.sha256]).fetchone():
         _update(db, "pages", "sha256", page.sha256, fields)
     else:
+        if _without_stored_bytes(db, page):
+            # Handed over without its bytes (``RawPage.without_bytes``) as a page stored
+            # before, but no longer there: an empty row would stand for bytes lost.
+            raise ValueError(
+                f"page {page.sha256} came without its bytes and is not stored; "
+                "run the command again to read it afresh"
+            )
         url = str(fields.get("url") or page.url or "") or None
         stored = pack(db, page.data, page.sha256, url, bucket_of(url, extractor, site))
         _insert(db, "pages", {**row, **fields, **stored.columns()})
+
+
+def _without_stored_bytes(db: Database, page: RawPage) -> bool:
+    """Whether ``page`` came without its bytes and they are not stored."""
+    if page.data or page.sha256 == EMPTY_SHA256:
+        return False
+    return db.conn.execute("select 1 from pages where sha256 = ?", [page.sha256]).fetchone() is None
 
 
 # The per-page writes below are plain SQL: sqlite-utils' table methods inspect the
@@ -249,6 +265,8 @@ def _update(db: Database, table: str, key: str, value: object, row: dict[str, ob
 
 def _record_failure(db: Database, failure: Failed, run_id: str, ruleset: str) -> FailureNote:
     """Write a failure row (and the page's bytes, if any were read)."""
+    if failure.page is not None and _without_stored_bytes(db, failure.page):
+        failure = replace(failure, page=None)  # nothing to keep: noted, not stored empty
     if failure.page is not None:
         document = failure.document
         _store_page(
