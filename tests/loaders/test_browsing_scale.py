@@ -89,6 +89,50 @@ def test_an_article_page_counts_its_links_without_a_full_scan(archive: Path) -> 
     assert full_scans(archive, traces) == {}
 
 
+def every_statement(
+    db_path: Path, path: str, monkeypatch: pytest.MonkeyPatch
+) -> tuple[str, list[dict[str, Any]]]:
+    """A page and every statement it ran on the archive, as SQLite saw them: those the
+    app's plugins run on a connection of their own too, which Datasette does not trace."""
+    from datasette.database import Database
+
+    statements: list[str] = []
+    connect = Database.connect
+
+    def traced_connect(self: Database, write: bool = False) -> sqlite3.Connection:
+        conn = connect(self, write=write)
+        if self.name == db_path.stem:
+            conn.set_trace_callback(statements.append)
+        return conn
+
+    monkeypatch.setattr(Database, "connect", traced_connect)
+    ((_, page, _),) = traced(db_path, path)
+    return page, [{"sql": sql, "params": None, "database": db_path.stem} for sql in statements]
+
+
+def test_an_article_page_reads_no_whole_table_in_any_statement(
+    archive: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conn = sqlite3.connect(archive)
+    first, copy = conn.execute("select id from articles order by rowid limit 2").fetchall()
+    # A later copy of the first, so the page names and lists copies.
+    conn.execute("update articles set duplicate_of = ? where id = ?", [first[0], copy[0]])
+    conn.commit()
+    conn.close()
+    try:
+        for article in (first[0], copy[0]):
+            page, statements = every_statement(archive, f"/archive/articles/{article}", monkeypatch)
+            assert "Also published at" in page or "later copy" in page.lower()
+            # the plugins' own queries are among them
+            assert any("duplicate_of" in t["sql"] for t in statements), statements
+            assert full_scans(archive, statements) == {}
+    finally:
+        conn = sqlite3.connect(archive)
+        conn.execute("update articles set duplicate_of = null where id = ?", [copy[0]])
+        conn.commit()
+        conn.close()
+
+
 def test_search_pages_read_only_their_candidates(archive: Path) -> None:
     searches = [f"/archive/articles?_search={words[reach]}"
                 for words in PLANTED.values() for reach in ("rare", "2%", "50%")]  # fmt: skip

@@ -67,6 +67,8 @@ def _as_before_versions(db) -> None:
     code before the change; its schema is checked against the migrations before.
     """
     # And the migrations after it (their tables, triggers and rows), before them all.
+    db.execute("drop index idx_articles_duplicate_of")
+    db.execute("delete from _sqlite_migrations where name = 'add_copies_index'")
     db.execute("alter table articles drop column subheads")
     db.execute("delete from _sqlite_migrations where name = 'add_article_subheads'")
     for trigger in ("insert", "update", "delete"):
