@@ -80,3 +80,34 @@ def test_datasette_on_a_taken_port_says_so_and_exits_2(tmp_path):
     assert "Serving" not in result.stdout
     assert f"port {port} on 127.0.0.1 is already taken" in said(result)
     assert f"--port {port + 1}" in said(result) and "Traceback" not in result.stderr
+
+
+def test_datasettes_connections_send_at_once_not_after_the_browsers_delayed_ack():
+    """The socket `wic-etl datasette` serves on gives connections with Nagle's algorithm
+    off, as uvicorn's own do: with it on, every page after the first on a kept-alive
+    connection waited 40 ms for the browser's delayed ACK."""
+    import asyncio
+
+    from wic_etl.cli.commands.browse import listen
+
+    with socket.create_server(("127.0.0.1", 0)) as free:
+        port = free.getsockname()[1]
+    listening = listen("127.0.0.1", port)
+
+    async def accepted_nodelay() -> int:
+        loop = asyncio.get_running_loop()
+        seen: asyncio.Future[int] = loop.create_future()
+
+        class Accept(asyncio.Protocol):
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                sock = transport.get_extra_info("socket")
+                seen.set_result(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+
+        server = await loop.create_server(Accept, sock=listening)  # as uvicorn serves it
+        async with server:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            nodelay = await asyncio.wait_for(seen, 10)
+            writer.close()
+        return nodelay
+
+    assert asyncio.run(accepted_nodelay()) == 1
