@@ -17,7 +17,14 @@ from flows.limits import Limits
 from flows.progress import ProgressWatcher, watcher
 from flows.reporting import final_state, report_run
 from flows.run import pipeline_run
-from flows.workers import ExtractionPool, batches_in_flight, processes_for
+from flows.workers import (
+    ExtractionPool,
+    adopt_stored,
+    batches_in_flight,
+    claim_stored,
+    processes_for,
+    take_pool,
+)
 from loaders.store import Store
 
 
@@ -59,8 +66,9 @@ def reextract(
         progress = watcher()
         progress.start("stored pages", len(shas))
         processes = processes_for(len(shas), batch_size, workers)
+        adopt_stored(db, shas, batch_size, processes, limits)  # the command's head start
         with (
-            ExtractionPool(processes, limits) as pool,
+            take_pool(processes, limits) or ExtractionPool(processes, limits) as pool,
             # Each worker's batch is waited for by a thread of its own: the isolation of a
             # batch that killed its worker reads the database there, not on the run's thread.
             ThreadPoolExecutor(batches_in_flight(processes)) as waiters,
@@ -76,8 +84,9 @@ def reextract(
 
 
 def _reextract(pool: ExtractionPool, db: str, shas: Sequence[str]) -> ExtractedBatch:
+    started = claim_stored(db, shas)  # the command's head start, if it made one
     with Store.open_read_only(db) as store:
-        return pool.reextract(store, shas)
+        return pool.reextract(store, shas, started)
 
 
 def _load_next(

@@ -60,7 +60,9 @@ from loaders.store import Store
 # store; not Prefect.
 _WORKER_MODULES = ["flows.batch"]
 
-BatchKey = tuple[str, tuple[str, ...], int]  # database, paths, max_bytes
+# What a batch is ("files" read, or "stored" pages), its database, its paths or page
+# ids, and max_bytes (files only).
+BatchKey = tuple[str, str, tuple[str, ...], int]
 BatchFuture = Future[tuple[ExtractedBatch, int]]
 
 
@@ -178,10 +180,17 @@ class ExtractionPool:
         """Extract a batch of saved files in a worker and wait for it."""
         return self.batch_result(self.submit_batch(db, paths, max_bytes), db, paths, max_bytes)
 
-    def reextract(self, store: Store, shas: Sequence[str]) -> ExtractedBatch:
-        """Stored pages extracted again in a worker; page by page if that does not come back."""
+    def submit_reextract(self, db: str, shas: Sequence[str]) -> BatchFuture:
+        """Start extracting stored pages again; collect them with :meth:`reextract`."""
+        return self._schedule(reextract_in_worker, (db, list(shas)))
+
+    def reextract(
+        self, store: Store, shas: Sequence[str], started: BatchFuture | None = None
+    ) -> ExtractedBatch:
+        """Stored pages extracted again in a worker (``started`` already, or now); page by
+        page if that does not come back."""
         try:
-            return self._schedule(reextract_in_worker, (store.path, list(shas))).result()[0]
+            return (started or self.submit_reextract(store.path, shas)).result()[0]
         except Exception:
             return self._isolate_pages(stored_pages(store, shas), set())
 
@@ -313,8 +322,37 @@ def start_ahead(
     workers = processes_for(len(files), batch_size, workers)
     ahead = HeadStart(ExtractionPool(workers, limits))
     for batch in islice(chunks(files, batch_size), batches_in_flight(workers)):
-        ahead.batches[(db, tuple(batch), max_bytes)] = ahead.pool.submit_batch(db, batch, max_bytes)
+        key = _files_key(db, batch, max_bytes)
+        ahead.batches[key] = ahead.pool.submit_batch(db, batch, max_bytes)
     _ahead = ahead
+
+
+def start_reextract_ahead(db: str, batch_size: int, workers: int, limits: Limits) -> None:
+    """Start the worker processes of a re-extraction of ``db``, with its first batches.
+
+    Only the first batches' page ids are read here: the flow reads them all.
+    """
+    global _ahead
+    release()
+    with Store.open_read_only(db) as store:
+        first = store.stored_page_ids((workers + 1) * batch_size)
+    if not first:
+        return
+    # As many as the flow will want: it starts no more processes than batches either,
+    # and ``first`` holds more pages than the workers' batches if there are that many.
+    workers = processes_for(len(first), batch_size, workers)
+    ahead = HeadStart(ExtractionPool(workers, limits))
+    for batch in islice(chunks(first, batch_size), batches_in_flight(workers)):
+        ahead.batches[_stored_key(db, batch)] = ahead.pool.submit_reextract(db, batch)
+    _ahead = ahead
+
+
+def _files_key(db: str, paths: Sequence[str], max_bytes: int) -> BatchKey:
+    return ("files", db, tuple(paths), max_bytes)
+
+
+def _stored_key(db: str, shas: Sequence[str]) -> BatchKey:
+    return ("stored", db, tuple(shas), 0)
 
 
 def take_pool(workers: int, limits: Limits) -> ExtractionPool | None:
@@ -344,21 +382,42 @@ def adopt(
     what is recorded, so the next run sees the write. Dropped batches are cancelled,
     or left to finish and freed.
     """
+    own = {_files_key(db, batch, max_bytes) for batch in chunks(files, batch_size)}
+    _adopt(own, workers, limits)
+
+
+def adopt_stored(
+    db: str, shas: Sequence[str], batch_size: int, workers: int, limits: Limits
+) -> None:
+    """``adopt`` for a re-extraction: keep the batches started ahead that are the flow's
+    (a page stored meanwhile by another run may have changed them)."""
+    _adopt({_stored_key(db, batch) for batch in chunks(shas, batch_size)}, workers, limits)
+
+
+def _adopt(own: set[BatchKey], workers: int, limits: Limits | None) -> None:
     if _ahead is None:
         return
     if _ahead.pool.workers != workers or _ahead.pool.limits != (limits or Limits()):
         release()  # the flow starts a pool of its own
         return
-    own = {(db, tuple(batch), max_bytes) for batch in chunks(files, batch_size)}
     for key in [key for key in _ahead.batches if key not in own]:
         _ahead.batches.pop(key).cancel()
 
 
 def claim(db: str, paths: Sequence[str], max_bytes: int) -> BatchFuture | None:
     """The extraction of this batch if it was started ahead and adopted (once), else None."""
+    return _claim(_files_key(db, paths, max_bytes))
+
+
+def claim_stored(db: str, shas: Sequence[str]) -> BatchFuture | None:
+    """``claim`` for a batch of stored pages extracted again."""
+    return _claim(_stored_key(db, shas))
+
+
+def _claim(key: BatchKey) -> BatchFuture | None:
     if _ahead is None or not _ahead.taken:
         return None
-    return _ahead.batches.pop((db, tuple(paths), max_bytes), None)
+    return _ahead.batches.pop(key, None)
 
 
 def release() -> None:

@@ -760,11 +760,12 @@ class Store:
         """The kept image files of these articles (none before images were kept)."""
         return images_of(self.db, ids)
 
-    def stored_page_ids(self) -> list[str]:
-        """Every page that can be extracted again, in the order first stored."""
+    def stored_page_ids(self, first: int | None = None) -> list[str]:
+        """Every page that can be extracted again (or the ``first`` of them), in the
+        order first stored."""
         rows = self.db.execute(
-            "select sha256 from pages where status not in (?, ?) order by rowid",
-            [FETCH_FAILED, NOT_FOUND],
+            "select sha256 from pages where status not in (?, ?) order by rowid limit ?",
+            [FETCH_FAILED, NOT_FOUND, -1 if first is None else first],
         ).fetchall()
         return [row[0] for row in rows]
 

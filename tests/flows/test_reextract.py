@@ -82,3 +82,49 @@ def test_reextract_on_every_core_makes_the_database_one_process_makes(tmp_path, 
         two.counts.pages, two.counts.updated, two.counts.failed,
     )  # fmt: skip
     assert _contents(first) == _contents(second)
+
+
+def test_the_commands_head_start_gives_the_same_database_and_the_flow_uses_its_batches(
+    tmp_path, prefect_api, monkeypatch
+):
+    """What `wic-etl reextract` does: its workers start, with the first batches, before
+    Prefect is imported; the flow takes them, and the database is the one without."""
+    import flows.reextract
+    from flows import workers
+    from flows.batch import chunks, ingest_batch
+    from flows.limits import Limits
+    from tests.conftest import saved_pages
+
+    without = str(tmp_path / "without.db")
+    with Store.open(without) as store:
+        store.start_run("run-1", "ingest", ["fixtures"])
+        ingest_batch(store, [str(p) for p in saved_pages()], "run-1")
+    db = Database(without)
+    db.execute("update articles set title = title || ' (old)', record_sha256 = 'old-' || id")
+    db.conn.commit()
+    ahead = str(tmp_path / "ahead.db")
+    db.conn.execute(f"vacuum into '{ahead}'")
+    db.close()
+    with Store.open(ahead) as store:
+        shas = store.stored_page_ids()  # the copy's order (VACUUM renumbers rowids)
+
+    claimed: dict[tuple[str, ...], bool] = {}
+    real_claim = flows.reextract.claim_stored
+
+    def spy(db: str, batch: list[str]):  # type: ignore[no-untyped-def]
+        started = real_claim(db, batch)
+        claimed[tuple(batch)] = started is not None
+        return started
+
+    plain = reextract(db=without, workers=2, batch_size=3)
+    monkeypatch.setattr(flows.reextract, "claim_stored", spy)
+    workers.start_reextract_ahead(ahead, 3, 2, Limits())
+    try:
+        headed = reextract(db=ahead, workers=2, batch_size=3)
+    finally:
+        workers.release()
+    # The first batches (one per worker and one more) were the ones started ahead.
+    assert [claimed[tuple(b)] for b in chunks(shas, 3)][:4] == [True, True, True, False]
+    assert headed.ok and headed.counts.updated > 3
+    assert headed.counts.as_row() == plain.counts.as_row()
+    assert _contents(ahead) == _contents(without)

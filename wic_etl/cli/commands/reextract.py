@@ -9,6 +9,7 @@ from rich.console import Console
 
 from core.accounting import RunSummary
 from core.errors import WicEtlError
+from core.settings import DEFAULTS
 from wic_etl.cli.checks import check_database, require_database
 from wic_etl.cli.command import Commands
 from wic_etl.cli.flow_runs import run_flow
@@ -39,9 +40,21 @@ def run_reextract(args: argparse.Namespace, console: Console) -> int:
 
         return reextract_flow(
             db=args.db,
+            batch_size=DEFAULTS.batch_size,
             workers=args.workers,
             page_deadline=args.page_deadline,
             max_memory_mb=args.max_memory,
         )
 
-    return run_flow(args, console, "reextract", call, getattr(args, "started", time.perf_counter()))
+    from flows import workers
+    from flows.limits import Limits
+
+    # The workers start, with the first batches, while Prefect is imported (about 2 s
+    # on one core, the other idle); the flow takes them (flows/workers.py).
+    limits = Limits(args.page_deadline, args.max_memory)
+    workers.start_reextract_ahead(args.db, DEFAULTS.batch_size, args.workers, limits)
+    try:
+        started = getattr(args, "started", time.perf_counter())
+        return run_flow(args, console, "reextract", call, started)
+    finally:
+        workers.release()
