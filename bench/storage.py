@@ -139,7 +139,7 @@ def reextract(db: Path, workers: int) -> float:
         store.start_run("reextract", "bench", [str(db)])
         shas = store.stored_page_ids()
         started = time.perf_counter()
-        for batch in chunks(shas, DEFAULTS.batch_size):
+        for batch in chunks(shas, DEFAULTS.reextract_batch_size):
             with Store.open_read_only(str(db)) as reader:
                 extracted = pool.reextract(reader, batch)
             load_batch(store, extracted, "reextract", reextracting=True)

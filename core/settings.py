@@ -22,6 +22,11 @@ class Settings:
     # travel to the writer), so the peak RSS grows with it; 250 cost 100 MB more at
     # the same speed (bench/speed.py, 2 workers), and a task costs the flow 5-12 ms.
     batch_size: int = 100
+    # Stored pages per task of a re-extraction. Its batches travel without raw bytes
+    # (about 14 KB a page to the writer), and each task is recorded by the Prefect
+    # server, which shares the cores with the workers: 40 tasks for 4,000 pages cost
+    # it 2.6 s of CPU, 10 tasks 0.9 s (bench/scale.py, 2 cores).
+    reextract_batch_size: int = 400
     # Processes extracting saved pages: every core (1: in the flow's own process).
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     # The largest saved file, page inside an archive (decompressed) or fetched body

@@ -43,7 +43,7 @@ def reextract_batch_task(store: Store, extracted: ExtractedBatch, run_id: str) -
 @flow(name="reextract", log_prints=False)
 def reextract(
     db: str = DEFAULTS.db,
-    batch_size: int = DEFAULTS.batch_size,
+    batch_size: int = DEFAULTS.reextract_batch_size,
     workers: int = DEFAULTS.workers,
     page_deadline: float = DEFAULTS.page_deadline,
     max_memory_mb: int = DEFAULTS.max_memory_mb,

@@ -334,15 +334,19 @@ def start_reextract_ahead(db: str, batch_size: int, workers: int, limits: Limits
     """
     global _ahead
     release()
+    # Two batches a worker and one more: a worker that finished its first batch before
+    # the flow began (Prefect's import and start took 2-5 s, a batch 1.5-3 s) waited
+    # idle. They come back without raw bytes: 6 MB a batch at most.
+    ahead_batches = batches_in_flight(workers) + workers
     with Store.open_read_only(db) as store:
-        first = store.stored_page_ids((workers + 1) * batch_size)
+        first = store.stored_page_ids(ahead_batches * batch_size)
     if not first:
         return
     # As many as the flow will want: it starts no more processes than batches either,
     # and ``first`` holds more pages than the workers' batches if there are that many.
     workers = processes_for(len(first), batch_size, workers)
     ahead = HeadStart(ExtractionPool(workers, limits))
-    for batch in islice(chunks(first, batch_size), batches_in_flight(workers)):
+    for batch in islice(chunks(first, batch_size), ahead_batches):
         ahead.batches[_stored_key(db, batch)] = ahead.pool.submit_reextract(db, batch)
     _ahead = ahead
 

@@ -40,7 +40,7 @@ def run_reextract(args: argparse.Namespace, console: Console) -> int:
 
         return reextract_flow(
             db=args.db,
-            batch_size=DEFAULTS.batch_size,
+            batch_size=DEFAULTS.reextract_batch_size,
             workers=args.workers,
             page_deadline=args.page_deadline,
             max_memory_mb=args.max_memory,
@@ -52,7 +52,7 @@ def run_reextract(args: argparse.Namespace, console: Console) -> int:
     # The workers start, with the first batches, while Prefect is imported (about 2 s
     # on one core, the other idle); the flow takes them (flows/workers.py).
     limits = Limits(args.page_deadline, args.max_memory)
-    workers.start_reextract_ahead(args.db, DEFAULTS.batch_size, args.workers, limits)
+    workers.start_reextract_ahead(args.db, DEFAULTS.reextract_batch_size, args.workers, limits)
     try:
         started = getattr(args, "started", time.perf_counter())
         return run_flow(args, console, "reextract", call, started)
