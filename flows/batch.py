@@ -236,7 +236,7 @@ def _without_stored_bytes(outcome: Outcome | ImageFile, stored: Set[str]) -> Out
     page = getattr(outcome, "page", None)
     if page is None or page.sha256 not in stored:
         return outcome  # an image, or a page read anew from a stored archive
-    return replace(outcome, page=page.without_bytes())  # type: ignore[type-var]
+    return replace(outcome, page=page.without_bytes())
 
 
 def extract_in_worker(page: RawPage) -> Outcome:
