@@ -212,7 +212,8 @@ class Crawler:
         self.options = options
         self.parsers = parsers
         self.store = store
-        self.sink = sink
+        self._sink = sink
+        self._halted = False  # a worker ended on a signal: nobody writes after it
         self.checked = checked  # where a re-check's pages go (``recheck``)
         self.log = log
         self.policy = HostPolicy.allowing(options.allow_hosts, options.families)
@@ -263,6 +264,14 @@ class Crawler:
             await self.fetcher.close()
         return self.report
 
+    def sink(self, outcome: Outcome | ImageFile) -> None:
+        """Hand ``outcome`` to the writer, unless a signal has stopped the crawl."""
+        # The other workers may still run a step in the turn the signal ended one
+        # worker's: what they fetched then is not written, as if it came after.
+        if self._halted:
+            raise asyncio.CancelledError
+        self._sink(outcome)
+
     def _enqueue(self, job: Job) -> None:
         """Queue ``job`` unless its page already was."""
         key = canonical_url(job.url) or job.url
@@ -296,7 +305,11 @@ class Crawler:
             job = await self._queue.get()
             try:
                 await self._process(job)
-            except Exception as exc:  # a bug of ours must not stop the crawl or hide the page
+            except BaseException as exc:
+                if not isinstance(exc, Exception):  # a signal or a cancel: the crawl stops
+                    self._halted = True
+                    raise
+                # a bug of ours must not stop the crawl or hide the page
                 self.sink(
                     Failed(
                         job.url, "fetch", "FetchError",

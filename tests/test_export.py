@@ -176,7 +176,7 @@ def test_jsonl_to_stdout_with_a_site_and_bad_options_say_what_to_do(archive):
     assert nowhere.returncode == 2 and "check that path" in nowhere.stderr
     assert "Traceback" not in nowhere.stderr
     missing = run_cli("export", "wacz", "x.wacz", "--db", "/nonexistent/wic.db", env=NO_PREFECT)
-    assert missing.returncode == 2 and "no database at" in missing.stderr
+    assert missing.returncode == 2 and "there is no folder /nonexistent" in missing.stderr
     assert "Traceback" not in missing.stderr
 
 
