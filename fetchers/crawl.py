@@ -304,21 +304,24 @@ class Crawler:
         while True:
             job = await self._queue.get()
             try:
-                await self._process(job)
-            except BaseException as exc:
-                if not isinstance(exc, Exception):  # a signal or a cancel: the crawl stops
-                    self._halted = True
-                    raise
-                # a bug of ours must not stop the crawl or hide the page
-                self.sink(
-                    Failed(
-                        job.url, "fetch", "FetchError",
-                        f"unexpected {type(exc).__name__}: {exc}. This is a wic-etl bug: "
-                        "report it with the address",
-                    )
-                )  # fmt: skip
+                await self._process_or_report(job)
+            except BaseException:  # a signal or a cancel: the crawl stops, nobody writes after
+                self._halted = True
+                raise
             finally:
                 self._queue.task_done()
+
+    async def _process_or_report(self, job: Job) -> None:
+        try:
+            await self._process(job)
+        except Exception as exc:  # a bug of ours must not stop the crawl or hide the page
+            self.sink(
+                Failed(
+                    job.url, "fetch", "FetchError",
+                    f"unexpected {type(exc).__name__}: {exc}. This is a wic-etl bug: "
+                    "report it with the address",
+                )
+            )  # fmt: skip
 
     async def _process(self, job: Job) -> None:
         if job.target is not None:
