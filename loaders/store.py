@@ -224,10 +224,10 @@ def _store_page(
         }
         row |= fetched
         fields = {**fetched, **fields}
-    if db.conn.execute("select 1 from pages where sha256 = ?", [page.sha256]).fetchone():
+    if _page_stored(db, page.sha256):
         _update(db, "pages", "sha256", page.sha256, fields)
     else:
-        if _without_stored_bytes(db, page):
+        if _bytes_left_out(page):
             # Handed over without its bytes (``RawPage.without_bytes``) as a page stored
             # before, but no longer there: an empty row would stand for bytes lost.
             raise ValueError(
@@ -239,11 +239,13 @@ def _store_page(
         _insert(db, "pages", {**row, **fields, **stored.columns()})
 
 
-def _without_stored_bytes(db: Database, page: RawPage) -> bool:
-    """Whether ``page`` came without its bytes and they are not stored."""
-    if page.data or page.sha256 == EMPTY_SHA256:
-        return False
-    return db.conn.execute("select 1 from pages where sha256 = ?", [page.sha256]).fetchone() is None
+def _page_stored(db: Database, sha256: str) -> bool:
+    return db.conn.execute("select 1 from pages where sha256 = ?", [sha256]).fetchone() is not None
+
+
+def _bytes_left_out(page: RawPage) -> bool:
+    """Whether ``page`` came without its bytes (``RawPage.without_bytes``)."""
+    return not page.data and page.sha256 != EMPTY_SHA256
 
 
 # The per-page writes below are plain SQL: sqlite-utils' table methods inspect the
@@ -265,7 +267,8 @@ def _update(db: Database, table: str, key: str, value: object, row: dict[str, ob
 
 def _record_failure(db: Database, failure: Failed, run_id: str, ruleset: str) -> FailureNote:
     """Write a failure row (and the page's bytes, if any were read)."""
-    if failure.page is not None and _without_stored_bytes(db, failure.page):
+    page = failure.page
+    if page is not None and _bytes_left_out(page) and not _page_stored(db, page.sha256):
         failure = replace(failure, page=None)  # nothing to keep: noted, not stored empty
     if failure.page is not None:
         document = failure.document
@@ -551,7 +554,7 @@ def _load_outcomes(
 
 def _record_files(db: Database, files: Sequence[SavedFile], run_id: str) -> None:
     for file in files:
-        if not db.conn.execute("select 1 from pages where sha256 = ?", [file.sha256]).fetchone():
+        if not _page_stored(db, file.sha256):
             continue  # its page was refused: nothing to know the file by
         stamp = file.stamp
         db.conn.execute(
@@ -858,7 +861,7 @@ class Store:
         with status ``not-found``: to look at, never extracted, never a version. Bytes
         already kept (as part of an article, say) are left as they are."""
         with _write_transaction(self.db):
-            if self.db.execute("select 1 from pages where sha256 = ?", [page.sha256]).fetchone():
+            if _page_stored(self.db, page.sha256):
                 return
             _store_page(self.db, page, run_id, status=NOT_FOUND, ruleset=ruleset)
 
