@@ -59,21 +59,25 @@ def _contents(db_path: str) -> dict[str, list[dict[str, object]]]:
     }
 
 
-def test_reextract_on_every_core_makes_the_database_one_process_makes(tmp_path, prefect_api):
+def _two_stale_copies(first: str, second: str) -> None:
+    """The saved fixture pages ingested into ``first``, every record as an older extractor
+    got it wrong (each is rewritten), and ``second`` a copy of it."""
     from flows.batch import ingest_batch
     from tests.conftest import saved_pages
 
-    first = str(tmp_path / "one.db")
     with Store.open(first) as store:
         store.start_run("run-1", "ingest", ["fixtures"])
         ingest_batch(store, [str(p) for p in saved_pages()], "run-1")
     db = Database(first)
-    # As if an older extractor had got every record wrong: each is rewritten.
     db.execute("update articles set title = title || ' (old)', record_sha256 = 'old-' || id")
     db.conn.commit()
+    db.conn.execute(f"vacuum into '{second}'")
     db.close()
-    second = str(tmp_path / "two.db")
-    Database(first).conn.execute(f"vacuum into '{second}'")
+
+
+def test_reextract_on_every_core_makes_the_database_one_process_makes(tmp_path, prefect_api):
+    first, second = str(tmp_path / "one.db"), str(tmp_path / "two.db")
+    _two_stale_copies(first, second)
 
     one = reextract(db=first, workers=1, batch_size=3)
     two = reextract(db=second, workers=2, batch_size=3)
@@ -91,20 +95,11 @@ def test_the_commands_head_start_gives_the_same_database_and_the_flow_uses_its_b
     Prefect is imported; the flow takes them, and the database is the one without."""
     import flows.reextract
     from flows import workers
-    from flows.batch import chunks, ingest_batch
+    from flows.batch import chunks
     from flows.limits import Limits
-    from tests.conftest import saved_pages
 
-    without = str(tmp_path / "without.db")
-    with Store.open(without) as store:
-        store.start_run("run-1", "ingest", ["fixtures"])
-        ingest_batch(store, [str(p) for p in saved_pages()], "run-1")
-    db = Database(without)
-    db.execute("update articles set title = title || ' (old)', record_sha256 = 'old-' || id")
-    db.conn.commit()
-    ahead = str(tmp_path / "ahead.db")
-    db.conn.execute(f"vacuum into '{ahead}'")
-    db.close()
+    without, ahead = str(tmp_path / "without.db"), str(tmp_path / "ahead.db")
+    _two_stale_copies(without, ahead)
     with Store.open(ahead) as store:
         shas = store.stored_page_ids()  # the copy's order (VACUUM renumbers rowids)
 

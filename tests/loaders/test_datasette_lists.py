@@ -51,6 +51,13 @@ def title_links(page: str) -> list[tuple[str, str]]:
     return links
 
 
+def inner_html(page: str, tag: str, css_class: str) -> str:
+    """What the first ``<tag class="css_class">`` of a page holds (asserted there)."""
+    found = re.search(rf'<{tag} class="{css_class}"[^>]*>(.*?)</{tag}>', page, re.S)
+    assert found, f'no <{tag} class="{css_class}"> on the page'
+    return found.group(1)
+
+
 def test_every_list_of_articles_links_each_title_to_its_page(db_path: Path) -> None:
     pages = {(a["title"], f"/wic/articles/{a['id']}")
              for a in query(db_path, "select id, title from articles")}  # fmt: skip
@@ -152,9 +159,8 @@ def test_an_article_from_a_saved_file_says_which_file_what_format_and_when(db_pa
             [f"%/{name}%"],
         )
         page = get(db_path, f"/wic/articles/{row['id']}")
-        origin = re.search(r'<p class="wic-provenance"[^>]*>(.*?)</p>', page, re.S)
-        assert origin, name
-        said = " ".join(re.sub(r"<[^>]+>", " ", html.unescape(origin.group(1))).split())
+        origin = inner_html(page, "p", "wic-provenance")
+        said = " ".join(re.sub(r"<[^>]+>", " ", html.unescape(origin)).split())
         assert name in said and f"({kind}" in said, said
         assert row["read_at"][:16].replace("T", " ") in said, said
 
@@ -165,9 +171,7 @@ def test_a_stitched_article_names_each_of_its_files(db_path: Path) -> None:
         "having count(*) = 3 limit 1"
     )  # fmt: skip
     page = get(db_path, f"/wic/articles/{row['article_id']}")
-    origin = re.search(r'<p class="wic-provenance"[^>]*>(.*?)</p>', page, re.S)
-    assert origin
-    said = re.sub(r"<[^>]+>", " ", origin.group(1))
+    said = re.sub(r"<[^>]+>", " ", inner_html(page, "p", "wic-provenance"))
     names = re.findall(r"canal_town_p(\d)\.html", said)
     assert names == ["1", "2", "3"]
 
@@ -178,16 +182,14 @@ def test_duplicates_name_each_other_both_ways(db_path: Path) -> None:
         "from articles c join articles o on o.id = c.duplicate_of limit 1"
     )  # fmt: skip
     page = get(db_path, f"/wic/articles/{copy['id']}")
-    note = re.search(r'<p class="wic-duplicate-of"[^>]*>(.*?)</p>', page, re.S)
-    assert note
+    note = inner_html(page, "p", "wic-duplicate-of")
     link = f'<a href="/wic/articles/{copy["original"]}">{html.escape(copy["original_title"])}</a>'
-    assert link in note.group(1)
+    assert link in note
     original = get(db_path, f"/wic/articles/{copy['original']}")
-    also = re.search(r'<section class="wic-also-published"[^>]*>(.*?)</section>', original, re.S)
-    assert also, "the original lists none of its copies"
-    assert "Also published at" in also.group(1)
-    assert f'<a href="/wic/articles/{copy["id"]}">{html.escape(copy["title"])}</a>' in also.group(1)
-    assert html.escape(copy["url"]) in also.group(1)
+    also = inner_html(original, "section", "wic-also-published")  # the copies, listed
+    assert "Also published at" in also
+    assert f'<a href="/wic/articles/{copy["id"]}">{html.escape(copy["title"])}</a>' in also
+    assert html.escape(copy["url"]) in also
     assert '<section class="wic-also-published"' not in page  # a copy lists no copies
 
 
