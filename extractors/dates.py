@@ -19,6 +19,9 @@ DATE_PATTERNS = (
     re.compile(r"(?P<y>(?:19|20)\d{2})/(?P<m>\d{1,2})/(?P<d>\d{1,2})\b" + _TIME),
     re.compile(r"(?P<y>(?:19|20)\d{2})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日" + _TIME),
 )
+# The years a page's date can be in: the patterns above match no other, and a meta
+# tag's date outside them (0001-01-01, 9999-12-31: a CMS's empty date) is none either.
+YEARS = range(1900, 2100)
 # A character each pattern needs: a text without it is not searched with that pattern
 # (each tries every position; a byline has one date form at most).
 _NEEDS = ("-", "/", "年")
@@ -60,3 +63,12 @@ def _to_iso(match: re.Match[str]) -> str | None:
     except ValueError:
         return None
     return moment.isoformat()
+
+
+def in_beijing(moment: datetime) -> str | None:
+    """An aware ``moment`` as ISO 8601 in Beijing time; None if that is not in ``YEARS``."""
+    try:
+        local = moment.astimezone(BEIJING)
+    except OverflowError:  # past year 9999 once moved to Beijing time
+        return None
+    return local.isoformat() if local.year in YEARS else None

@@ -20,7 +20,7 @@ from core.errors import ExtractError
 from core.records import Document
 from core.stitch import pages_linked
 from core.urls import http_url, join, split_http
-from extractors.dates import BEIJING, find_date
+from extractors.dates import find_date, in_beijing
 from extractors.fallback import read_generic
 from extractors.layout import (
     Block,
@@ -159,8 +159,8 @@ def _meta_published(meta: dict[str, str]) -> str | None:
                 moment: datetime | None = datetime.fromisoformat(value)
             except ValueError:
                 moment = None
-            if moment is not None and moment.tzinfo is not None:
-                return moment.astimezone(BEIJING).isoformat()
+            if moment is not None and moment.tzinfo is not None and (iso := in_beijing(moment)):
+                return iso
             if found := find_date(value):
                 return found.iso
     return None

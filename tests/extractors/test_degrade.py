@@ -79,6 +79,19 @@ def test_meta_tags_come_before_the_generic_extractor():
     assert article.warnings == ("title:meta", "published:meta")
 
 
+@pytest.mark.parametrize("placeholder", ["0001-01-01T00:00:00Z", "9999-12-31T23:00:00Z"])
+def test_a_meta_date_no_page_can_have_is_passed_over(placeholder):
+    # A CMS's empty date: year 1 drew the timeline from 0001 (24,000 months of bars); year
+    # 9999 in Beijing time overflowed, and the page failed as "a wic-etl bug".
+    html = _page().replace("Updated: 2025-12-08 16:45", "Updated: soon")
+    html = html.replace(
+        "<head>", f'<head><meta property="article:published_time" content="{placeholder}">'
+    )
+    article = _article(html)
+    assert article.published == "2025-12-08"  # the address's day, as with no meta date
+    assert article.warnings == ("published:url",)
+
+
 def test_a_missing_breadcrumb_is_a_missing_section():
     html = _page()
     start = html.index('<div class="da-bre">')
