@@ -124,3 +124,44 @@ def test_ctrl_c_during_the_head_start_prints_no_traceback(tmp_path, prefect_api)
             continue  # done before the signal: nothing to see
         assert proc.returncode == 130, out + err
         assert "Traceback" not in err and "KeyboardInterrupt" not in err, (delay, err)
+
+
+CTRL_C_WHILE_SERIALIZING = """
+import signal
+import sys
+
+from pydantic import BaseModel, model_serializer
+
+import wic_etl.cli.commands.status as status
+from wic_etl.cli import main
+
+
+class Run(BaseModel):
+    name: str
+
+    @model_serializer(mode="wrap")
+    def _ser_model(self, handler):  # as Prefect's models serialize themselves
+        signal.raise_signal(signal.SIGINT)  # Ctrl-C lands while one is serialized
+        return handler(self)
+
+
+def handler(args, console):
+    Run(name="x").model_dump_json()
+    return 0
+
+
+status.run_status = handler
+sys.exit(main(["status", "--db", sys.argv[1]]))
+"""
+
+
+def test_ctrl_c_that_a_library_wraps_in_its_own_error_is_still_an_interruption(tmp_path):
+    # Found by CI: Ctrl-C while Prefect's pydantic models were serialized came out as a
+    # PydanticSerializationError, and the command said "unexpected" and exited 3.
+    proc = subprocess.run(
+        [str(BIN / "python"), "-c", CTRL_C_WHILE_SERIALIZING, str(tmp_path / "wic.db")],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 130, proc.stderr
+    assert "wic-etl: interrupted" in proc.stderr
+    assert "unexpected" not in proc.stderr and "Traceback" not in proc.stderr

@@ -28,7 +28,7 @@ from wic_etl.cli.exits import (
     EXIT_OK,
     EXIT_USAGE,
 )
-from wic_etl.cli.interrupts import record_interrupt, watch_interrupts
+from wic_etl.cli.interrupts import interrupted, record_interrupt, watch_interrupts
 from wic_etl.cli.parser import build_parser
 
 __all__ = [
@@ -69,6 +69,9 @@ def main(argv: list[str] | None = None, started: float | None = None) -> int:
         record_interrupt(db, loads)
         return EXIT_INTERRUPTED
     except Exception as exc:
+        if interrupted():  # the KeyboardInterrupt came back wrapped in a library's error
+            record_interrupt(db, loads)
+            return EXIT_INTERRUPTED
         if getattr(args, "debug", False):
             raise
         if (message := storage_trouble(exc, db, loads)) is not None:

@@ -28,6 +28,15 @@ INTERRUPT_GRACE_S = 5.0
 INTERRUPTED_MESSAGE = "wic-etl: interrupted; batches already loaded are kept, run again to finish"
 
 _told = threading.Event()
+# Set by the first Ctrl-C. Its KeyboardInterrupt may reach ``main`` inside another
+# error: raised in a library's callback (pydantic's serializers, which Prefect's
+# models run), it comes out as that library's own exception.
+_pressed = threading.Event()
+
+
+def interrupted() -> bool:
+    """Whether Ctrl-C was pressed in this process: how the command then ends is its doing."""
+    return _pressed.is_set()
 
 
 def record_interrupt(db: str | None, loads: bool = True) -> None:
@@ -54,12 +63,11 @@ def _exit_interrupted(db: str | None, loads: bool = True) -> None:
 
 def watch_interrupts(db: str | None, loads: bool = True) -> None:
     """Ctrl-C stops the run at once, and the process within ``INTERRUPT_GRACE_S``."""
-    pressed = threading.Event()
 
     def on_interrupt(signum: int, frame: FrameType | None) -> None:
-        if pressed.is_set():  # pressed twice: no more waiting
+        if _pressed.is_set():  # pressed twice: no more waiting
             _exit_interrupted(db, loads)
-        pressed.set()
+        _pressed.set()
         # What Prefect would log from here on is about a server that is gone.
         logging.disable(logging.CRITICAL)
         timer = threading.Timer(INTERRUPT_GRACE_S, _exit_interrupted, args=(db, loads))
